@@ -1,0 +1,119 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { ConsentGuardError } from '../errors.js'
+import { parsePartyUrn, parseIso6523, type Party } from './identifiers.js'
+import { CONSENT_LIMITS, CONSENT_TYPE, ConsentDetailSchema, type ConsentRightDetail } from './schema.js'
+import { parseRfc3339 } from './time.js'
+
+/**
+ * Metadata of a right after parsing. `values` has lower-case keys (Altinn compares metadata keys
+ * case-insensitively and the migration lower-cases them). `unusable` means the metadata exists but
+ * cannot be read unambiguously (both `metadata` and `metaData`, two keys differing only in case, a
+ * non-string value, a non-object): such a right never satisfies a requirement.
+ */
+export type ParsedMetadata =
+  | { readonly status: 'ok'; readonly values: ReadonlyMap<string, string> }
+  | { readonly status: 'unusable' }
+
+/** One right of a consent, parsed. */
+export interface ParsedRight {
+  readonly actions: readonly string[]
+  /** `{type, value}` pairs as sent; matching requires `type` === `urn:altinn:resource`. */
+  readonly resources: readonly { readonly type: string | undefined; readonly value: string }[]
+  readonly metadata: ParsedMetadata
+}
+
+/** One `urn:altinn:consent` entry, parsed and validated. */
+export interface ParsedConsent {
+  readonly id: string
+  readonly from: Party
+  /** Organisation number the consent was given to. */
+  readonly to: string
+  /** Epoch ms. */
+  readonly consented: number
+  /** Epoch ms; exclusive end. */
+  readonly validTo: number
+  readonly rights: readonly ParsedRight[]
+}
+
+const checkDetail = TypeCompiler.Compile(ConsentDetailSchema)
+const EMPTY: readonly ParsedConsent[] = Object.freeze([])
+
+/**
+ * Extracts the Altinn consents from a verified claims set. Entries of other types (for example
+ * `urn:altinn:systemuser`) are ignored; a broken consent entry is an error, never skipped
+ * (security.md CON-24), and so is the same consent id twice (CON-25).
+ */
+export function parseConsents(claims: Readonly<Record<string, unknown>>, realm?: string): readonly ParsedConsent[] {
+  if (!Object.hasOwn(claims, 'authorization_details')) return EMPTY
+  const details = claims.authorization_details
+  if (!Array.isArray(details) || details.length > CONSENT_LIMITS.authorizationDetails) {
+    throw new ConsentGuardError('consent_malformed', { realm })
+  }
+  const out: ParsedConsent[] = []
+  const ids = new Set<string>()
+  for (const detail of details) {
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) throw new ConsentGuardError('consent_malformed', { realm })
+    // RFC 9396 §2: every entry has a string type; exact comparison (§12).
+    const type = Object.hasOwn(detail, 'type') ? (detail as { type: unknown }).type : undefined
+    if (typeof type !== 'string') throw new ConsentGuardError('consent_malformed', { realm })
+    if (type !== CONSENT_TYPE) continue
+    const parsed = parseConsent(detail, realm)
+    if (ids.has(parsed.id)) throw new ConsentGuardError('consent_malformed', { realm })
+    ids.add(parsed.id)
+    out.push(parsed)
+  }
+  return Object.freeze(out)
+}
+
+function parseConsent(detail: object, realm: string | undefined): ParsedConsent {
+  if (!checkDetail.Check(detail)) throw new ConsentGuardError('consent_malformed', { realm })
+  const from = parsePartyUrn(detail.from)
+  const to = parseIso6523(detail.to)
+  const consented = parseRfc3339(detail.consented)
+  const validTo = parseRfc3339(detail.validTo)
+  if (from === undefined || to === undefined || consented === undefined || validTo === undefined) {
+    throw new ConsentGuardError('consent_malformed', { realm })
+  }
+  return Object.freeze({
+    id: detail.id,
+    from: Object.freeze(from),
+    to,
+    consented,
+    validTo,
+    rights: Object.freeze(detail.consentRights.map((right) => parseRight(right, realm))),
+  })
+}
+
+function parseRight(right: ConsentRightDetail, realm: string | undefined): ParsedRight {
+  const metadata = parseMetadata(right)
+  if (metadata === TOO_MANY) throw new ConsentGuardError('consent_malformed', { realm })
+  return Object.freeze({
+    actions: Object.freeze([...right.action]),
+    resources: Object.freeze(right.resource.map((r) => Object.freeze({ type: r.type, value: r.value }))),
+    metadata,
+  })
+}
+
+const NO_METADATA: ParsedMetadata = Object.freeze({ status: 'ok', values: new Map<string, string>() })
+const UNUSABLE: ParsedMetadata = Object.freeze({ status: 'unusable' })
+// Over the cardinality cap: the whole token is malformed (CON-28), not just this right.
+const TOO_MANY: ParsedMetadata = Object.freeze({ status: 'unusable' })
+
+function parseMetadata(right: ConsentRightDetail): ParsedMetadata {
+  const hasLower = Object.hasOwn(right, 'metadata')
+  const hasCamel = Object.hasOwn(right, 'metaData')
+  if (hasLower && hasCamel) return UNUSABLE
+  const raw = hasLower ? right.metadata : hasCamel ? right.metaData : undefined
+  if (raw === undefined || raw === null) return NO_METADATA
+  if (typeof raw !== 'object' || Array.isArray(raw)) return UNUSABLE
+  const keys = Object.keys(raw)
+  if (keys.length > CONSENT_LIMITS.metadataKeys) return TOO_MANY
+  const values = new Map<string, string>()
+  for (const key of keys) {
+    const value = (raw as Record<string, unknown>)[key]
+    const lower = key.toLowerCase()
+    if (typeof value !== 'string' || value.length > CONSENT_LIMITS.stringLength || values.has(lower)) return UNUSABLE
+    values.set(lower, value)
+  }
+  return Object.freeze({ status: 'ok', values })
+}

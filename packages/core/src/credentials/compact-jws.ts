@@ -1,0 +1,93 @@
+import { ConsentGuardError } from '../errors.js'
+import { hasDuplicateMembers } from './json-duplicates.js'
+
+/** Largest accepted token, checked before any decoding (security.md DOS-01). */
+export const MAX_TOKEN_BYTES = 8 * 1024
+
+/** A compact JWS whose syntax and protected header passed the pre-checks. */
+export interface CompactJws {
+  readonly token: string
+  readonly header: Readonly<Record<string, unknown>>
+  /** The decoded payload segment (UTF-8 text, not yet parsed). */
+  readonly payloadText: string
+}
+
+export interface CompactJwsRules {
+  readonly algorithms: readonly string[]
+  readonly realm?: string
+}
+
+// Linear: no nested quantifiers (DOS-05); applied only after the length cap.
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const KID = /^[A-Za-z0-9._-]{1,128}$/
+const ACCEPTED_TYP = new Set(['jwt', 'at+jwt', 'application/jwt', 'application/at+jwt'])
+// Header members that change how the JWS is processed; Maskinporten never sends them.
+const FORBIDDEN_MEMBERS = ['crit', 'b64', 'zip', 'enc', 'cty', 'p2c', 'p2s'] as const
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * Checks a token's syntax before jose sees it: size cap, strict compact form, canonical base64url
+ * in every segment (jose on Node 20 accepts `==`, a trailing newline and non-canonical last
+ * characters, which would let one token be spelled many ways: RPL-04), and a protected header
+ * that names an allowed `alg` and a well-formed `kid`, with no processing extensions.
+ */
+export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJws {
+  const realm = rules.realm
+  if (token.length > MAX_TOKEN_BYTES) throw new ConsentGuardError('token_too_large', { realm })
+  if (!COMPACT.test(token)) throw new ConsentGuardError('token_malformed', { realm })
+  const [h, p, s] = token.split('.') as [string, string, string]
+  const headerBytes = canonicalSegment(h, realm)
+  const payloadBytes = canonicalSegment(p, realm)
+  canonicalSegment(s, realm)
+
+  const header = parseJsonObject(headerBytes)
+  if (header === undefined) throw new ConsentGuardError('token_header_invalid', { realm })
+  const alg = Object.hasOwn(header, 'alg') ? header.alg : undefined
+  if (typeof alg !== 'string' || !rules.algorithms.includes(alg)) {
+    throw new ConsentGuardError('token_algorithm_not_allowed', { realm })
+  }
+  const kid = Object.hasOwn(header, 'kid') ? header.kid : undefined
+  if (typeof kid !== 'string' || !KID.test(kid)) throw new ConsentGuardError('token_header_invalid', { realm })
+  for (const member of FORBIDDEN_MEMBERS) {
+    if (Object.hasOwn(header, member)) throw new ConsentGuardError('token_header_invalid', { realm })
+  }
+  if (Object.hasOwn(header, 'typ')) {
+    const typ = header.typ
+    if (typeof typ !== 'string' || !ACCEPTED_TYP.has(typ.toLowerCase())) {
+      throw new ConsentGuardError('token_header_invalid', { realm })
+    }
+  }
+  const payloadText = decodeUtf8(payloadBytes)
+  if (payloadText === undefined) throw new ConsentGuardError('token_malformed', { realm })
+  return { token, header, payloadText }
+}
+
+function canonicalSegment(segment: string, realm: string | undefined): Buffer {
+  const bytes = Buffer.from(segment, 'base64url')
+  if (bytes.toString('base64url') !== segment) throw new ConsentGuardError('token_malformed', { realm })
+  return bytes
+}
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/** Parses UTF-8 JSON that must be an object without duplicate members; undefined otherwise. */
+export function parseJsonObject(bytesOrText: Uint8Array | string): Record<string, unknown> | undefined {
+  const text = typeof bytesOrText === 'string' ? bytesOrText : decodeUtf8(bytesOrText)
+  if (text === undefined) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  if (hasDuplicateMembers(text)) return undefined
+  return value as Record<string, unknown>
+}

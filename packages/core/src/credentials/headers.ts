@@ -1,0 +1,58 @@
+/**
+ * A framework-neutral view of request headers that keeps duplicates visible. Node folds or drops
+ * repeated headers in `req.headers` (a second `Authorization` line silently disappears), so the
+ * guard must read every line to spot ambiguous credentials.
+ */
+export interface HeaderSource {
+  /** Every value sent for `name` (lower-case), one entry per header line, in order. */
+  getAll(name: string): readonly string[]
+}
+
+/** The parts of a Node `IncomingMessage` the guard reads. */
+export interface NodeRequestLike {
+  readonly rawHeaders?: readonly string[]
+  readonly headers?: Readonly<Record<string, string | readonly string[] | undefined>>
+}
+
+const NONE: readonly string[] = Object.freeze([])
+
+/**
+ * Builds a {@link HeaderSource} from a Node request (`http.IncomingMessage`, Fastify's
+ * `request.raw`, Express's `req`). Uses `rawHeaders`, which keeps every header line; falls back
+ * to `headers` for request objects that lack it.
+ */
+export function headersFromNodeRequest(req: NodeRequestLike): HeaderSource {
+  const raw = req.rawHeaders
+  if (raw !== undefined && raw.length > 0) {
+    return {
+      getAll(name) {
+        let found: string[] | undefined
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const key = raw[i] as string
+          if (key.length === name.length && key.toLowerCase() === name) (found ??= []).push(raw[i + 1] as string)
+        }
+        return found ?? NONE
+      },
+    }
+  }
+  const headers = req.headers ?? {}
+  return {
+    getAll(name) {
+      const value = Object.hasOwn(headers, name) ? headers[name] : undefined
+      if (value === undefined) return NONE
+      return typeof value === 'string' ? [value] : value
+    },
+  }
+}
+
+/** Builds a {@link HeaderSource} from a plain record (tests, non-Node runtimes). */
+export function headersFromRecord(record: Readonly<Record<string, string | readonly string[] | undefined>>): HeaderSource {
+  const lower = new Map<string, string[]>()
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue
+    const list = lower.get(key.toLowerCase()) ?? []
+    list.push(...(typeof value === 'string' ? [value] : value))
+    lower.set(key.toLowerCase(), list)
+  }
+  return { getAll: (name) => lower.get(name) ?? NONE }
+}

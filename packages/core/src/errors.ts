@@ -1,0 +1,179 @@
+/**
+ * The error taxonomy. Every rejection the guard makes is a {@link ConsentGuardError} with a
+ * stable `code`. The code decides the HTTP status, the RFC 6750 `WWW-Authenticate` challenge and a
+ * fixed, human-readable description. Messages never contain token content, claim values or
+ * identity numbers, so an error can be logged or sent to the client as it is.
+ */
+
+/** RFC 6750 §3.1 error attribute, or `null` when the challenge carries none. */
+export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null
+
+interface CodeSpec {
+  readonly status: 400 | 401 | 403 | 503
+  readonly bearerError: BearerErrorAttribute
+  readonly description: string
+}
+
+const CONSENT_DOES_NOT_COVER = 'The consent does not cover this request'
+
+/**
+ * Every code the guard can produce, with its status and fixed description. The table is the
+ * single source of truth: docs/core.md lists the same rows.
+ */
+export const ERROR_CODES = {
+  // 401 without an error attribute (RFC 6750 §3: the client sent no usable credentials).
+  credentials_missing: { status: 401, bearerError: null, description: 'Bearer credentials are required' },
+  // 400 invalid_request: the request itself is ambiguous or incomplete.
+  credentials_duplicated: { status: 400, bearerError: 'invalid_request', description: 'More than one set of credentials was sent' },
+  consent_token_duplicated: { status: 400, bearerError: 'invalid_request', description: 'More than one consent token was sent' },
+  credentials_in_url: { status: 400, bearerError: 'invalid_request', description: 'Tokens are not accepted in the URL' },
+  subject_missing: { status: 400, bearerError: 'invalid_request', description: 'The request does not name whose data is asked for' },
+  subject_invalid: { status: 400, bearerError: 'invalid_request', description: 'The request names an invalid identifier' },
+  request_parameter_missing: { status: 400, bearerError: 'invalid_request', description: 'The request lacks a parameter the consent is checked against' },
+  request_parameter_invalid: { status: 400, bearerError: 'invalid_request', description: 'The request has a parameter in an invalid format' },
+  // 401 invalid_token: a token is unusable.
+  token_too_large: { status: 401, bearerError: 'invalid_token', description: 'The token is too large' },
+  token_malformed: { status: 401, bearerError: 'invalid_token', description: 'The token is malformed' },
+  token_header_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token header is not acceptable' },
+  token_algorithm_not_allowed: { status: 401, bearerError: 'invalid_token', description: 'The token algorithm is not allowed' },
+  token_key_unknown: { status: 401, bearerError: 'invalid_token', description: 'The token was not signed by a known key' },
+  token_signature_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token signature is invalid' },
+  token_issuer_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token issuer is not accepted' },
+  token_audience_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token audience is not accepted' },
+  token_expired: { status: 401, bearerError: 'invalid_token', description: 'The token has expired' },
+  token_not_yet_valid: { status: 401, bearerError: 'invalid_token', description: 'The token is not yet valid' },
+  token_lifetime_exceeded: { status: 401, bearerError: 'invalid_token', description: 'The token lifetime exceeds the allowed maximum' },
+  token_claims_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token claims are invalid' },
+  consent_malformed: { status: 401, bearerError: 'invalid_token', description: 'The consent in the token is malformed' },
+  legacy_token_not_accepted: { status: 401, bearerError: 'invalid_token', description: 'Legacy consent tokens are not accepted' },
+  // 403 insufficient_scope: the tokens are valid but do not authorise this request.
+  scope_missing: { status: 403, bearerError: 'insufficient_scope', description: 'The token lacks a required scope' },
+  consumer_not_allowed: { status: 403, bearerError: 'insufficient_scope', description: 'The consumer is not allowed to use this API' },
+  supplier_not_allowed: { status: 403, bearerError: 'insufficient_scope', description: 'Delegated (supplier) access is not allowed here' },
+  token_binding_mismatch: { status: 403, bearerError: 'insufficient_scope', description: 'The access token and the consent token do not belong together' },
+  consent_missing: { status: 403, bearerError: 'insufficient_scope', description: 'A consent is required' },
+  // All consent mismatches share one description so the response is no oracle (HTTP-13).
+  consent_not_for_consumer: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_subject_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_resource_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_action_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_metadata_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_expired: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_not_yet_valid: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_already_used: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  // 503: a dependency failed; the client's token is not at fault.
+  jwks_unavailable: { status: 503, bearerError: null, description: 'The signing keys could not be fetched' },
+  store_unavailable: { status: 503, bearerError: null, description: 'The consent-use store is unavailable' },
+  consumer_check_unavailable: { status: 503, bearerError: null, description: 'The consumer allow-list could not be checked' },
+} as const satisfies Record<string, CodeSpec>
+
+/** A stable, machine-readable reason code. */
+export type ConsentGuardErrorCode = keyof typeof ERROR_CODES
+
+/** Options shared by every error. */
+export interface ConsentGuardErrorOptions {
+  /** `realm` for the `WWW-Authenticate` challenge. */
+  readonly realm?: string
+  /** Scopes to name in a `scope_missing` challenge (RFC 6750 §3). */
+  readonly scope?: readonly string[]
+  /** Seconds for `Retry-After` on 503 answers. */
+  readonly retryAfter?: number
+}
+
+/** RFC 9457 problem details as rendered by {@link ConsentGuardError.toProblem}. */
+export interface ProblemDetails {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly code: ConsentGuardErrorCode
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  503: 'Service Unavailable',
+}
+
+/** Base URI of the problem `type`; the code is appended. */
+export const PROBLEM_TYPE_BASE = 'urn:consent-guard:error:'
+
+/**
+ * A rejection by the guard. Carries `statusCode`/`status` and `headers`, so Fastify's and
+ * Express's default error handlers answer with the right status, `WWW-Authenticate`,
+ * `Cache-Control: no-store` (and `Retry-After` on 503) without any custom handler.
+ */
+export class ConsentGuardError extends Error {
+  override readonly name = 'ConsentGuardError'
+  /** Stable machine code, e.g. `consent_subject_mismatch`. */
+  readonly code: ConsentGuardErrorCode
+  /** HTTP status (400, 401, 403 or 503). */
+  readonly statusCode: number
+  /** Alias of `statusCode` for Express/http-errors conventions. */
+  readonly status: number
+  /** Headers the response must carry. */
+  readonly headers: Readonly<Record<string, string>>
+  /** RFC 6750 error attribute, if any. */
+  readonly bearerError: BearerErrorAttribute
+  /** The message is fixed text and safe to show the client (http-errors convention). */
+  readonly expose = true
+
+  constructor(code: ConsentGuardErrorCode, options: ConsentGuardErrorOptions = {}) {
+    const spec: CodeSpec = ERROR_CODES[code]
+    super(spec.description)
+    this.code = code
+    this.statusCode = spec.status
+    this.status = spec.status
+    this.bearerError = spec.bearerError
+    this.headers = Object.freeze(buildHeaders(spec, options))
+  }
+
+  /** RFC 9457 problem details (serve as `application/problem+json`). */
+  toProblem(): ProblemDetails {
+    return {
+      type: PROBLEM_TYPE_BASE + this.code,
+      title: TITLES[this.statusCode] ?? 'Error',
+      status: this.statusCode,
+      detail: this.message,
+      code: this.code,
+    }
+  }
+
+  /** Keeps `JSON.stringify(err)` and loggers to the safe fields. */
+  toJSON(): { name: string; code: ConsentGuardErrorCode; statusCode: number; message: string } {
+    return { name: this.name, code: this.code, statusCode: this.statusCode, message: this.message }
+  }
+}
+
+function buildHeaders(spec: CodeSpec, options: ConsentGuardErrorOptions): Record<string, string> {
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store' }
+  if (spec.status === 503) {
+    headers['Retry-After'] = String(options.retryAfter ?? 5)
+    return headers
+  }
+  const parts = [`realm="${options.realm ?? DEFAULT_REALM}"`]
+  if (spec.bearerError !== null) {
+    parts.push(`error="${spec.bearerError}"`, `error_description="${spec.description}"`)
+    if (options.scope !== undefined && options.scope.length > 0) parts.push(`scope="${options.scope.join(' ')}"`)
+  }
+  headers['WWW-Authenticate'] = `Bearer ${parts.join(', ')}`
+  return headers
+}
+
+/** Realm used in challenges when none is configured. */
+export const DEFAULT_REALM = 'consent-guard'
+
+/** Type guard usable across package copies (checks the shape, not only `instanceof`). */
+export function isConsentGuardError(value: unknown): value is ConsentGuardError {
+  return (
+    value instanceof ConsentGuardError ||
+    (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'ConsentGuardError' &&
+      typeof (value as { code?: unknown }).code === 'string' && Object.hasOwn(ERROR_CODES, (value as { code: string }).code))
+  )
+}
+
+/** Thrown at start-up for an invalid guard option or route requirement. Never per request. */
+export class ConsentGuardConfigError extends Error {
+  override readonly name = 'ConsentGuardConfigError'
+}

@@ -1,0 +1,234 @@
+import { SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+import { extractCredentials } from './credentials/extract.js'
+import type { HeaderSource } from './credentials/headers.js'
+import { ConsentGuardError, isConsentGuardError } from './errors.js'
+import { createKeySet, type KeySet } from './keys/key-set.js'
+import { MemoryConsentUseStore, type ConsentUseStore } from './one-time/store.js'
+import { resolveOptions, type ConsentGuardOptions, type ResolvedOptions } from './options.js'
+import { compileRequirement, isCompiledRequirement, type CompiledRequirement } from './requirement/compile.js'
+import { matchConsent } from './requirement/evaluate.js'
+import { readRequestFacts, type RequestFacts } from './requirement/request-facts.js'
+import type { ConsentRequirement } from './requirement/types.js'
+import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
+import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './tokens/verify-token.js'
+
+/** What an adapter hands the guard for one request. */
+export interface GuardInput<Req> {
+  /** Every header line of the request (see `headersFromNodeRequest`). */
+  readonly headers: HeaderSource
+  /** The framework's request, passed to the route's `subject`, `metadata` and `consumers` functions. */
+  readonly request: Req
+  /** Path and query, used only to refuse tokens in the query string. */
+  readonly url?: string
+  /** Per-request logger for the audit event (Fastify's `request.log`); else the guard's logger. */
+  readonly logger?: AuditLogger
+}
+
+/** A configured guard: one key cache and one store, shared by every route. */
+export interface ConsentGuard {
+  /** Validates and compiles a route requirement. Call at start-up; throws on a bad requirement. */
+  compile<Req>(requirement: ConsentRequirement<Req>, where?: string): CompiledRequirement<Req>
+  /**
+   * Checks one request against a compiled requirement. Resolves the verified consent, or rejects
+   * with a `ConsentGuardError` (status, code, headers). Errors thrown by the route's own
+   * functions (`subject`, metadata `check`) propagate unchanged.
+   */
+  check<Req>(input: GuardInput<Req>, requirement: CompiledRequirement<Req>): Promise<VerifiedConsent>
+  /**
+   * Releases a one-time consent's "used" mark, for a handler that failed before any data left.
+   * Does nothing for consents from routes without `oneTime`.
+   */
+  release(consent: VerifiedConsent): Promise<void>
+  /** The options in force (defaults filled in). */
+  readonly options: ResolvedOptions
+  /** The issuer's key set (state for health checks). */
+  readonly keySet: KeySet
+}
+
+/**
+ * Creates a guard. Validates every option now: a bad issuer URL or an http key-set URL on a
+ * non-loopback host throws `ConsentGuardConfigError` at start-up.
+ *
+ * @example
+ * const guard = createConsentGuard({ maskinporten: 'prod' })
+ * const route = guard.compile({ scope: 'skatteetaten:inntekt', resource: 'ske-samtykke-sbl-inntekt',
+ *   subject: (req) => req.params.fnr, metadata: { inntektsaar: { equals: (req) => req.params.year } } })
+ * const consent = await guard.check({ headers: headersFromNodeRequest(req), request: req }, route)
+ */
+export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
+  const resolved = resolveOptions(options)
+  const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm)
+  const store: ConsentUseStore = options.store ?? new MemoryConsentUseStore()
+  const hasher = new SubjectHasher(options.auditKey)
+  const realm = resolved.realm
+  const tokenRules: TokenRules = {
+    issuer: resolved.issuer,
+    getKey: keySet.getKey,
+    algorithms: resolved.algorithms,
+    clockTolerance: resolved.clockTolerance,
+    maxTokenAge: resolved.maxTokenAge,
+    audience: resolved.audience,
+    requireAudience: resolved.requireAudience,
+    now: resolved.clock,
+    realm,
+  }
+
+  const emit = (logger: AuditLogger | undefined, event: AuditEvent): void => {
+    const target = logger ?? options.logger
+    if (target !== undefined) {
+      if (event.decision === 'rejected' && event.code !== undefined && event.code.endsWith('unavailable') && target.warn) {
+        target.warn(event, 'consent rejected')
+      } else {
+        target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
+      }
+    }
+    options.onDecision?.(event)
+  }
+
+  async function check<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> {
+    if (!isCompiledRequirement(compiled)) throw new TypeError('consent-guard: check() needs a requirement from guard.compile()')
+    const ctx: DecisionContext = { resource: compiled.resource, issuer: resolved.issuer }
+    try {
+      const consent = await decide(input, compiled, ctx)
+      emit(input.logger, { ...auditBase(ctx), decision: 'accepted', ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
+      return consent
+    } catch (err) {
+      if (isConsentGuardError(err)) {
+        emit(input.logger, { ...auditBase(ctx), decision: 'rejected', code: err.code, ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
+      }
+      throw err
+    }
+  }
+
+  function auditBase(ctx: DecisionContext): Omit<AuditEvent, 'decision'> {
+    const t = ctx.token
+    return {
+      event: 'consent_guard.decision',
+      resource: ctx.resource,
+      issuer: ctx.issuer,
+      ...(ctx.consentId !== undefined && { consentId: ctx.consentId }),
+      ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer }),
+      ...(t?.supplier !== undefined && { supplier: t.supplier }),
+      ...(t?.delegationSource !== undefined && { delegationSource: t.delegationSource }),
+      ...(ctx.facts !== undefined && { subjectType: ctx.facts.subject.type, subjectRef: hasher.ref(ctx.facts.subject) }),
+    }
+  }
+
+  async function decide<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>, ctx: DecisionContext): Promise<VerifiedConsent> {
+    const credentials = extractCredentials(input.headers, { consentHeader: resolved.consentHeader, url: input.url, realm })
+    const accessToken = await verifyMaskinportenToken(credentials.accessToken, tokenRules)
+    ctx.token = accessToken
+
+    let consentToken: MaskinportenToken | undefined
+    if (resolved.consentHeader !== undefined) {
+      if (credentials.consentToken === undefined) throw new ConsentGuardError('consent_missing', { realm })
+      consentToken = await verifyMaskinportenToken(credentials.consentToken, tokenRules)
+      // Each token alone is valid; together they must describe the same consumer (BND-01, BND-05).
+      if (consentToken.consumer !== accessToken.consumer || consentToken.supplier !== accessToken.supplier) {
+        throw new ConsentGuardError('token_binding_mismatch', { realm })
+      }
+    }
+
+    checkScope(accessToken, compiled)
+    checkDelegation(accessToken, compiled)
+    await checkConsumer(accessToken.consumer, compiled, input.request)
+
+    const facts = readRequestFacts(compiled, input.request, realm)
+    ctx.facts = facts
+    const nowMs = resolved.clock().getTime()
+    const match = matchConsent((consentToken ?? accessToken).consents, {
+      compiled,
+      facts,
+      request: input.request,
+      consumer: accessToken.consumer,
+      now: nowMs,
+      toleranceMs: resolved.clockTolerance * 1000,
+      realm,
+    })
+    ctx.consentId = match.consent.id
+
+    let oneTimeKey: string | undefined
+    if (compiled.oneTime) {
+      oneTimeKey = oneTimeRecordKey(resolved.issuer, match.consent.id, compiled.resource)
+      const ttlMs = Math.min(match.consent.validTo - nowMs + resolved.clockTolerance * 1000, resolved.oneTimeMaxTtl * 1000)
+      const first = await markUsed(oneTimeKey, Math.max(ttlMs, 1000))
+      ctx.oneTime = first ? 'first_use' : 'refused_reuse'
+      if (!first) throw new ConsentGuardError('consent_already_used', { realm })
+    }
+    return buildVerifiedConsent({ match, accessToken, consentToken, resource: compiled.resource, oneTimeKey })
+  }
+
+  function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
+    const scope = compiled.scope
+    if (scope === undefined) return
+    const ok = scope.mode === 'all' ? scope.scopes.every((s) => token.scopes.includes(s)) : scope.scopes.some((s) => token.scopes.includes(s))
+    if (!ok) throw new ConsentGuardError('scope_missing', { realm, scope: scope.scopes })
+  }
+
+  function checkDelegation<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
+    if (token.supplier === undefined) return
+    if (compiled.delegation === 'deny') throw new ConsentGuardError('supplier_not_allowed', { realm })
+    const sources = resolved.delegationSources
+    if (sources !== undefined && (token.delegationSource === undefined || !sources.has(token.delegationSource))) {
+      throw new ConsentGuardError('supplier_not_allowed', { realm })
+    }
+  }
+
+  async function checkConsumer<Req>(consumer: string, compiled: CompiledRequirement<Req>, request: Req): Promise<void> {
+    const allow = compiled.consumers
+    if (allow === undefined) return
+    let ok: boolean
+    if (typeof allow === 'function') {
+      try {
+        ok = (await allow(consumer, request)) === true
+      } catch {
+        throw new ConsentGuardError('consumer_check_unavailable', { realm })
+      }
+    } else {
+      ok = allow.has(consumer)
+    }
+    if (!ok) throw new ConsentGuardError('consumer_not_allowed', { realm })
+  }
+
+  async function markUsed(key: string, ttlMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('store timeout')), resolved.storeTimeoutMs)
+    })
+    try {
+      return (await Promise.race([store.markUsed(key, ttlMs), timeout])) === true
+    } catch {
+      throw new ConsentGuardError('store_unavailable', { realm })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  return {
+    compile: (requirement, where) => compileRequirement(requirement, where),
+    check,
+    async release(consent) {
+      if (consent.oneTime !== undefined) await store.release(consent.oneTime.key)
+    },
+    options: resolved,
+    keySet,
+  }
+}
+
+interface DecisionContext {
+  readonly resource: string
+  readonly issuer: string
+  token?: MaskinportenToken
+  facts?: RequestFacts
+  consentId?: string
+  oneTime?: 'first_use' | 'refused_reuse'
+}
+
+/**
+ * Key of a one-time record: issuer + consent id + resource. Not the token string (a fresh token
+ * for the same consent must be refused too, RPL-02), and per resource because one consent can
+ * hold rights for several resources.
+ */
+export function oneTimeRecordKey(issuer: string, consentId: string, resource: string): string {
+  return `consent-guard:used:v1:${encodeURIComponent(issuer)}:${consentId.toLowerCase()}:${resource}`
+}

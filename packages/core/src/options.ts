@@ -1,0 +1,169 @@
+import { isIP } from 'node:net'
+import { ConsentGuardConfigError, DEFAULT_REALM } from './errors.js'
+import type { AuditEvent, AuditLogger } from './audit.js'
+import type { KeySetOptions } from './keys/key-set.js'
+import type { ConsentUseStore } from './one-time/store.js'
+
+/** Maskinporten environments with published issuer and key-set URLs. */
+export const MASKINPORTEN_ENVIRONMENTS = {
+  prod: { issuer: 'https://maskinporten.no/', jwksUri: 'https://maskinporten.no/jwk' },
+  test: { issuer: 'https://test.maskinporten.no/', jwksUri: 'https://test.maskinporten.no/jwk' },
+} as const
+
+/** A Maskinporten environment preset, or a custom issuer (a local emulator, tests). */
+export type MaskinportenEnvironment = keyof typeof MASKINPORTEN_ENVIRONMENTS | { readonly issuer: string; readonly jwksUri: string | URL }
+
+/** Options of `createConsentGuard`. */
+export interface ConsentGuardOptions {
+  /** Which Maskinporten the tokens come from: `prod`, `test`, or `{ issuer, jwksUri }`. */
+  readonly maskinporten: MaskinportenEnvironment
+  /**
+   * Two-token mode: read the consent token from this header (e.g. `AltinnSamtykke`) while
+   * `Authorization` carries the access token. Omit for Altinn 3 single-token mode, where the
+   * bearer token carries both the scope and the consent.
+   */
+  readonly consentHeader?: string
+  /** Allowed signing algorithms. Default `['RS256']` (all observed Maskinporten tokens). */
+  readonly algorithms?: readonly string[]
+  /** Leeway in seconds for `exp`, `nbf`, `iat` and `consented`. Default 10, range 0-60. */
+  readonly clockTolerance?: number
+  /** Largest `exp - iat` and token age in seconds (set to your scope's `at_max_age`). Default 3600. */
+  readonly maxTokenAge?: number
+  /** Audience(s) of this API, for audience-restricted tokens. When set, a present `aud` must match. */
+  readonly audience?: string | readonly string[]
+  /** Refuse tokens without `aud` (needs `audience`). Default false: real consent tokens have none. */
+  readonly requireAudience?: boolean
+  /** Key-set fetching and caching (timeouts, cooldown, stale-if-error, size caps). */
+  readonly keys?: Omit<KeySetOptions, 'jwksUri'>
+  /**
+   * When set, delegated tokens (with `supplier`) must carry one of these `delegation_source`
+   * values (e.g. `['https://www.altinn.no']` in production); otherwise they are refused.
+   */
+  readonly delegationSources?: readonly string[]
+  /** `realm` of the `WWW-Authenticate` challenge. Default `consent-guard`. */
+  readonly realm?: string
+  /** Where audit events go when the adapter gives no per-request logger. */
+  readonly logger?: AuditLogger
+  /** Called with every audit event (metrics, alerting). Must not throw. */
+  readonly onDecision?: (event: AuditEvent) => void
+  /** Secret for the keyed hash of subjects in audit events. Random per process when omitted. */
+  readonly auditKey?: string | Uint8Array
+  /** Store of used one-time consents. Default: an in-memory store (one instance only). */
+  readonly store?: ConsentUseStore
+  /** Give up on the store after this many ms and answer 503. Default 1000. */
+  readonly storeTimeoutMs?: number
+  /** Upper bound of a one-time record's lifetime in seconds. Default 3 years. */
+  readonly oneTimeMaxTtl?: number
+  /** Clock (tests, emulators). Default `() => new Date()`. */
+  readonly clock?: () => Date
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  readonly issuer: string
+  readonly jwksUri: URL
+  readonly consentHeader: string | undefined
+  readonly algorithms: readonly string[]
+  readonly clockTolerance: number
+  readonly maxTokenAge: number
+  readonly audience: readonly string[] | undefined
+  readonly requireAudience: boolean
+  readonly delegationSources: ReadonlySet<string> | undefined
+  readonly realm: string
+  readonly storeTimeoutMs: number
+  readonly oneTimeMaxTtl: number
+  readonly clock: () => Date
+}
+
+const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'])
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
+
+/** Validates options and fills in defaults. Throws `ConsentGuardConfigError` on anything wrong. */
+export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
+  const fail = (msg: string): never => {
+    throw new ConsentGuardConfigError(`consent-guard options: ${msg}`)
+  }
+  if (typeof options !== 'object' || options === null) fail('options must be an object')
+  const env = options.maskinporten
+  let issuer: string
+  let jwks: string | URL
+  if (env === 'prod' || env === 'test') {
+    ;({ issuer, jwksUri: jwks } = MASKINPORTEN_ENVIRONMENTS[env])
+  } else if (typeof env === 'object' && env !== null && typeof env.issuer === 'string' && env.jwksUri !== undefined) {
+    issuer = env.issuer
+    jwks = env.jwksUri
+  } else {
+    return fail('"maskinporten" must be "prod", "test" or { issuer, jwksUri }')
+  }
+  if (issuer === '' || issuer.trim() !== issuer) fail('"maskinporten.issuer" must be a non-empty string without surrounding spaces')
+  const jwksUri = checkJwksUri(jwks, fail)
+
+  let consentHeader: string | undefined
+  if (options.consentHeader !== undefined) {
+    if (typeof options.consentHeader !== 'string' || !HEADER_NAME.test(options.consentHeader)) fail('"consentHeader" must be an HTTP header name')
+    consentHeader = options.consentHeader.toLowerCase()
+    if (consentHeader === 'authorization') fail('"consentHeader" must not be Authorization')
+  }
+  const algorithms = options.algorithms ?? ['RS256']
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => SUPPORTED_ALGS.has(a))) {
+    fail(`"algorithms" must list asymmetric algorithms from ${[...SUPPORTED_ALGS].join(', ')}`)
+  }
+  const clockTolerance = options.clockTolerance ?? 10
+  if (!Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 60) fail('"clockTolerance" must be 0-60 seconds')
+  const maxTokenAge = options.maxTokenAge ?? 3600
+  if (!Number.isFinite(maxTokenAge) || maxTokenAge <= 0 || maxTokenAge > 86_400) fail('"maxTokenAge" must be 1-86400 seconds')
+  const audience = options.audience === undefined ? undefined : typeof options.audience === 'string' ? [options.audience] : [...options.audience]
+  if (audience !== undefined && (audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== ''))) fail('"audience" must be non-empty strings')
+  const requireAudience = options.requireAudience ?? false
+  if (requireAudience && audience === undefined) fail('"requireAudience" needs "audience"')
+  const realm = options.realm ?? DEFAULT_REALM
+  if (typeof realm !== 'string' || !REALM.test(realm)) fail('"realm" must be printable ASCII without quotes or backslashes')
+  const storeTimeoutMs = options.storeTimeoutMs ?? 1000
+  if (!Number.isFinite(storeTimeoutMs) || storeTimeoutMs <= 0) fail('"storeTimeoutMs" must be a positive number')
+  const oneTimeMaxTtl = options.oneTimeMaxTtl ?? 3 * 366 * 86_400
+  if (!Number.isFinite(oneTimeMaxTtl) || oneTimeMaxTtl <= 0) fail('"oneTimeMaxTtl" must be a positive number of seconds')
+  if (options.delegationSources !== undefined && (!Array.isArray(options.delegationSources) || !options.delegationSources.every((s) => typeof s === 'string'))) {
+    fail('"delegationSources" must be an array of strings')
+  }
+  return Object.freeze({
+    issuer,
+    jwksUri,
+    consentHeader,
+    algorithms: Object.freeze([...algorithms]),
+    clockTolerance,
+    maxTokenAge,
+    audience: audience && Object.freeze(audience),
+    requireAudience,
+    delegationSources: options.delegationSources && new Set(options.delegationSources),
+    realm,
+    storeTimeoutMs,
+    oneTimeMaxTtl,
+    clock: options.clock ?? (() => new Date()),
+  })
+}
+
+/**
+ * Key-set URLs must be https (the TLS connection is what anchors trust in the keys), except on
+ * loopback addresses so local emulators and tests work. No credentials, query or fragment.
+ */
+function checkJwksUri(value: string | URL, fail: (m: string) => never): URL {
+  let url: URL
+  try {
+    url = new URL(String(value))
+  } catch {
+    return fail('"jwksUri" is not a URL')
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') fail('"jwksUri" must not carry credentials, a query or a fragment')
+  if (url.protocol === 'https:') return url
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return url
+  return fail('"jwksUri" must use https (http is allowed only for loopback addresses)')
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
+  if (host === 'localhost') return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  if (isIP(host) === 6) return host === '::1'
+  return false
+}

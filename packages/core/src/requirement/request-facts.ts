@@ -1,0 +1,47 @@
+import { ConsentGuardError } from '../errors.js'
+import { partyFromIdentifier, type Party } from '../consent/identifiers.js'
+import { isYearMonth } from '../consent/time.js'
+import type { CompiledRequirement } from './compile.js'
+import type { RequestedPeriod } from './types.js'
+
+/** What the request asks for, read once per request from the route's functions. */
+export interface RequestFacts {
+  readonly subject: Party
+  /** Lower-case metadata key → the value the request requires (for `equals` rules). */
+  readonly equals: ReadonlyMap<string, string>
+  readonly period: RequestedPeriod | undefined
+}
+
+/**
+ * Reads subject, `equals` values and the period from the request. A missing value is a 400
+ * (the request is incomplete), never "no restriction" (security.md CON-03, CON-10).
+ */
+export function readRequestFacts<Req>(compiled: CompiledRequirement<Req>, request: Req, realm?: string): RequestFacts {
+  const raw = compiled.subject(request)
+  if (raw === undefined || raw === null || raw === '') throw new ConsentGuardError('subject_missing', { realm })
+  const subject = typeof raw === 'string' ? partyFromIdentifier(raw) : undefined
+  if (subject === undefined || (compiled.subjectType !== undefined && subject.type !== compiled.subjectType)) {
+    throw new ConsentGuardError('subject_invalid', { realm })
+  }
+  const equals = new Map<string, string>()
+  for (const [key, rule] of compiled.metadata) {
+    if (!('equals' in rule)) continue
+    const value = typeof rule.equals === 'function' ? rule.equals(request) : rule.equals
+    if (value === undefined || value === null || value === '') throw new ConsentGuardError('request_parameter_missing', { realm })
+    if (typeof value !== 'string') throw new ConsentGuardError('request_parameter_invalid', { realm })
+    equals.set(key, value)
+  }
+  let period: RequestedPeriod | undefined
+  if (compiled.period !== undefined) {
+    const requested = compiled.period.requested(request)
+    if (requested === undefined || requested === null) throw new ConsentGuardError('request_parameter_missing', { realm })
+    period = typeof requested === 'string' ? { from: requested, to: requested } : requested
+    if (period.from === undefined || period.to === undefined || (period.from as unknown) === '' || (period.to as unknown) === '') {
+      throw new ConsentGuardError('request_parameter_missing', { realm })
+    }
+    if (typeof period.from !== 'string' || typeof period.to !== 'string' || !isYearMonth(period.from) || !isYearMonth(period.to) || period.from > period.to) {
+      throw new ConsentGuardError('request_parameter_invalid', { realm })
+    }
+  }
+  return { subject, equals, period }
+}

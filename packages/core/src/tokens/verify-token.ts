@@ -1,0 +1,163 @@
+import { jwtVerify, type JWTVerifyGetKey } from 'jose'
+import { parseCompactJws, parseJsonObject } from '../credentials/compact-jws.js'
+import { ConsentGuardError, isConsentGuardError, type ConsentGuardErrorCode } from '../errors.js'
+import { parseConsents, type ParsedConsent } from '../consent/parse.js'
+import { parseIso6523 } from '../consent/identifiers.js'
+
+/** How Maskinporten tokens are verified (resolved guard options). */
+export interface TokenRules {
+  readonly issuer: string
+  readonly getKey: JWTVerifyGetKey
+  readonly algorithms: readonly string[]
+  /** Seconds of leeway for `exp`, `nbf`, `iat`. */
+  readonly clockTolerance: number
+  /** Largest accepted `exp - iat` and token age, in seconds. */
+  readonly maxTokenAge: number
+  /** Accepted audiences; when set, a present `aud` must contain one of them. */
+  readonly audience?: readonly string[]
+  /** Require `aud` (only meaningful with `audience`). */
+  readonly requireAudience: boolean
+  readonly now: () => Date
+  readonly realm?: string
+}
+
+/** A verified Maskinporten access token, reduced to what authorisation needs. */
+export interface MaskinportenToken {
+  readonly issuer: string
+  readonly jti: string
+  readonly clientId: string
+  /** Organisation number of `consumer` (the legal consumer / data controller). */
+  readonly consumer: string
+  /** Organisation number of `supplier` when the token was fetched on the consumer's behalf. */
+  readonly supplier?: string
+  readonly delegationSource?: string
+  /** Scopes, split on spaces, exact strings. */
+  readonly scopes: readonly string[]
+  /** Epoch seconds. */
+  readonly issuedAt: number
+  /** Epoch seconds. */
+  readonly expiresAt: number
+  /** Altinn consents in `authorization_details`. */
+  readonly consents: readonly ParsedConsent[]
+}
+
+const REQUIRED = ['iss', 'exp', 'iat', 'jti', 'client_id', 'consumer']
+const MAX_CLAIM_STRING = 256
+
+/**
+ * Verifies one Maskinporten token: syntax pre-checks, signature with the issuer's key set (the
+ * issuer comes from configuration, never from the token), exact issuer, time claims, lifetime
+ * cap, and the Maskinporten claim shapes. jose's errors are mapped to stable codes and dropped:
+ * they carry the payload, which must never reach a log.
+ */
+export async function verifyMaskinportenToken(token: string, rules: TokenRules): Promise<MaskinportenToken> {
+  const realm = rules.realm
+  const jws = parseCompactJws(token, { algorithms: rules.algorithms, realm })
+  const now = rules.now()
+  let claims: Record<string, unknown>
+  try {
+    const result = await jwtVerify(token, rules.getKey, {
+      issuer: rules.issuer,
+      algorithms: [...rules.algorithms],
+      clockTolerance: rules.clockTolerance,
+      maxTokenAge: rules.maxTokenAge,
+      currentDate: now,
+      requiredClaims: REQUIRED,
+    })
+    claims = result.payload as Record<string, unknown>
+  } catch (err) {
+    if (isConsentGuardError(err)) throw err
+    throw new ConsentGuardError(mapJoseError(err), { realm })
+  }
+  // The signature is good; now the claims must also be unambiguous (CLM-16) and well-formed.
+  if (parseJsonObject(jws.payloadText) === undefined) throw new ConsentGuardError('token_claims_invalid', { realm })
+  return readClaims(claims, rules)
+}
+
+function readClaims(claims: Record<string, unknown>, rules: TokenRules): MaskinportenToken {
+  const realm = rules.realm
+  const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined)
+  const invalid = (): never => {
+    throw new ConsentGuardError('token_claims_invalid', { realm })
+  }
+  const exp = own('exp')
+  const iat = own('iat')
+  if (typeof exp !== 'number' || typeof iat !== 'number' || !Number.isFinite(exp) || !Number.isFinite(iat)) invalid()
+  if ((exp as number) - (iat as number) > rules.maxTokenAge || (exp as number) <= (iat as number)) {
+    throw new ConsentGuardError('token_lifetime_exceeded', { realm })
+  }
+  const jti = boundedString(own('jti')) ?? invalid()
+  const clientId = boundedString(own('client_id')) ?? invalid()
+  const consumer = parseIso6523(own('consumer')) ?? invalid()
+  let supplier: string | undefined
+  if (Object.hasOwn(claims, 'supplier')) supplier = parseIso6523(claims.supplier) ?? invalid()
+  let delegationSource: string | undefined
+  if (Object.hasOwn(claims, 'delegation_source')) delegationSource = boundedString(claims.delegation_source) ?? invalid()
+
+  const scope = own('scope')
+  let scopes: string[] = []
+  if (scope !== undefined) {
+    if (typeof scope !== 'string') invalid()
+    // RFC 6749 §3.3: space-delimited, case-sensitive; other whitespace is part of a scope token.
+    scopes = (scope as string).split(' ').filter((s) => s !== '')
+  }
+  checkAudience(own('aud'), Object.hasOwn(claims, 'aud'), rules)
+
+  return Object.freeze({
+    issuer: rules.issuer,
+    jti,
+    clientId,
+    consumer,
+    supplier,
+    delegationSource,
+    scopes: Object.freeze(scopes),
+    issuedAt: iat as number,
+    expiresAt: exp as number,
+    consents: parseConsents(claims, realm),
+  })
+}
+
+function checkAudience(aud: unknown, present: boolean, rules: TokenRules): void {
+  if (rules.audience === undefined) return
+  const fail = (): never => {
+    throw new ConsentGuardError('token_audience_invalid', { realm: rules.realm })
+  }
+  if (!present) {
+    if (rules.requireAudience) fail()
+    return
+  }
+  const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : fail()
+  if (values.length === 0 || !values.every((v) => typeof v === 'string')) fail()
+  if (!values.some((v) => rules.audience?.includes(v as string))) fail()
+}
+
+function boundedString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_STRING ? value : undefined
+}
+
+function mapJoseError(err: unknown): ConsentGuardErrorCode {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  const claim = typeof err === 'object' && err !== null ? (err as { claim?: unknown }).claim : undefined
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'token_expired'
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (claim === 'iss') return 'token_issuer_invalid'
+      if (claim === 'nbf' || claim === 'iat') return 'token_not_yet_valid'
+      return 'token_claims_invalid'
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'token_signature_invalid'
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'token_algorithm_not_allowed'
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return 'token_key_unknown'
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JWS_INVALID':
+      return 'token_malformed'
+    default:
+      // e.g. a TypeError for an RSA key under 2048 bits in the issuer's set (SIG-09): the token
+      // cannot be verified with a usable key. Never a 500, never accepted.
+      return 'token_key_unknown'
+  }
+}
