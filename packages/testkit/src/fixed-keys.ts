@@ -1,0 +1,68 @@
+/**
+ * FIXED RSA-2048 KEY PAIRS FOR TESTS ONLY.
+ *
+ * These private keys are published in this repository on purpose. They exist so that test runs are
+ * reproducible and do not spend time on RSA key generation. They protect nothing: never configure a
+ * real verifier to trust them, and never use them to sign anything outside a test suite.
+ *
+ * Generated once with node:crypto generateKeyPairSync('rsa', { modulusLength: 2048 }) and exported as
+ * private JWKs (RFC 7517). Use them through {@link deterministicSigningKey} rather than directly.
+ *
+ * @packageDocumentation
+ */
+
+/** Names of the checked-in test key pairs accepted by {@link deterministicSigningKey}. */
+export type FixedKeyName = 'mp-1' | 'mp-2' | 'attacker'
+
+/** A checked-in RSA private JWK (test-only). */
+export interface FixedRsaPrivateJwk {
+  readonly kty: 'RSA'
+  readonly n: string
+  readonly e: string
+  readonly d: string
+  readonly p: string
+  readonly q: string
+  readonly dp: string
+  readonly dq: string
+  readonly qi: string
+}
+
+/**
+ * TEST-ONLY private keys, by name. `mp-1` and `mp-2` stand in for the issuer's current and next
+ * signing keys; `attacker` is a key that no trusted JWKS should ever publish.
+ */
+export const FIXED_TEST_KEYS: Readonly<Record<FixedKeyName, FixedRsaPrivateJwk>> = {
+  'mp-1': {
+    kty: 'RSA',
+    n: 'mXGbbAM3CAWrcS1reA0WsQpItLW-gMUFpUsGIgyCjJfkhz1sU6Rx9BRA0qT0slm-xACwzMyBS5asn2IVwyDVNJUgdPrM9eWX0ybk1kOHQiQBHzk7GO2X_RgwWTHmHgrjnP5kpoHQsSIc9ULn3VjR80cj-ewAkGLci0DkqKEoBAxkzhogBEw7l9dqRXuGADSW33EMd_RLMwPQY16cfRQXovCbSBtpb5BEGcKROyXOaB_EwqHrCFI-eTNGTxB1H2HMomg-Lx2BrCHWzBeKqoWs49kgdtySvarou8b6jXD5qTwbP6ckoYqbWG3BTrPjXV0-EamyPjR2mgxUNXEvkdPWLQ',
+    e: 'AQAB',
+    d: 'AhFAydTFQgtpgu3cu9JZUutTjXPBbFS7Pb3kCENo4uINBzFxqzLVAjffo7brQRfqdROZTjkXKOCP1NnqdyWTGdFEja7vYgTE5ehpPuXMBb0ccsI_pJdW6-cOh7UfZ5o39N6Mlp27JRfTkg5jt1zB_2ge-PgQDeH3HL00F32MX3mR7uKmProPdZVOyYe9awsNl9gXZnkF_puzBavLatmgUTr7pDA-RiMZdVJlwyqjSGEFWTdehpkoLUcKyIdwK4Ee5wcOwN1EDchiUEbk9lEWzXrAvmDuI7jpmS9GKlgH7elnVaPuhINpYyYruiDjpP2WO61rciIaDcMr9BBcVLFIAQ',
+    p: 'xn1I3IQYrilW_4b2F_zL00SzeDIpGDcdLB5fryr-p3HdTLGN02pedWMwTNk98dxLrph88jNRt8G_jYnA-eKrUz-BI0Wcl0AtyfBelZp7hRwlZzPKmeJdpGkABdNf7JEDxvXdGZbxPL5m2vnNFYKVXpOUi2C7ULXJqmHUrvI5sgE',
+    q: 'xeceDgvayGONWyKuUtLbGSku3gnyfi4lXyk3b5kaB0gumMITGvvPD9K8R_zls6maLnL_ETHeYXsVxRJdfB-i7nioi7bDCpa8EU4uTkwJ1LKqq-Mzc-I-rYlRufvSWVxBPtJDw5eFZNE9cNO1SyKdMJf8eQrU_6lXVIWIF_JXjC0',
+    dp: 'pHDxJzgNFmTLXaFbSp414w78vKyZ3STz9zQmw4GUPfcYh0xmGmv6W7hUMKaeKjz_OmO8yA96OQm7_6_Lf3qpw6tN-oHWbHxQMwf_5GN6x9l8p1aCGCEwwV_4E9t9kgjGH1Rb27Jwo4l-vxXLMXHg-9y6aQo3xXMF4zFvuYyV_gE',
+    dq: 'bBsMN_AR21VGanpPb77vIJd2mqQkavkaQRlqxvODXGb5zUh2106mlaYwY8KqV7JWHvmCjAoJyIZMJhMaLiu5_Tq8F1YGxUoCAhILCYpP9HiE8tBx0uPMCU_x7P66sUXL_l0t1zJ2E9SZE4ESj7Cg3WKo8BYStHX01p768NnZKSE',
+    qi: 't-jX38HRVC8fdNr4P_chb6P6Gy6pOXQFMgul3rvaYTOahftUNyudLfz3kQ3i-E96OBP9Q6VVLdNUXcQ7cp2E2INGHA42iV-V0tzqMyYvS1UsEAWmg4FjBqxOjFCW1g1d_4bN9-nGctKzyTAlyj2fp_hz5BS4Ar4Hk1p_HOX7QiE',
+  },
+  'mp-2': {
+    kty: 'RSA',
+    n: 'yuew8rPw5oPryfCjRmiMC3Um3E0os9VSBehVXpwsCTjKo9EMipMNKIlyO9_EpTp008lKz-wFgm1pzOMB3IEfa1zUhchoNXVl64ero9ZXA3VAKIMfiTXq86mhkmRaX0T29ZcqzSKxR6gBFDnSVPnjx0zgttjOa_vZfRKtsa7i0AFMUgybW_pkT0LoPA_XQ-xAfQ67bbUtW8RZkFOg0a7D0Y9oD-1sj36dh4Lj9g5yvrWMp8YCu81K_pmfYGC5mXt1fi8rtuU3XMiqZZIya0P0PZJ7wxSZMjcr8ndQo9admV04J-cS3uFRr4gXV3fSf-_b4oO5myp2Du7BlQsXzdkFiw',
+    e: 'AQAB',
+    d: 'DqFdJ2rlHGH3vvRceYexTWQxnKHtpOXlR6rEeRFutW2EYwKAUn-e68TZWUrdvYI1CU5S2CIvFYP5JH5b1H_0-YNUiZ71MKGZ6z05mZMrbALo0OL_g5_BJLefAFS_FW5-FiBDxE3TlZSeG0y-B0WLcIPxEg4Y-D1NJdESeCThktjcKjR_x1QNzm2BnLfhNlN5AELzom3tDuY7foPaeT8Mkk2PJ61EuB5kkEdnNFjUhfDRVpZ3D67NdcC8Dt3Vm4uLUArf_7p0GMYROn4yAld7HIVlpP94rvoO3tmMua_QiVEb2oXHJX6h0Za9hOXiAb0Av7PfpSPWogfmB_3FtgwGFQ',
+    p: '9Kzgg9y9a0r07FLJ-q8VRFRPOJ0ixziQJAsISUno3D2KmXwNRfwnVddekeG-oNPNu8tWrMWF9APM3x0H7sVYWhdH_3cZDP5eVbfqoR3g4cE1qB2W6T3T5s4ATZybIcN2E79CFaWduq2FH53epQI4uQ5B52enN05CasdZenVrDqU',
+    q: '1EviY4NBkfqCXkeCYMFVdsULCRCTSyQi4Qy86y04P8ExZQGp5qEKenCf3Z5Rj4MynYJTq_uKexxgk1Hz3gNJmwEnXfLKoYom8CC5f8Zisg5Az0qGuX36IFYJ37iRvnZwrmIcAClSXMknEaPMbn5WfXOMsrK92Mbf2vein9_TPG8',
+    dp: 'luR6vbeHdcDPVWMlPx10zyPzi2WVCim-8wt-u7wCCLlHXaqcgPmlxJHCt9LxfjvBGDyponlaSAeD9GDyAHXiLAVJmKn5YAMLaG-5Gk3T30YJcjl1VTiVEzUeCL85CNSDYGBGQBVYNcVHYR06Lqc1FiNNz4kkHb58xV9VtmjtciU',
+    dq: 't7gP68RsGzNqXMKPnsHQ_x6YZTjV7wIPuSh32SHh-rJq15lv-elFkx4iCvz2YjbMt6hQVpYxikbNgNA8NdYsfZqrAc-Z8eAHwGjhfyUkxig1h-5b1uyhaBhtJRGp9uSysQawaqdX4noleEuDH9_vY1N64C50wsOgd_Mz5h0hxbs',
+    qi: 'xngI37WHvT960pgX5h7SU0GLwqeqlKFOY5ILYm799mL9vOP10dIyzAx2dAcX1rf_xb29T0bNDRacahRAMJPaz7-kIYr05rEEkstdu4r7flEFlYC39LteHfN-XH3gD40lz9M8lJPZCY4qNrypCTfsJU6mHhCLm7wOF7NtsXJdiV0',
+  },
+  'attacker': {
+    kty: 'RSA',
+    n: 'wujb2PltLpJm5xGVu9rV99Jv2xfSGTSlR9MF-UY233svAmb0sAHC-ilpZZhHVPX_2IGFMZD-wUEoxsXe0jEtGUDX-GE8-n7WHDHayTa7rcsw52R0GJNddcutqjCocWvHBQ376s8bs06-FM9pOQ3F2rB6ytJw-FlrVZS_T_UwYzE_OiaCfncgrZ6F_1z7mG7cQW3W_W68wi_sE9WBD5cFqXASPaszymlgJsqJfMkx8sEV0AoUqS_TmMQoQropPXTcrDAmQcDajU59cIazAHrANQGtkotKW2LKanWUuPJZOEa2C55uwg9_2sPjUZjCn9qw6ySsl2rp01VCih8r0szKKQ',
+    e: 'AQAB',
+    d: 'Cyoffbw73tEQB-hf9VTBsOJi-d_RbxQu64BQ9UhqWD7MII0ZMwPG0WGR4fnpDBrTPumcYYx2q0c6OLiY3N1oQewO8vFO9uJRDWhlqeTyty_Oa1K7u7SlQ9wY5IjI_UY5Ljbw2TBn28uE49hFpLj_PlmhjwCi6_bjSRGuK7xVuzi7VDXYB4inIcn5rQJb2syrVMxPvSwrxw-wRJO4-uckAFyX9wPADzIHO6h54djLNnm_30ygh28q6TD9Iai0ckzUepVCTXLO7DYxM35HlFaelySv4hy9zRm_vcGi0jawmCGX1mx9mOnEa64XEmkt9AbGLQLLJw5J0MP62wFANpUboQ',
+    p: '6EwcGgtKT3VfICmmQ2jlnqStBwHrkSvtEkOY2HfJRFWk6evl64LL28hDtnLmLqv5rQtv2KdcRtDxna1KMH-AH6bVSsA9RpDfpQWAOSCnrOTPDTSEe0wWTCgc749RfIM9_EsuQj3ZHz_QEjw4IEUkphW34fs8Ih0K7kSNfEU-gq0',
+    q: '1swi8QQ-xmo5-pEbuVWNdbQ8esZ2sbVk226Vei2vjULXRhQki1Ft43P1mkd87CPvNfXN7-YGIFPmS6ot8-ZgS5YUjqva10rHrIXK8BSX0dz_0fU89fDqPI3PrCDu0iY5JTlkToSHTQDMn0SM73e2TSICQuoZK-KhXtfFBVovEO0',
+    dp: 'slw994FTvU7Ri1BvaLLSG801TXwb84tWq_9bDFptHxrjVPjbwMjc3hQWabAvLQa-3i854ZAfOgCUhAzaOgKrzaG7g3m3kscJ8RsYKMT5-bZ1hB4e2szBEhh6nzXby065-U2AZzw1ydilWlsCfUSZryxd1BWjRk4mZmwcdp50MME',
+    dq: 'mYIYsrD7AChouTc9Xg3TZDxkQMZXi5d8tgnpEAFYhhcv7Kh2mY6ffz-fVhwjHkxsJ988x2dYF4B-hLLh1n5dcYeXt4MAin6qBxUzPLMq8VQFDBM89vOvI4mh0n1S0KN6kazbj_XNEG4yztxZ8MZYZfWZMiNFzARSmYqRBss1-d0',
+    qi: 'cAiMRDNL9ivAuWs_8DY6DEZA5b37x4Uf4dftyWi-e7H6i9W3FYs-k4TAOzDGhh_wl653nRNZCMqrapWqdc_X_s8h3_LBMAN8m83ExKjjqmPj1GITRjhTR8jGn9po5UJE6yeTcJSW14w6hgdqXM4CxLUGr2OycZf2Whn-xMrNvG0',
+  },
+}

@@ -1,0 +1,57 @@
+/**
+ * `@consent-guard/testkit`: test helpers for services that verify Maskinporten access tokens
+ * carrying Altinn consent (`authorization_details` of type `urn:altinn:consent`).
+ *
+ * - Keys: {@link generateSigningKey}, {@link deterministicSigningKey} (checked-in, test-only keys).
+ * - Claims shaped like real TT02 consent tokens: {@link maskinportenClaims}, {@link consentDetail},
+ *   {@link consentTokenClaims} and identifier helpers.
+ * - Low-level signing for negative tests: {@link signCompact}.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  deterministicSigningKey,
+  FIXED_KEY_NAMES,
+  generateSigningKey,
+  toPublicJwk,
+  type DeterministicSigningKeyOptions,
+  type FixedKeyName,
+  type GenerateSigningKeyOptions,
+  type RsaSigningAlgorithm,
+  type SigningAlgorithm,
+  type SigningKey,
+} from './keys.js'
+
+export { encodeSegment, signCompact, type CompactAlgorithm, type SegmentInput } from './sign.js'
+
+export {
+  ALTINN_CONSENT_TYPE,
+  ALTINN_TT02_DELEGATION_SOURCE,
+  altinnTimestamp,
+  consentDetail,
+  consentTokenClaims,
+  DEFAULT_CONSENT_RESOURCE,
+  DEFAULT_SCOPE,
+  epochSeconds,
+  ISO6523_AUTHORITY,
+  iso6523,
+  MASKINPORTEN_PROD_ISSUER,
+  MASKINPORTEN_TEST_ISSUER,
+  maskinportenClaims,
+  organizationUrn,
+  personUrn,
+  TEST_IDENTITIES,
+  type AltinnTimestampOptions,
+  type ClockSource,
+  type ConsentDetailClaim,
+  type ConsentDetailOptions,
+  type ConsentParty,
+  type ConsentRightClaim,
+  type ConsentRightOptions,
+  type ConsentTokenOptions,
+  type Instant,
+  type MaskinportenClaims,
+  type MaskinportenClaimsOptions,
+  type OrgIdentifier,
+} from './claims.js'
