@@ -6,6 +6,8 @@
  * - Claims shaped like real TT02 consent tokens: {@link maskinportenClaims}, {@link consentDetail},
  *   {@link consentTokenClaims} and identifier helpers.
  * - Low-level signing for negative tests: {@link signCompact}.
+ * - A local JWKS server with failure modes: {@link createJwksServer}.
+ * - Everything together: {@link createTestIssuer}.
  *
  * @packageDocumentation
  */
@@ -55,3 +57,19 @@ export {
   type MaskinportenClaimsOptions,
   type OrgIdentifier,
 } from './claims.js'
+
+export {
+  createJwksServer,
+  type JwksBehaviour,
+  type JwksKey,
+  type JwksServer,
+  type JwksServerOptions,
+} from './jwks-server.js'
+
+export {
+  createTestIssuer,
+  type RotateOptions,
+  type SignOptions,
+  type TestIssuer,
+  type TestIssuerOptions,
+} from './issuer.js'
