@@ -35,14 +35,16 @@ export function extractCredentials(headers: HeaderSource, options: ExtractOption
     throw new ConsentGuardError('credentials_in_url', { realm })
   }
   if (accessToken === undefined) throw new ConsentGuardError('credentials_missing', { realm })
-  if (accessToken.includes(',')) throw new ConsentGuardError('credentials_duplicated', { realm })
+  if (joinsCredentials(accessToken)) throw new ConsentGuardError('credentials_duplicated', { realm })
 
   if (options.consentHeader === undefined) return { accessToken }
   const consentValues = headers.getAll(options.consentHeader)
   if (consentValues.length > 1) throw new ConsentGuardError('consent_token_duplicated', { realm })
   const consentToken = consentValues[0]?.trim()
   if (consentToken === undefined || consentToken === '') return { accessToken }
-  if (consentToken.includes(',')) throw new ConsentGuardError('consent_token_duplicated', { realm })
+  if (consentToken.includes(',') && consentToken.split(',').filter((part) => part.trim() !== '').length > 1) {
+    throw new ConsentGuardError('consent_token_duplicated', { realm })
+  }
   return { accessToken, consentToken }
 }
 
@@ -57,6 +59,15 @@ function bearerToken(value: string): string | undefined {
   while (value.charCodeAt(i) === 32) i++
   const token = value.slice(i)
   return token === '' ? undefined : token
+}
+
+/**
+ * `Bearer A, Bearer B`: a proxy folded two Authorization lines into one (HTTP-06). Any other comma
+ * is just an invalid token character and is left to the syntax check (401).
+ */
+function joinsCredentials(token: string): boolean {
+  if (!token.includes(',')) return false
+  return token.split(',').slice(1).some((part) => part.trimStart().slice(0, BEARER.length + 1).toLowerCase() === `${BEARER} `)
 }
 
 function hasAccessTokenParam(url: string): boolean {

@@ -138,10 +138,13 @@ function boundedString(value: unknown): string | undefined {
 function mapJoseError(err: unknown): ConsentGuardErrorCode {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
   const claim = typeof err === 'object' && err !== null ? (err as { claim?: unknown }).claim : undefined
+  const reason = typeof err === 'object' && err !== null ? (err as { reason?: unknown }).reason : undefined
   switch (code) {
     case 'ERR_JWT_EXPIRED':
       return 'token_expired'
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      // 'missing' and 'invalid' (wrong type) are shape errors; 'check_failed' is a value check.
+      if (reason !== 'check_failed') return 'token_claims_invalid'
       if (claim === 'iss') return 'token_issuer_invalid'
       if (claim === 'nbf' || claim === 'iat') return 'token_not_yet_valid'
       return 'token_claims_invalid'
