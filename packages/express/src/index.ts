@@ -1,0 +1,30 @@
+/**
+ * `@consent-guard/express`: Express middleware that lets a data source require Altinn consent
+ * (samtykke) carried by Maskinporten access tokens, with every rule in `@consent-guard/core`.
+ * Works with Express 4 and 5.
+ *
+ * ```ts
+ * import { requireConsent } from '@consent-guard/express'
+ * app.use('/income/:year/:personId', requireConsent({ ... }, { maskinporten: 'prod' }))
+ * ```
+ * @packageDocumentation
+ */
+export {
+  createConsentGuard,
+  requireConsent,
+  consentErrorHandler,
+  getConsent,
+  type ExpressConsentGuard,
+  type ExpressConsentRequirement,
+} from './middleware.js'
+export {
+  ConsentGuardError,
+  ConsentGuardConfigError,
+  isConsentGuardError,
+  maskIdentityNumbers,
+  type ConsentGuard,
+  type ConsentGuardErrorCode,
+  type ConsentGuardOptions,
+  type ConsentRequirement,
+  type VerifiedConsent,
+} from '@consent-guard/core'

@@ -1,0 +1,128 @@
+import {
+  createConsentGuard as createCoreGuard,
+  headersFromNodeRequest,
+  isConsentGuardError,
+  type AuditLogger,
+  type CompiledRequirement,
+  type ConsentGuard,
+  type ConsentGuardOptions,
+  type ConsentRequirement,
+  type VerifiedConsent,
+} from '@consent-guard/core'
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
+
+declare global {
+  // Express's own extension point for `req` (the namespace is declared by @types/express).
+  namespace Express {
+    interface Request {
+      /** The verified consent, set by a consent-guard middleware that accepted the request. */
+      consent?: VerifiedConsent
+    }
+  }
+}
+
+/** A consent requirement whose `subject`, `metadata` and `period` functions read an Express request. */
+export type ExpressConsentRequirement = ConsentRequirement<Request>
+
+/** One guard (one key cache, one one-time store) shared by many routes. */
+export interface ExpressConsentGuard {
+  /**
+   * Compiles `requirement` now (a mistake throws at start-up) and returns the middleware that
+   * checks it, sets `req.consent` and calls `next()`, or calls `next(err)` with a
+   * `ConsentGuardError`.
+   */
+  require(requirement: ExpressConsentRequirement): RequestHandler
+  /** Releases a one-time consent's "used" mark, for a handler that failed before any data left. */
+  release(consent: VerifiedConsent): Promise<void>
+  /** The core guard (options in force, key-set state). */
+  readonly guard: ConsentGuard
+}
+
+/**
+ * Creates one guard for several routes, so they share one verifier and one key cache.
+ *
+ * @example
+ * const consent = createConsentGuard({ maskinporten: 'prod' })
+ * app.get('/income/:year/:personId', consent.require({ scope: 'example:income', resource: 'example-income',
+ *   subject: (req) => req.params.personId }), handler)
+ */
+export function createConsentGuard(options: ConsentGuardOptions): ExpressConsentGuard {
+  const guard = createCoreGuard(options)
+  return {
+    require: (requirement) => middlewareFor(guard, guard.compile(requirement, 'consent requirement')),
+    release: (consent) => guard.release(consent),
+    guard,
+  }
+}
+
+/**
+ * Creates a guard and one middleware for `requirement`. Each call has its own key cache and
+ * one-time store; for more than one route prefer {@link createConsentGuard}.
+ *
+ * @example
+ * app.use('/income/:year/:personId', requireConsent({ scope: 'example:income', resource: 'example-income',
+ *   subject: (req) => req.params.personId }, { maskinporten: 'prod' }))
+ */
+export function requireConsent(requirement: ExpressConsentRequirement, options: ConsentGuardOptions): RequestHandler {
+  return createConsentGuard(options).require(requirement)
+}
+
+function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Request>): RequestHandler {
+  return function consentGuardMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    // Everything reaches `next(err)` explicitly: Express 4 does not forward rejected promises.
+    let pending: Promise<VerifiedConsent>
+    try {
+      // `originalUrl`: `url` loses the mount path under `app.use(path, ...)` and routers.
+      pending = guard.check({ headers: headersFromNodeRequest(req), request: req, url: req.originalUrl ?? req.url, logger: requestLogger(req) }, compiled)
+    } catch (err) {
+      next(err)
+      return
+    }
+    pending.then(
+      (consent) => {
+        req.consent = consent
+        next()
+      },
+      (err: unknown) => next(err),
+    )
+  }
+}
+
+/** The per-request logger of pino-http (`req.log`) when present; else the guard's `logger` option. */
+function requestLogger(req: Request): AuditLogger | undefined {
+  const log = (req as { log?: unknown }).log
+  return typeof log === 'object' && log !== null && typeof (log as AuditLogger).info === 'function' ? (log as AuditLogger) : undefined
+}
+
+/**
+ * Error middleware that renders a `ConsentGuardError` as RFC 9457 `application/problem+json`
+ * with its status and headers (`WWW-Authenticate`, `Cache-Control: no-store`, `Retry-After`).
+ * Other errors, and errors after the response has started, go on to the next error handler.
+ * Optional: without it Express's default handler already sends the right status and headers.
+ *
+ * @example
+ * app.use(consentErrorHandler())
+ */
+export function consentErrorHandler(): ErrorRequestHandler {
+  return function consentGuardErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+    if (!isConsentGuardError(err) || res.headersSent) {
+      next(err)
+      return
+    }
+    const body = JSON.stringify(err.toProblem())
+    res.statusCode = err.statusCode
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value)
+    res.setHeader('Content-Type', 'application/problem+json; charset=utf-8')
+    res.setHeader('Content-Length', Buffer.byteLength(body))
+    res.end(body)
+  }
+}
+
+/**
+ * The verified consent of a guarded request. Throws (a 500, a programming error) when no
+ * consent-guard middleware ran before, so handlers get a non-optional type.
+ */
+export function getConsent(req: Request): VerifiedConsent {
+  if (req.consent === undefined) throw new Error('consent-guard: getConsent() called on a route without a consent-guard middleware')
+  return req.consent
+}

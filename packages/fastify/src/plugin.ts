@@ -1,0 +1,137 @@
+import {
+  createConsentGuard,
+  headersFromNodeRequest,
+  type CompiledRequirement,
+  type ConsentGuard,
+  type ConsentGuardOptions,
+  type ConsentRequirement,
+  type VerifiedConsent,
+} from '@consent-guard/core'
+import type { FastifyContextConfig, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+
+/** A consent requirement whose `subject`, `metadata` and `period` functions read a Fastify request. */
+export type FastifyConsentRequirement = ConsentRequirement<FastifyRequest>
+
+/** Options of the plugin: every `createConsentGuard` option, plus a default requirement. */
+export interface ConsentGuardPluginOptions extends ConsentGuardOptions {
+  /**
+   * Protects every route declared after the plugin in its scope, except routes with their own
+   * `config.consent` (which wins) or `config.consent: false` (which opts out).
+   */
+  readonly global?: FastifyConsentRequirement
+}
+
+/**
+ * A hook that checks one requirement and sets `request.consent`. Usable as `onRequest`,
+ * `preHandler` or inside `@fastify/auth`. Rejects with a `ConsentGuardError`.
+ */
+export type ConsentHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified consent on a guarded route; `null` on routes the guard does not protect. */
+    consent: VerifiedConsent | null
+  }
+  interface FastifyContextConfig {
+    /** What this route requires (checked in `onRequest`), or `false` to opt out of `global`. */
+    consent?: FastifyConsentRequirement | false
+  }
+  interface FastifyInstance {
+    /** The core guard behind the plugin: `release(consent)`, `keySet.state()`, `options`. */
+    consentGuard: ConsentGuard
+    /** Compiles `requirement` now and returns a hook for `preHandler` or `@fastify/auth`. */
+    requireConsent(requirement: FastifyConsentRequirement): ConsentHook
+  }
+}
+
+/** Marks route options this plugin's `onRoute` hook has handled. */
+const kSeen = Symbol('consent-guard.route-seen')
+
+/** Why a route is answered with 500 instead of being served unguarded. */
+class UnguardedRouteError extends Error {
+  override readonly name = 'ConsentGuardUnguardedRouteError'
+  readonly code = 'CONSENT_GUARD_ROUTE_NOT_GUARDED'
+  readonly statusCode = 500
+}
+
+function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyRequest>): ConsentHook {
+  return async function consentGuardHook(request: FastifyRequest): Promise<void> {
+    request.consent = await guard.check(
+      // `request.raw` keeps every header line (rawHeaders); `raw.url` is the URL as sent.
+      { headers: headersFromNodeRequest(request.raw), request, url: request.raw.url, logger: request.log },
+      compiled,
+    )
+  }
+}
+
+const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async (fastify: FastifyInstance, options) => {
+  const { global: globalRequirement, ...guardOptions } = options
+  const guard = createConsentGuard(guardOptions)
+  const globalCompiled = globalRequirement === undefined ? undefined : guard.compile(globalRequirement, 'consent-guard option "global"')
+
+  fastify.decorateRequest('consent', null)
+  fastify.decorate('consentGuard', guard)
+  fastify.decorate('requireConsent', (requirement: FastifyConsentRequirement) => hookFor(guard, guard.compile(requirement, 'requireConsent()')))
+
+  fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
+    const declared = routeOptions.config?.consent
+    routeOptions.config = { ...routeOptions.config, [kSeen]: true } as FastifyContextConfig
+    if (declared === false) return
+    const compiled = declared === undefined ? globalCompiled : guard.compile(declared, `route ${String(routeOptions.method)} ${routeOptions.url}`)
+    if (compiled === undefined) return
+    const hook = hookFor(guard, compiled) as onRequestHookHandler
+    const existing = routeOptions.onRequest
+    // A new array: Fastify shares the original with the HEAD twin of a GET route, which runs
+    // through this hook again and must end up with exactly one check.
+    routeOptions.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [hook, ...existing] : [hook, existing]
+  })
+
+  // Safety net. `onRoute` sees only routes declared after the plugin has loaded: a route declared
+  // before (e.g. `app.register(consentGuard)` without `await`, then `app.get(...)`) would be served
+  // with no check. Hooks added here reach every route of the scope, so such a route is refused.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    if (request.is404) return done()
+    const config = request.routeOptions.config as { consent?: unknown; [kSeen]?: true }
+    if (config[kSeen] === true || config.consent === false || (config.consent === undefined && globalCompiled === undefined)) return done()
+    done(
+      new UnguardedRouteError(
+        `consent-guard: route ${request.routeOptions.method} ${request.routeOptions.url} was declared before the plugin loaded, ` +
+          'so its consent requirement was never compiled; `await fastify.register(consentGuard, ...)` before declaring routes',
+      ),
+    )
+  })
+}
+
+/**
+ * Fastify plugin guarding routes with Maskinporten tokens carrying Altinn consent.
+ *
+ * Routes declare what they require as data in `config.consent`; the requirement is compiled when
+ * the route is declared (a mistake fails start-up) and checked in `onRequest`, before any body is
+ * parsed. On success `request.consent` holds the frozen {@link VerifiedConsent}. On failure the
+ * hook throws a `ConsentGuardError`, and Fastify's error handler answers with its status,
+ * `WWW-Authenticate`, `Cache-Control: no-store` and a JSON body carrying the stable `code`.
+ * Decisions are logged through `request.log`.
+ *
+ * Registered with `fastify-plugin`, so it applies to the scope that registers it: register it with
+ * `await` before declaring the routes it guards.
+ *
+ * @example
+ * await fastify.register(consentGuard, { maskinporten: 'test' })
+ * fastify.get('/income/:year/:personId', {
+ *   config: { consent: { scope: 'example:income', resource: 'example-income',
+ *     subject: (request) => (request.params as { personId: string }).personId } },
+ * }, async (request) => ({ consentId: request.consent?.id }))
+ */
+export const consentGuard = fp(consentGuardPlugin, { name: '@consent-guard/fastify', fastify: '5.x' })
+
+/**
+ * The verified consent of a guarded request. Throws (a 500, a programming error) when the route
+ * is not guarded, so handlers get a non-null type without `!`.
+ */
+export function getConsent(request: FastifyRequest): VerifiedConsent {
+  if (request.consent === null || request.consent === undefined) {
+    throw new Error('consent-guard: getConsent() called on a route without a consent requirement')
+  }
+  return request.consent
+}
