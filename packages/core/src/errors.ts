@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   token_lifetime_exceeded: { status: 401, bearerError: 'invalid_token', description: 'The token lifetime exceeds the allowed maximum' },
   token_claims_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token claims are invalid' },
   consent_malformed: { status: 401, bearerError: 'invalid_token', description: 'The consent in the token is malformed' },
+  legacy_token_not_accepted: { status: 401, bearerError: 'invalid_token', description: 'Legacy consent tokens are not accepted' },
   // 403 insufficient_scope: the tokens are valid but do not authorise this request.
   scope_missing: { status: 403, bearerError: 'insufficient_scope', description: 'The token lacks a required scope' },
   consumer_not_allowed: { status: 403, bearerError: 'insufficient_scope', description: 'The consumer is not allowed to use this API' },

@@ -11,6 +11,8 @@ import { readRequestFacts, type RequestFacts } from './requirement/request-facts
 import type { ConsentRequirement } from './requirement/types.js'
 import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './tokens/verify-token.js'
+import { claimsAltinn2Issuer, verifyAltinn2Token, type Altinn2Rules, type Altinn2Token } from './tokens/verify-altinn2.js'
+import type { ParsedConsent } from './consent/parse.js'
 
 /** What an adapter hands the guard for one request. */
 export interface GuardInput<Req> {
@@ -43,6 +45,8 @@ export interface ConsentGuard {
   readonly options: ResolvedOptions
   /** The issuer's key set (state for health checks). */
   readonly keySet: KeySet
+  /** Altinn 2's key set, when legacy tokens are accepted. */
+  readonly altinn2KeySet: KeySet | undefined
 }
 
 /**
@@ -58,6 +62,8 @@ export interface ConsentGuard {
 export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const resolved = resolveOptions(options)
   const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm)
+  const altinn2KeySet =
+    resolved.altinn2JwksUri === undefined ? undefined : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm)
   const store: ConsentUseStore = options.store ?? new MemoryConsentUseStore()
   const hasher = new SubjectHasher(options.auditKey)
   const realm = resolved.realm
@@ -69,6 +75,14 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     maxTokenAge: resolved.maxTokenAge,
     audience: resolved.audience,
     requireAudience: resolved.requireAudience,
+    now: resolved.clock,
+    realm,
+  }
+
+  const altinn2Rules: Altinn2Rules | undefined = altinn2KeySet && {
+    getKey: altinn2KeySet.getKey,
+    clockTolerance: resolved.clockTolerance,
+    maxTokenAge: resolved.altinn2MaxTokenAge,
     now: resolved.clock,
     realm,
   }
@@ -119,13 +133,27 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     const accessToken = await verifyMaskinportenToken(credentials.accessToken, tokenRules)
     ctx.token = accessToken
 
-    let consentToken: MaskinportenToken | undefined
+    let consentToken: MaskinportenToken | Altinn2Token | undefined
+    let consents: readonly ParsedConsent[] = accessToken.consents
     if (resolved.consentHeader !== undefined) {
       if (credentials.consentToken === undefined) throw new ConsentGuardError('consent_missing', { realm })
-      consentToken = await verifyMaskinportenToken(credentials.consentToken, tokenRules)
-      // Each token alone is valid; together they must describe the same consumer (BND-01, BND-05).
-      if (consentToken.consumer !== accessToken.consumer || consentToken.supplier !== accessToken.supplier) {
-        throw new ConsentGuardError('token_binding_mismatch', { realm })
+      if (claimsAltinn2Issuer(credentials.consentToken)) {
+        if (altinn2Rules === undefined) throw new ConsentGuardError('legacy_token_not_accepted', { realm })
+        const legacy = await verifyAltinn2Token(credentials.consentToken, altinn2Rules)
+        // A third party named in HandledBy must be the Maskinporten token's supplier (LEG-05).
+        if (legacy.consent.handledBy !== undefined && legacy.consent.handledBy !== accessToken.supplier) {
+          throw new ConsentGuardError('token_binding_mismatch', { realm })
+        }
+        consentToken = legacy
+        consents = [legacy.consent]
+      } else {
+        const mp = await verifyMaskinportenToken(credentials.consentToken, tokenRules)
+        // Each token alone is valid; together they must describe the same consumer (BND-01, BND-05).
+        if (mp.consumer !== accessToken.consumer || mp.supplier !== accessToken.supplier) {
+          throw new ConsentGuardError('token_binding_mismatch', { realm })
+        }
+        consentToken = mp
+        consents = mp.consents
       }
     }
 
@@ -136,7 +164,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     const facts = readRequestFacts(compiled, input.request, realm)
     ctx.facts = facts
     const nowMs = resolved.clock().getTime()
-    const match = matchConsent((consentToken ?? accessToken).consents, {
+    const match = matchConsent(consents, {
       compiled,
       facts,
       request: input.request,
@@ -149,7 +177,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
 
     let oneTimeKey: string | undefined
     if (compiled.oneTime) {
-      oneTimeKey = oneTimeRecordKey(resolved.issuer, match.consent.id, compiled.resource)
+      const consentIssuer = match.consent.kind === 'altinn2' ? 'altinn.no' : resolved.issuer
+      oneTimeKey = oneTimeRecordKey(consentIssuer, match.consent.id, compiled.resource)
       const ttlMs = Math.min(match.consent.validTo - nowMs + resolved.clockTolerance * 1000, resolved.oneTimeMaxTtl * 1000)
       const first = await markUsed(oneTimeKey, Math.max(ttlMs, 1000))
       ctx.oneTime = first ? 'first_use' : 'refused_reuse'
@@ -212,6 +241,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     },
     options: resolved,
     keySet,
+    altinn2KeySet,
   }
 }
 

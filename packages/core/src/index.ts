@@ -7,6 +7,8 @@ export { createConsentGuard, oneTimeRecordKey, type ConsentGuard, type GuardInpu
 export {
   resolveOptions,
   MASKINPORTEN_ENVIRONMENTS,
+  ALTINN2_ENVIRONMENTS,
+  type Altinn2Environment,
   type ConsentGuardOptions,
   type MaskinportenEnvironment,
   type ResolvedOptions,
@@ -23,7 +25,9 @@ export {
   type BearerErrorAttribute,
   type ProblemDetails,
 } from './errors.js'
-export type { VerifiedConsent, ConsentRight, TokenInfo } from './result.js'
+export type { VerifiedConsent, ConsentRight, TokenInfo, Altinn2TokenInfo } from './result.js'
+export { parseAltinn2Consent, ALTINN2_ISSUER, ALTINN2_SERVICE_TYPE } from './consent/altinn2.js'
+export { verifyAltinn2Token, claimsAltinn2Issuer, type Altinn2Rules, type Altinn2Token } from './tokens/verify-altinn2.js'
 export type {
   ConsentRequirement,
   MetadataRule,

@@ -10,6 +10,19 @@ export const MASKINPORTEN_ENVIRONMENTS = {
   test: { issuer: 'https://test.maskinporten.no/', jwksUri: 'https://test.maskinporten.no/jwk' },
 } as const
 
+/**
+ * Altinn 2 consent-token key sets. The TT02 URL is documented; the production URL is inferred from
+ * Altinn's metadata conventions (domain.md §4.2) and should be confirmed against
+ * `https://altinn.no/.well-known/oauth-authorization-server` before use, or given explicitly.
+ */
+export const ALTINN2_ENVIRONMENTS = {
+  tt02: { jwksUri: 'https://tt02.altinn.no/api/metadata/jwk' },
+  prod: { jwksUri: 'https://www.altinn.no/api/metadata/jwk' },
+} as const
+
+/** Where Altinn 2 consent tokens' keys come from: a preset or a custom key-set URL. */
+export type Altinn2Environment = keyof typeof ALTINN2_ENVIRONMENTS | { readonly jwksUri: string | URL }
+
 /** A Maskinporten environment preset, or a custom issuer (a local emulator, tests). */
 export type MaskinportenEnvironment = keyof typeof MASKINPORTEN_ENVIRONMENTS | { readonly issuer: string; readonly jwksUri: string | URL }
 
@@ -23,6 +36,16 @@ export interface ConsentGuardOptions {
    * bearer token carries both the scope and the consent.
    */
   readonly consentHeader?: string
+  /**
+   * Accept legacy Altinn 2 consent tokens (issuer `altinn.no`) in the consent header, beside
+   * Altinn 3 ones, while the migration runs. Off unless set; needs `consentHeader`. Remove it to
+   * turn the legacy path off: an Altinn 2 token is then a 401 `legacy_token_not_accepted`.
+   */
+  readonly altinn2?: Altinn2Environment
+  /** Key-set fetching and caching for the Altinn 2 key set (same fields as `keys`). */
+  readonly altinn2Keys?: Omit<KeySetOptions, 'jwksUri'>
+  /** Largest `exp - nbf` of an Altinn 2 token in seconds (they live 30 s). Default 120. */
+  readonly altinn2MaxTokenAge?: number
   /** Allowed signing algorithms. Default `['RS256']` (all observed Maskinporten tokens). */
   readonly algorithms?: readonly string[]
   /** Leeway in seconds for `exp`, `nbf`, `iat` and `consented`. Default 10, range 0-60. */
@@ -63,6 +86,9 @@ export interface ResolvedOptions {
   readonly issuer: string
   readonly jwksUri: URL
   readonly consentHeader: string | undefined
+  /** Altinn 2 key-set URL when legacy tokens are accepted. */
+  readonly altinn2JwksUri: URL | undefined
+  readonly altinn2MaxTokenAge: number
   readonly algorithms: readonly string[]
   readonly clockTolerance: number
   readonly maxTokenAge: number
@@ -105,6 +131,15 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     consentHeader = options.consentHeader.toLowerCase()
     if (consentHeader === 'authorization') fail('"consentHeader" must not be Authorization')
   }
+  let altinn2JwksUri: URL | undefined
+  if (options.altinn2 !== undefined) {
+    const a2 = options.altinn2
+    const uri = a2 === 'tt02' || a2 === 'prod' ? ALTINN2_ENVIRONMENTS[a2].jwksUri : typeof a2 === 'object' && a2 !== null ? a2.jwksUri : fail('"altinn2" must be "tt02", "prod" or { jwksUri }')
+    altinn2JwksUri = checkJwksUri(uri, fail)
+    if (consentHeader === undefined) fail('"altinn2" needs "consentHeader": Altinn 2 consent tokens travel beside the Maskinporten token')
+  }
+  const altinn2MaxTokenAge = options.altinn2MaxTokenAge ?? 120
+  if (!Number.isFinite(altinn2MaxTokenAge) || altinn2MaxTokenAge <= 0 || altinn2MaxTokenAge > 3600) fail('"altinn2MaxTokenAge" must be 1-3600 seconds')
   const algorithms = options.algorithms ?? ['RS256']
   if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => SUPPORTED_ALGS.has(a))) {
     fail(`"algorithms" must list asymmetric algorithms from ${[...SUPPORTED_ALGS].join(', ')}`)
@@ -130,6 +165,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     issuer,
     jwksUri,
     consentHeader,
+    altinn2JwksUri,
+    altinn2MaxTokenAge,
     algorithms: Object.freeze([...algorithms]),
     clockTolerance,
     maxTokenAge,

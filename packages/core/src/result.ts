@@ -2,19 +2,22 @@ import type { Party } from './consent/identifiers.js'
 import type { ParsedRight } from './consent/parse.js'
 import type { ConsentMatch } from './requirement/evaluate.js'
 import type { MaskinportenToken } from './tokens/verify-token.js'
+import type { Altinn2Token } from './tokens/verify-altinn2.js'
 import { RESOURCE_TYPE } from './consent/schema.js'
+import { ALTINN2_SERVICE_TYPE } from './consent/altinn2.js'
 
 /** One consent right, in the form handlers use. */
 export interface ConsentRight {
   readonly actions: readonly string[]
-  /** Resource ids (`urn:altinn:resource` values) the right covers. */
+  /** Resource ids (`urn:altinn:resource` values) the right covers; for Altinn 2, `{serviceCode}_{serviceEdition}`. */
   readonly resources: readonly string[]
   /** Metadata with lower-case keys, e.g. `{ inntektsaar: '2024' }`. Empty when unreadable. */
   readonly metadata: Readonly<Record<string, string>>
 }
 
-/** Facts about one verified token. */
+/** Facts about one verified Maskinporten token. */
 export interface TokenInfo {
+  readonly kind: 'maskinporten'
   readonly issuer: string
   readonly jti: string
   /** The Maskinporten client. Logged, never used for access control (Digdir). */
@@ -23,14 +26,25 @@ export interface TokenInfo {
   readonly expiresAt: Date
 }
 
+/** Facts about a verified Altinn 2 consent token (it has no `jti`, client or scopes). */
+export interface Altinn2TokenInfo {
+  readonly kind: 'altinn2'
+  /** Always `altinn.no`. */
+  readonly issuer: string
+  readonly expiresAt: Date
+}
+
 /**
  * The verified consent a guarded handler receives. Frozen. `JSON.stringify` masks the subject's
  * identity number, so logging the object does not leak it; read `subject.id` in code.
  */
 export interface VerifiedConsent {
-  /** `altinn3`: a Maskinporten token with `authorization_details`. */
-  readonly kind: 'altinn3'
-  /** The consent id (Altinn 3: the consent request id). */
+  /**
+   * `altinn3`: a Maskinporten token with `authorization_details` (migrated consents included);
+   * `altinn2`: a legacy token signed by Altinn, in two-token mode.
+   */
+  readonly kind: 'altinn3' | 'altinn2'
+  /** The consent id (Altinn 3: the consent request id; Altinn 2: the `AuthorizationCode`). */
   readonly id: string
   /** Whose data the consent covers (the consent's `from`, equal to the requested subject). */
   readonly subject: Party
@@ -52,7 +66,7 @@ export interface VerifiedConsent {
   /** The access token (Authorization). */
   readonly token: TokenInfo
   /** The consent token, in two-token mode. */
-  readonly consentToken: TokenInfo | undefined
+  readonly consentToken: TokenInfo | Altinn2TokenInfo | undefined
   /** Set on one-time routes: the record that marks this consent as used. */
   readonly oneTime: { readonly key: string } | undefined
 }
@@ -62,13 +76,14 @@ function toRight(right: ParsedRight): ConsentRight {
   if (right.metadata.status === 'ok') for (const [k, v] of right.metadata.values) metadata[k] = v
   return Object.freeze({
     actions: right.actions,
-    resources: Object.freeze(right.resources.filter((r) => r.type === RESOURCE_TYPE).map((r) => r.value)),
+    resources: Object.freeze(right.resources.filter((r) => r.type === RESOURCE_TYPE || r.type === ALTINN2_SERVICE_TYPE).map((r) => r.value)),
     metadata: Object.freeze(metadata),
   })
 }
 
 function toTokenInfo(token: MaskinportenToken): TokenInfo {
   return Object.freeze({
+    kind: 'maskinporten' as const,
     issuer: token.issuer,
     jti: token.jti,
     clientId: token.clientId,
@@ -81,14 +96,14 @@ function toTokenInfo(token: MaskinportenToken): TokenInfo {
 export function buildVerifiedConsent(input: {
   match: ConsentMatch
   accessToken: MaskinportenToken
-  consentToken: MaskinportenToken | undefined
+  consentToken: MaskinportenToken | Altinn2Token | undefined
   resource: string
   oneTimeKey: string | undefined
 }): VerifiedConsent {
   const { match, accessToken } = input
   const rights = match.consent.rights.map(toRight)
   const result: VerifiedConsent = {
-    kind: 'altinn3',
+    kind: match.consent.kind,
     id: match.consent.id,
     subject: match.consent.from,
     consumer: accessToken.consumer,
@@ -100,7 +115,7 @@ export function buildVerifiedConsent(input: {
     right: rights[match.consent.rights.indexOf(match.right)] ?? toRight(match.right),
     rights: Object.freeze(rights),
     token: toTokenInfo(accessToken),
-    consentToken: input.consentToken && toTokenInfo(input.consentToken),
+    consentToken: input.consentToken === undefined ? undefined : 'consent' in input.consentToken ? Object.freeze({ kind: 'altinn2' as const, issuer: input.consentToken.issuer, expiresAt: new Date(input.consentToken.expiresAt * 1000) }) : toTokenInfo(input.consentToken),
     oneTime: input.oneTimeKey === undefined ? undefined : Object.freeze({ key: input.oneTimeKey }),
   }
   Object.defineProperty(result, 'toJSON', {

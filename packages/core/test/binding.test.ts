@@ -24,7 +24,7 @@ describe('BND: two-token binding', () => {
   it('accepts a matching pair and reports both tokens', async () => {
     const result = await h.run(pair(await at(), await ct()))
     expect(result.consumer).toBe(CONSUMER)
-    expect(result.consentToken?.scopes).toEqual(['altinn:consent'])
+    expect(result.consentToken).toMatchObject({ kind: 'maskinporten', scopes: ['altinn:consent'] })
     expect(result.token.scopes).toEqual([SCOPE])
   })
   it('checks the scope on the access token only', async () => {

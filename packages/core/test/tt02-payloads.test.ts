@@ -98,7 +98,7 @@ describe('real TT02 consent tokens', () => {
       supplier: undefined,
       resource: 'ske-samtykke-sbl-inntekt',
       right: { actions: ['consent'], resources: ['ske-samtykke-sbl-inntekt'], metadata: { fraogmed: '2024-01', tilogmed: '2024-12' } },
-      token: { issuer: 'https://test.maskinporten.no/', jti: 'Cip-TO6LSop4G1d6uOCImmUUSizEzVCc8CGGH5SmY34', clientId: '107c6f58-e06b-44e9-be7a-11ea44c7ad8b', scopes: ['altinn:consentrequests.read'] },
+      token: { kind: 'maskinporten', issuer: 'https://test.maskinporten.no/', jti: 'Cip-TO6LSop4G1d6uOCImmUUSizEzVCc8CGGH5SmY34', clientId: '107c6f58-e06b-44e9-be7a-11ea44c7ad8b', scopes: ['altinn:consentrequests.read'] },
       consentToken: undefined,
       oneTime: undefined,
     })

@@ -73,3 +73,12 @@ export {
   type TestIssuer,
   type TestIssuerOptions,
 } from './issuer.js'
+
+export {
+  altinn2Claims,
+  createAltinn2Issuer,
+  type Altinn2ClaimsOptions,
+  type Altinn2Generation,
+  type Altinn2Issuer,
+  type Altinn2Service,
+} from './altinn2.js'

@@ -22,12 +22,17 @@ export interface ParsedRight {
   readonly metadata: ParsedMetadata
 }
 
-/** One `urn:altinn:consent` entry, parsed and validated. */
+/** One consent, parsed and validated: an Altinn 3 `urn:altinn:consent` entry or an Altinn 2 token. */
 export interface ParsedConsent {
+  /** `altinn3`: from `authorization_details`; `altinn2`: a legacy token signed by Altinn. */
+  readonly kind: 'altinn3' | 'altinn2'
+  /** Altinn 3: the consent (request) id. Altinn 2: the `AuthorizationCode`. */
   readonly id: string
   readonly from: Party
-  /** Organisation number the consent was given to. */
+  /** Organisation number the consent was given to (Altinn 2: `CoveredBy`, which may be a person). */
   readonly to: string
+  /** Altinn 2 only: the organisation that handles the consent for `to` (`HandledBy`). */
+  readonly handledBy?: string
   /** Epoch ms. */
   readonly consented: number
   /** Epoch ms; exclusive end. */
@@ -75,6 +80,7 @@ function parseConsent(detail: object, realm: string | undefined): ParsedConsent 
     throw new ConsentGuardError('consent_malformed', { realm })
   }
   return Object.freeze({
+    kind: 'altinn3',
     id: detail.id,
     from: Object.freeze(from),
     to,

@@ -15,6 +15,12 @@ export interface CompactJws {
 export interface CompactJwsRules {
   readonly algorithms: readonly string[]
   readonly realm?: string
+  /**
+   * `kid` (default): a `kid` is required (Maskinporten always sends one). `kid-or-x5t`: Altinn 2
+   * tokens carry `kid` and `x5t` with the same value, older ones only `x5t`; one must be present
+   * and, when both are, they must agree.
+   */
+  readonly keyId?: 'kid' | 'kid-or-x5t'
 }
 
 // Linear: no nested quantifiers (DOS-05); applied only after the length cap.
@@ -48,7 +54,14 @@ export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJ
     throw new ConsentGuardError('token_algorithm_not_allowed', { realm })
   }
   const kid = Object.hasOwn(header, 'kid') ? header.kid : undefined
-  if (typeof kid !== 'string' || !KID.test(kid)) throw new ConsentGuardError('token_header_invalid', { realm })
+  if (rules.keyId === 'kid-or-x5t' && Object.hasOwn(header, 'x5t')) {
+    const x5t = header.x5t
+    if (typeof x5t !== 'string' || !KID.test(x5t) || (kid !== undefined && kid !== x5t)) {
+      throw new ConsentGuardError('token_header_invalid', { realm })
+    }
+  } else if (typeof kid !== 'string' || !KID.test(kid)) {
+    throw new ConsentGuardError('token_header_invalid', { realm })
+  }
   for (const member of FORBIDDEN_MEMBERS) {
     if (Object.hasOwn(header, member)) throw new ConsentGuardError('token_header_invalid', { realm })
   }

@@ -5,6 +5,10 @@ import type { ConsentRequirement, ConsumerAllowList, MetadataRule, PeriodRule } 
 /** A requirement validated and normalised at start-up. Create with `guard.compile()`. */
 export interface CompiledRequirement<Req = unknown> {
   readonly resource: string
+  /** Altinn 3 resource ids that satisfy the route: `resource`, and the migrated id if declared. */
+  readonly resources: ReadonlySet<string>
+  /** `{serviceCode}_{serviceEdition}` an Altinn 2 token must name, if declared. */
+  readonly altinn2Service: string | undefined
   readonly action: string
   readonly scope: { readonly mode: 'all' | 'any'; readonly scopes: readonly string[] } | undefined
   readonly subject: (request: Req) => string | undefined
@@ -23,7 +27,7 @@ export interface CompiledRequirement<Req = unknown> {
 /** Brand of compiled requirements. */
 export const COMPILED: unique symbol = Symbol('consent-guard.compiled')
 
-const KNOWN_FIELDS = new Set(['scope', 'resource', 'action', 'subject', 'subjectType', 'metadata', 'period', 'consumers', 'delegation', 'oneTime'])
+const KNOWN_FIELDS = new Set(['altinn2', 'scope', 'resource', 'action', 'subject', 'subjectType', 'metadata', 'period', 'consumers', 'delegation', 'oneTime'])
 // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 const RESOURCE_ID = /^[A-Za-z0-9._:-]{1,256}$/
@@ -48,6 +52,20 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
 
   if (typeof requirement.resource !== 'string' || !RESOURCE_ID.test(requirement.resource)) {
     fail('"resource" must be an Altinn resource id (letters, digits, . _ : -)')
+  }
+  const resources = new Set([requirement.resource])
+  let altinn2Service: string | undefined
+  if (requirement.altinn2 !== undefined) {
+    const a2 = requirement.altinn2
+    if (typeof a2 !== 'object' || a2 === null) fail('"altinn2" must be { serviceCode, serviceEdition, migratedResource? }')
+    for (const key of Object.keys(a2)) if (!['serviceCode', 'serviceEdition', 'migratedResource'].includes(key)) fail(`unknown field "altinn2.${key}"`)
+    if (typeof a2.serviceCode !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceCode)) fail('"altinn2.serviceCode" must be a string of digits')
+    if (typeof a2.serviceEdition !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceEdition)) fail('"altinn2.serviceEdition" must be a string of digits')
+    altinn2Service = `${a2.serviceCode}_${a2.serviceEdition}`
+    if (a2.migratedResource !== undefined) {
+      if (typeof a2.migratedResource !== 'string' || !RESOURCE_ID.test(a2.migratedResource)) fail('"altinn2.migratedResource" must be an Altinn resource id')
+      resources.add(a2.migratedResource)
+    }
   }
   const action = requirement.action ?? 'consent'
   if (typeof action !== 'string' || action === '' || action.length > 256) fail('"action" must be a non-empty string')
@@ -86,6 +104,8 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
 
   return Object.freeze({
     resource: requirement.resource,
+    resources,
+    altinn2Service,
     action,
     scope: compileScope(requirement.scope, fail),
     subject: requirement.subject,

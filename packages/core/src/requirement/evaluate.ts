@@ -1,5 +1,6 @@
 import { ConsentGuardError, type ConsentGuardErrorCode } from '../errors.js'
 import { RESOURCE_TYPE } from '../consent/schema.js'
+import { ALTINN2_SERVICE_TYPE } from '../consent/altinn2.js'
 import { isYearMonth } from '../consent/time.js'
 import type { ParsedConsent, ParsedRight } from '../consent/parse.js'
 import type { CompiledRequirement } from './compile.js'
@@ -64,16 +65,21 @@ function matchOne<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentM
   if (ctx.now >= consent.validTo || consent.validTo <= consent.consented) return 'consent_expired'
   let furthest: ConsentGuardErrorCode = 'consent_resource_mismatch'
   for (const right of consent.rights) {
-    const code = rightMismatch(right, ctx)
+    const code = rightMismatch(consent, right, ctx)
     if (code === undefined) return { consent, right }
     if (STAGES.indexOf(code) > STAGES.indexOf(furthest)) furthest = code
   }
   return furthest
 }
 
-function rightMismatch<Req>(right: ParsedRight, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
+function rightMismatch<Req>(consent: ParsedConsent, right: ParsedRight, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
   const { compiled } = ctx
-  if (!right.resources.some((r) => r.type === RESOURCE_TYPE && r.value === compiled.resource)) return 'consent_resource_mismatch'
+  // Altinn 3 rights name resources; Altinn 2 rights name legacy services (only from Altinn-signed tokens).
+  const covers =
+    consent.kind === 'altinn3'
+      ? right.resources.some((r) => r.type === RESOURCE_TYPE && compiled.resources.has(r.value))
+      : compiled.altinn2Service !== undefined && right.resources.some((r) => r.type === ALTINN2_SERVICE_TYPE && r.value === compiled.altinn2Service)
+  if (!covers) return 'consent_resource_mismatch'
   if (!right.actions.includes(compiled.action)) return 'consent_action_mismatch'
   return metadataMatches(right, ctx) ? undefined : 'consent_metadata_mismatch'
 }

@@ -50,6 +50,16 @@ export interface ConsentRequirement<Req = unknown> {
   readonly scope?: ScopeRequirement
   /** The Altinn Resource Registry id of the consent resource, e.g. `ske-samtykke-sbl-inntekt`. */
   readonly resource: string
+  /**
+   * The same consent in its Altinn 2 form, while the migration runs: the legacy service an Altinn 2
+   * token must name, and the id Altinn gave the migrated resource (`{org}_{serviceCode}_{edition}`),
+   * which Altinn 3 tokens for migrated consents carry instead of `resource`.
+   */
+  readonly altinn2?: {
+    readonly serviceCode: string
+    readonly serviceEdition: string
+    readonly migratedResource?: string
+  }
   /** The consent action required. Default `consent` (the only action in real tokens). */
   readonly action?: string
   /**

@@ -135,7 +135,8 @@ function boundedString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_STRING ? value : undefined
 }
 
-function mapJoseError(err: unknown): ConsentGuardErrorCode {
+/** Maps a jose verification error to a stable code (the error itself is dropped: it carries the payload). */
+export function mapJoseError(err: unknown): ConsentGuardErrorCode {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
   const claim = typeof err === 'object' && err !== null ? (err as { claim?: unknown }).claim : undefined
   const reason = typeof err === 'object' && err !== null ? (err as { reason?: unknown }).reason : undefined
