@@ -102,12 +102,14 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   async function check<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> {
     if (!isCompiledRequirement(compiled)) throw new TypeError('consent-guard: check() needs a requirement from guard.compile()')
     const ctx: DecisionContext = { resource: compiled.resource, issuer: resolved.issuer }
+    // Build events only when someone listens: the keyed hash is the costliest part.
+    const audited = input.logger !== undefined || options.logger !== undefined || options.onDecision !== undefined
     try {
       const consent = await decide(input, compiled, ctx)
-      emit(input.logger, { ...auditBase(ctx), decision: 'accepted', ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
+      if (audited) emit(input.logger, { ...auditBase(ctx), decision: 'accepted', ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
       return consent
     } catch (err) {
-      if (isConsentGuardError(err)) {
+      if (audited && isConsentGuardError(err)) {
         emit(input.logger, { ...auditBase(ctx), decision: 'rejected', code: err.code, ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
       }
       throw err

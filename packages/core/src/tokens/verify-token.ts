@@ -1,5 +1,6 @@
 import { jwtVerify, type JWTVerifyGetKey } from 'jose'
-import { parseCompactJws, parseJsonObject } from '../credentials/compact-jws.js'
+import { parseCompactJws } from '../credentials/compact-jws.js'
+import { hasDuplicateMembers } from '../credentials/json-duplicates.js'
 import { ConsentGuardError, isConsentGuardError, type ConsentGuardErrorCode } from '../errors.js'
 import { parseConsents, type ParsedConsent } from '../consent/parse.js'
 import { parseIso6523 } from '../consent/identifiers.js'
@@ -69,8 +70,8 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
     if (isConsentGuardError(err)) throw err
     throw new ConsentGuardError(mapJoseError(err), { realm })
   }
-  // The signature is good; now the claims must also be unambiguous (CLM-16) and well-formed.
-  if (parseJsonObject(jws.payloadText) === undefined) throw new ConsentGuardError('token_claims_invalid', { realm })
+  // The signature is good and jose parsed the claims as an object; they must also be unambiguous (CLM-16).
+  if (hasDuplicateMembers(jws.payloadText)) throw new ConsentGuardError('token_claims_invalid', { realm })
   return readClaims(claims, rules)
 }
 
