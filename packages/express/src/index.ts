@@ -16,6 +16,7 @@ export {
   getConsent,
   type ExpressConsentGuard,
   type ExpressConsentRequirement,
+  type ConsentRequest,
 } from './middleware.js'
 export {
   ConsentGuardError,

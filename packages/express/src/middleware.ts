@@ -21,8 +21,15 @@ declare global {
   }
 }
 
+/**
+ * The request the requirement's functions receive. Path parameters are typed as strings, as
+ * they are for named parameters (`:personId`); a wildcard parameter, which Express 5 gives as an
+ * array, reaches core as a non-string and is refused there (400), never coerced.
+ */
+export type ConsentRequest = Request<Record<string, string>>
+
 /** A consent requirement whose `subject`, `metadata` and `period` functions read an Express request. */
-export type ExpressConsentRequirement = ConsentRequirement<Request>
+export type ExpressConsentRequirement = ConsentRequirement<ConsentRequest>
 
 /** One guard (one key cache, one one-time store) shared by many routes. */
 export interface ExpressConsentGuard {
@@ -67,13 +74,13 @@ export function requireConsent(requirement: ExpressConsentRequirement, options: 
   return createConsentGuard(options).require(requirement)
 }
 
-function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Request>): RequestHandler {
+function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<ConsentRequest>): RequestHandler {
   return function consentGuardMiddleware(req: Request, _res: Response, next: NextFunction): void {
     // Everything reaches `next(err)` explicitly: Express 4 does not forward rejected promises.
     let pending: Promise<VerifiedConsent>
     try {
       // `originalUrl`: `url` loses the mount path under `app.use(path, ...)` and routers.
-      pending = guard.check({ headers: headersFromNodeRequest(req), request: req, url: req.originalUrl ?? req.url, logger: requestLogger(req) }, compiled)
+      pending = guard.check({ headers: headersFromNodeRequest(req), request: req as ConsentRequest, url: req.originalUrl ?? req.url, logger: requestLogger(req) }, compiled)
     } catch (err) {
       next(err)
       return

@@ -1,0 +1,68 @@
+// The code shown in docs/express.md and packages/express/README.md, region by region. The docs
+// test checks that the Markdown carries these regions verbatim; the middleware tests run them.
+// #region basic
+import express from 'express'
+import { requireConsent, consentErrorHandler } from '@consent-guard/express'
+import type { MaskinportenEnvironment } from '@consent-guard/core'
+
+export function buildApp(maskinporten: MaskinportenEnvironment = 'prod') {
+  const app = express()
+
+  app.use('/income/:year/:personId', requireConsent({
+    scope: 'example:income',
+    resource: 'example-income',
+    subject: (req) => req.params.personId,
+    metadata: { inntektsaar: { equals: (req) => req.params.year } },
+  }, { maskinporten }))
+
+  app.get('/income/:year/:personId', (req, res) => {
+    res.set('cache-control', 'no-store')
+    res.json({ personId: req.params.personId, year: req.params.year, consentId: req.consent?.id })
+  })
+
+  app.use(consentErrorHandler()) // optional: problem+json instead of Express's HTML error page
+  return app
+}
+// #endregion basic
+
+// #region shared
+import { createConsentGuard, getConsent } from '@consent-guard/express'
+
+export function buildSharedApp(maskinporten: MaskinportenEnvironment = 'prod') {
+  const app = express()
+  const consent = createConsentGuard({ maskinporten }) // one key cache for every route
+
+  app.get('/company/:orgno/accounts', consent.require({
+    scope: 'example:accounts',
+    resource: 'example-company-accounts',
+    subjectType: 'organization',
+    subject: (req) => req.params.orgno,
+  }), (req, res) => {
+    res.set('cache-control', 'no-store').json({ consentId: getConsent(req).id })
+  })
+
+  app.get('/loan-check/:personId', consent.require({
+    scope: 'example:loan-check',
+    resource: 'example-loan-check',
+    subject: (req) => req.params.personId,
+    oneTime: true,
+  }), async (req, res, next) => {
+    try {
+      res.set('cache-control', 'no-store').json({ eligible: await loanCheck(getConsent(req).subject.id) })
+    } catch (err) {
+      // No data left the building: release the consent so the consumer can retry with it.
+      consent.release(getConsent(req)).then(() => next(err), next)
+    }
+  })
+
+  app.use(consentErrorHandler())
+  return app
+}
+// #endregion shared
+
+/** Stands in for a real back end; tests make it fail. */
+export const backend = { fail: false }
+async function loanCheck(personId: string): Promise<boolean> {
+  if (backend.fail) throw new Error('loan back end unavailable')
+  return personId.length === 11
+}
