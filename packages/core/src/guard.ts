@@ -38,7 +38,8 @@ export interface ConsentGuard {
   check<Req>(input: GuardInput<Req>, requirement: CompiledRequirement<Req>): Promise<VerifiedConsent>
   /**
    * Releases a one-time consent's "used" mark, for a handler that failed before any data left.
-   * Does nothing for consents from routes without `oneTime`.
+   * Does nothing for consents from routes without `oneTime`. Bounded by `storeTimeoutMs`;
+   * rejects with `ConsentGuardError` `store_unavailable` when the store fails.
    */
   release(consent: VerifiedConsent): Promise<void>
   /** The options in force (defaults filled in). */
@@ -222,12 +223,30 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   }
 
   async function markUsed(key: string, ttlMs: number): Promise<boolean> {
+    let timedOut = false
+    const pending = store.markUsed(key, ttlMs)
+    try {
+      return (await withStoreTimeout(pending, () => (timedOut = true))) === true
+    } finally {
+      // The client got a 503; a mark that lands afterwards must not use the consent up, or the
+      // client's retry would be refused. A late first use means nobody else holds the mark.
+      if (timedOut) {
+        pending.then((first) => (first === true ? store.release(key) : undefined)).catch(() => undefined)
+      }
+    }
+  }
+
+  /** Bounds a store call by `storeTimeoutMs`; any failure becomes 503 `store_unavailable`. */
+  async function withStoreTimeout<T>(call: Promise<T>, onTimeout?: () => void): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('store timeout')), resolved.storeTimeoutMs)
+      timer = setTimeout(() => {
+        onTimeout?.()
+        reject(new Error('store timeout'))
+      }, resolved.storeTimeoutMs)
     })
     try {
-      return (await Promise.race([store.markUsed(key, ttlMs), timeout])) === true
+      return await Promise.race([call, timeout])
     } catch {
       throw new ConsentGuardError('store_unavailable', { realm })
     } finally {
@@ -239,7 +258,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     compile: (requirement, where) => compileRequirement(requirement, where),
     check,
     async release(consent) {
-      if (consent.oneTime !== undefined) await store.release(consent.oneTime.key)
+      if (consent.oneTime !== undefined) await withStoreTimeout(Promise.resolve().then(() => store.release((consent.oneTime as { key: string }).key)))
     },
     options: resolved,
     keySet,

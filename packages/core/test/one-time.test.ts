@@ -261,3 +261,43 @@ describe('routes without oneTime', () => {
     expect(events.every((e) => e.oneTime === undefined)).toBe(true)
   })
 })
+
+describe('a store that answers after the guard gave up', () => {
+  it('releases the late mark, so the retry is not refused as a second use', async () => {
+    const memory = new MemoryConsentUseStore()
+    let delay = 200
+    const slow: ConsentUseStore = {
+      markUsed: (key, ttl) => new Promise((resolve, reject) => setTimeout(() => memory.markUsed(key, ttl).then(resolve, reject), delay)),
+      release: (key) => memory.release(key),
+    }
+    const h = await createHarness({ store: slow, storeTimeoutMs: 50 })
+    try {
+      const route = { ...incomeRoute, oneTime: true }
+      const token = await h.token()
+      expect(await h.outcome(h.bearer(token), {}, route)).toBe('store_unavailable')
+      await new Promise((r) => setTimeout(r, 250))
+      expect(memory.size).toBe(0)
+      delay = 0
+      expect(await h.outcome(h.bearer(token), {}, route)).toBe('accepted')
+      expect(await h.outcome(h.bearer(token), {}, route)).toBe('consent_already_used')
+    } finally {
+      await h.close()
+    }
+  })
+  it('bounds release() by storeTimeoutMs and reports a 503', async () => {
+    const memory = new MemoryConsentUseStore()
+    const hanging: ConsentUseStore = { markUsed: (k, t) => memory.markUsed(k, t), release: () => new Promise(() => undefined) }
+    const h = await createHarness({ store: hanging, storeTimeoutMs: 50 })
+    try {
+      const consent = await h.run(h.bearer(await h.token()), {}, { ...incomeRoute, oneTime: true })
+      await expect(h.guard.release(consent)).rejects.toMatchObject({ code: 'store_unavailable', statusCode: 503 })
+    } finally {
+      await h.close()
+    }
+  })
+  it('the memory store refuses a TTL that is not a positive number', async () => {
+    const memory = new MemoryConsentUseStore()
+    await expect(memory.markUsed('k', Number.NaN)).rejects.toThrow(RangeError)
+    await expect(memory.markUsed('k', 0)).rejects.toThrow(RangeError)
+  })
+})

@@ -45,6 +45,7 @@ export class MemoryConsentUseStore implements ConsentUseStore {
   }
 
   async markUsed(key: string, ttlMs: number): Promise<boolean> {
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive number')
     const now = this.#now()
     const expiresAt = this.#records.get(key)
     if (expiresAt !== undefined && expiresAt > now) return false
