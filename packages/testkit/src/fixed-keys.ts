@@ -12,7 +12,7 @@
  */
 
 /** Names of the checked-in test key pairs accepted by {@link deterministicSigningKey}. */
-export type FixedKeyName = 'mp-1' | 'mp-2' | 'attacker'
+export type FixedKeyName = 'mp-1' | 'mp-2' | 'attacker' | 'client-1' | 'client-2'
 
 /** A checked-in RSA private JWK (test-only). */
 export interface FixedRsaPrivateJwk {
@@ -29,7 +29,9 @@ export interface FixedRsaPrivateJwk {
 
 /**
  * TEST-ONLY private keys, by name. `mp-1` and `mp-2` stand in for the issuer's current and next
- * signing keys; `attacker` is a key that no trusted JWKS should ever publish.
+ * signing keys; `attacker` is a key that no trusted JWKS should ever publish; `client-1` and
+ * `client-2` are the emulator's sandbox Maskinporten clients (the keys their JWT grants are signed
+ * with), so a consumer in a test or demo needs no key generation either.
  */
 export const FIXED_TEST_KEYS: Readonly<Record<FixedKeyName, FixedRsaPrivateJwk>> = {
   'mp-1': {
@@ -64,5 +66,27 @@ export const FIXED_TEST_KEYS: Readonly<Record<FixedKeyName, FixedRsaPrivateJwk>>
     dp: 'slw994FTvU7Ri1BvaLLSG801TXwb84tWq_9bDFptHxrjVPjbwMjc3hQWabAvLQa-3i854ZAfOgCUhAzaOgKrzaG7g3m3kscJ8RsYKMT5-bZ1hB4e2szBEhh6nzXby065-U2AZzw1ydilWlsCfUSZryxd1BWjRk4mZmwcdp50MME',
     dq: 'mYIYsrD7AChouTc9Xg3TZDxkQMZXi5d8tgnpEAFYhhcv7Kh2mY6ffz-fVhwjHkxsJ988x2dYF4B-hLLh1n5dcYeXt4MAin6qBxUzPLMq8VQFDBM89vOvI4mh0n1S0KN6kazbj_XNEG4yztxZ8MZYZfWZMiNFzARSmYqRBss1-d0',
     qi: 'cAiMRDNL9ivAuWs_8DY6DEZA5b37x4Uf4dftyWi-e7H6i9W3FYs-k4TAOzDGhh_wl653nRNZCMqrapWqdc_X_s8h3_LBMAN8m83ExKjjqmPj1GITRjhTR8jGn9po5UJE6yeTcJSW14w6hgdqXM4CxLUGr2OycZf2Whn-xMrNvG0',
+  },
+  'client-1': {
+    kty: 'RSA',
+    n: 'tuxvh19gqCxGxrPdwCy41emHRpGGSzPO74lxZ-Moioe6TfofCK7_I21mTU-v4SUbHHCrcTPEzd1x2fihGANu-ShFPnJtsaRDyEev4Be4ZJfRqZc15XWVI-KFls8CArcTXcMZueviiGDQB76Y1v4Tgm07fQp9zEJi97rqpdxfzyIWpNNtuDzzHc29y5RKDKXsqn6WIwKtryPefAdfsIir0fF43f1MfiLD0DONb3LuPaxuTtJyClgzsOGrTYpZmjehzIA1DdaIRQ_l5vHYbR1DaSt53pqlNZ3XGE_hF1QNr1SjvuqsXNdliF2_ikab-gj5c6z21eAV5Xu1dO48XzJxXw',
+    e: 'AQAB',
+    d: '47LBzGuX5b83sCA1Pa0YZ9j0iuNFnQGLQKErNCY6UOFNsm2m3n2hxSJo4H5RG0ZqePxxwc1Z2D3O0DADAeFEQjcz-ofLWVUgYC4xahbHcRrf4ZBYMUjXB9RGdh3jDX4r8orpezAldvMMAUKU_l9HPxNkTuzAVYJNr2b8r3midDHfwBMq60JWsjHMP-pTnSCi6j-KUxCSK3w4fHl3GREiG146OfmERPn6ZNLgU1nTG0NpDDmC6PIV011BF79FxnimVCDlJhswyi7wf0kOaZbx-4GpSmSZXVqFSVINc7yXl9sSq-D92X3TjlAXEUxWdQaniL7G_9MiSYns2_LKLuXh',
+    p: '3dTY9QVB96oxuJSyHy7pvIGUnrZ9ixHWC-guu8JlceJ2OrC-hrQb2Jd8GmAc43KlAceVchFKducZWwTbgcSDjNLyBSUjHYZj0fypcS-eOFFI6Ob5lNTHtnAYr55jOq8erZDCF828ra1v3Xi9wv_8pS8gX3u8ZIoyn-WUiKCPZes',
+    q: '0xlkT7u9_Rgilf7hKz6TSML7Rjo5-OtziLFHipEOsGxmn3CQYoN4y5fwRSYu00MxUYAImdbyKONlcAz3Yu4Cd_KA4tUm04gDDoxg3MWL4JeFqgi5QMYYoTbNrrWg_VAviQmC03AwZq3Uddi4dHyzmoMoMLqXzabLl2HtzM99gV0',
+    dp: '3IWBgGJPp-MbNoEraXB7j5fJpNWJjDyY6pFQE_s2WbZlDgcyADsAC5rcFmRBk6IegtxjplemDPnD7QWxKRmwJMh3K8I1XF6C0Pc5gnlx8k5sCovCxL-aIbTh9YOg5W-9MZHcQUmXLZhiwmoLStSr1ZI5vnIFYHU5ylayB_iFVS0',
+    dq: 'Nl5QzpRM71V6-uTFO20HY_ML4l92tNx3ShpWkaKghOG2YJQOK8EuqEj-keCuqKyilBoEnRKWFd_TLVO5l1ozeo8TkNhTAqICH4oaHGIoj3SW8V8Dz2H1z_eca8XNq9AuHf48GpbHcHqOwLdLcnz3iPEEteAo3sd5ogiPxXMfIOU',
+    qi: 'WrcoxxQnNrVMVM3uUr0xxoHEcgb3LLvHURPuyWrdYJv3lYfSO7MYhA7QgRerxEOFTPQHWU3xSCiwngb7F1bfwFsT5VBXQr7hbKOl3Rb0CSMvpV8XhOyJbIzDp_p2vfNTRCSvmspp73nNnBo1si4xOZmGIfpjq0wOE3n_jjvQ9io',
+  },
+  'client-2': {
+    kty: 'RSA',
+    n: 'kaHEUWbBlO2a2HMxOaq9_9tV24fmN1gqOw6entmoDHdDmb29M24zmmhcWi7Bj-6MOXc-Oi4-qpWhaWvfA5RpoDoP91NZ-qxEZ3i2uzo7mis7CURAjWhojncJiB_FzIMQMae1q_beeCOE-U5BQBgyM6zwjpLFG8hNjf3__Pm6c_slZmJVYHn3-kqK15KwK9ED3rer5WNuJQJmJqZH_Zpx3NcLRY44tYgYlXR1ZPk-FOCLwxKvEbsVMXxOGFGZ-l3F8fB18L9m-hlZlZb29h-RiUJOQqxtF6y8UAzBACOZR15IaFfICIuKOl3wq3SLp2npzSDvjQWjwDA5GPoCcAmbFQ',
+    e: 'AQAB',
+    d: 'BKfqlhymJzwCdZWXNwwDp4ysXcimPlI6BWnV_eehBQcCGQX1KNIG4dKg0zxH8XFTt9mdWnBUjhEbGDr75gomZ1o73PEkAQzlYfZ8xxcZRThJGqZ9Ntgl8ZoSKrEzWnK9P40oVH9fxPEDxRGwqdssLbVDepdsKFN60UWT29NjF-adA7C-FYWnNnef--x8rePypPKOKqK4rgU-VJgGn9Cm8AEXPYbg8od3pBO_OKPuEQ6UOy86NHgpEGPaMDQgEwxZ8BMnwWeZhdVdExaipd-lyC-3L8-7hwOP9k5Pl-mMdJuLWMaG5SlTqtyyjZH4dbuRRbA3V1kLHFTnrMl3eCg-kQ',
+    p: 'yY7Y7UBztRU7ypvK9px1J4GW6Y3i-sYfC3qVczIITP45dZ-VgE88AURUn_X_UD0gdxE8MGPAocRWoMIzlsXT3vofmof8lbW0tvtZYHYubf61VVd4mjDnUIl0kNMdkCpQ7HMKuK_RGcfwsgTJynvXWrYYB2rwCYu1sB7Xx2pPkgU',
+    q: 'uPfKrdPgauT0jIuBw3i9Yzvmnhd-Fzdu15d3GckvZAx16CrUOMrsfn5QhFl8BtSWG2Hn604c9oVB89P8j-AmsV69-GOteaQTJs7vo1Pj3PiqrYeaqLA00pOkY1etj-QGL8f8vE0vgnnlc2aMscAkMsA5_UsPSNj-XiEPx8pZ4dE',
+    dp: 'QWZxauI76Sj_oqlUfRqdRPlej1_zo20_y4i2D4_Pc7QVzt2-M8kB7mNOlizK8C01aI0WG5lyesrrVPROqwB70-ES-iBfy_AOuETsZklSnWxFSHC-eEGf_NjtEsT91bZ1VZOqiey6i4P9zLWTCHmQkiV9vIJtapuDk6ceWt1a_kU',
+    dq: 'gSc8lW3JWLpv66cJv7SSATV1TVQ4Dfv94Hn5hr7M4X414hvtvY4r3hNTI2bcTGSqP4p4hvwvCw93Qsr1onywZ88wtLzdB3_Cg6mg-Jl-FPBpNOvn2PvYlmTTNy6kmUFt9HUfC1iV4PQ-e_rSKNdyLyG8HBoKHSKvUoihXS703dE',
+    qi: 'ExybT5T8WIXvjH074JQtd0ulORBIPYqgsxBl3HNtq8q9TDGOijgFMrOcrkSQkUs_0XdPsSs_FUxBNnaEZwEtEXiIm7lAZpiyD4DDuaYqi6haAwPMz-JwIRxJlcvtP1ZdFCkNSGwMNNia0s10zP4Uan1r5XJjTNVETNAe3DK7PAk',
   },
 }

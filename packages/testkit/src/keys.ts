@@ -112,6 +112,7 @@ export async function generateSigningKey(options: GenerateSigningKeyOptions = {}
  * - `'mp-2'`: the key a rotation moves to.
  * - `'attacker'`: a key no trusted JWKS should publish (`K_att`); give it `kid: 'mp-1'` to forge a
  *   token that names a trusted key id.
+ * - `'client-1'`, `'client-2'`: keys of the emulator's sandbox Maskinporten clients (consumers).
  *
  * @throws TypeError for an unknown name.
  */
