@@ -82,3 +82,31 @@ export {
   type Altinn2Issuer,
   type Altinn2Service,
 } from './altinn2.js'
+
+export {
+  startEmulator,
+  SANDBOX_CLIENTS,
+  ALTINN_CONSENT_SCOPES,
+  CONSENT_REQUESTS_PATH,
+  CONSENT_SCREEN_PATH,
+  type Emulator,
+  type EmulatorOptions,
+  type SandboxClient,
+} from './emulator/emulator.js'
+export {
+  ConsentStore,
+  type ConsentActor,
+  type ConsentEventType,
+  type ConsentLookup,
+  type ConsentRequestDetails,
+  type ConsentRequestEvent,
+  type ConsentRequestStatus,
+  type ConsentResourceDefinition,
+  type ConsentRightRecord,
+  type GrantConsentInput,
+} from './emulator/consents.js'
+export { ClientRegistry, type ClientRegistration, type ClientSummary, type RegisteredClient } from './emulator/clients.js'
+export { buildJwtGrant, requestToken, type JwtGrantOptions, type TokenResponse, type TokenResult } from './emulator/grant-client.js'
+export { JWT_BEARER_GRANT_TYPE, GRANT_ALGORITHMS, GRANT_MAX_LIFETIME } from './emulator/grant.js'
+export { OAuthError, ProblemError, type ConsentRefusal } from './emulator/http.js'
+export { isValidOrgno, isValidPersonId, maskPersonId } from './emulator/identifiers.js'
