@@ -1,0 +1,169 @@
+import { parseArgs } from 'node:util'
+import { SignJWT, type JWTPayload } from 'jose'
+import { consentTokenClaims, maskinportenClaims, TEST_IDENTITIES, type ConsentParty } from '../claims.js'
+import type { FixedKeyName } from '../fixed-keys.js'
+import { deterministicSigningKey, FIXED_KEY_NAMES } from '../keys.js'
+import { parseInstant, parsePairs, splitScopes, UsageError, type CliIo } from './common.js'
+
+export const MINT_HELP = `Usage: consent-guard mint --scope <scope> [options]
+
+Prints a Maskinporten access token carrying an Altinn consent, shaped like a real TT02 token and
+signed with the checked-in TEST key (mp-1 unless --key). Test-only: the key is public.
+
+Token:
+  --issuer <url>          iss (default: $MASKINPORTEN_ISSUER)
+  --scope <scope>         scope(s), repeatable or space-separated (required)
+  --consumer <orgno>      consumer organisation (default ${TEST_IDENTITIES.consumerOrgno})
+  --supplier <orgno>      supplier acting for the consumer (adds delegation_source)
+  --delegation-source <u> default https://tt02.altinn.no/ with --supplier
+  --aud <audience>        audience restriction (real consent tokens have none)
+  --lifetime <seconds>    exp - iat (default 120)
+  --now <iso|epoch>       issue time (default: now)
+Consent (authorization_details):
+  --subject <id>          who consented: 11-digit person id or 9-digit orgno (default ${TEST_IDENTITIES.personA})
+  --resource <id>         consent resource id (default ske-samtykke-sbl-summert-skattegrunnlag)
+  --metadata k=v          metadata of the right, repeatable
+  --to <orgno>            consent recipient (default: the consumer)
+  --consent-id <uuid>     consent (request) id (default: random)
+  --valid-to <iso>        end of validity (default: 30 days after --now)
+  --consented <iso>       when consent was given (default: 1 day before --now)
+  --no-consent            a plain access token without authorization_details
+Signing and output:
+  --key <name>            ${FIXED_KEY_NAMES.filter((k) => k.startsWith('mp') || k === 'attacker').join(' | ')} (default mp-1)
+  --kid <kid>             header kid (default: the key name)
+  --extra <json>          claims merged last ({"exp": null} removes exp)
+  --quiet                 do not print the trust hint on stderr
+
+How to trust the token: run \`consent-guard emulator\` (it publishes mp-1 on its /jwk in its default
+deterministic mode) and mint with --issuer set to its issuer; or serve the output of
+\`consent-guard jwks\` and configure your verifier with that JWKS URL and the --issuer you minted with.
+`
+
+export async function mintCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      issuer: { type: 'string' },
+      scope: { type: 'string', multiple: true },
+      consumer: { type: 'string' },
+      supplier: { type: 'string' },
+      'delegation-source': { type: 'string' },
+      aud: { type: 'string', multiple: true },
+      lifetime: { type: 'string' },
+      now: { type: 'string' },
+      subject: { type: 'string' },
+      resource: { type: 'string' },
+      metadata: { type: 'string', multiple: true },
+      to: { type: 'string' },
+      'consent-id': { type: 'string' },
+      'valid-to': { type: 'string' },
+      consented: { type: 'string' },
+      'no-consent': { type: 'boolean' },
+      key: { type: 'string' },
+      kid: { type: 'string' },
+      extra: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help === true) {
+    io.stdout.write(MINT_HELP)
+    return 0
+  }
+  const env = io.env ?? process.env
+  const issuer = values.issuer ?? env.MASKINPORTEN_ISSUER
+  if (issuer === undefined || issuer === '') throw new UsageError('give --issuer (or set MASKINPORTEN_ISSUER), e.g. the issuer printed by `consent-guard emulator`')
+  const scopes = splitScopes(values.scope)
+  if (scopes.length === 0) throw new UsageError('give --scope, e.g. --scope example:income')
+  const keyName = (values.key ?? 'mp-1') as FixedKeyName
+  if (!FIXED_KEY_NAMES.includes(keyName)) throw new UsageError(`--key must be one of ${FIXED_KEY_NAMES.join(', ')}`)
+  const digits = (flag: string, value: string | undefined, lengths: number[]): string | undefined => {
+    if (value !== undefined && !lengths.some((n) => new RegExp(`^[0-9]{${n}}$`).test(value))) {
+      throw new UsageError(`${flag} must be ${lengths.map((n) => `${n} digits`).join(' or ')}`)
+    }
+    return value
+  }
+  const consumer = digits('--consumer', values.consumer, [9]) ?? TEST_IDENTITIES.consumerOrgno
+  const supplier = digits('--supplier', values.supplier, [9])
+  const subject = digits('--subject', values.subject, [9, 11]) ?? TEST_IDENTITIES.personA
+  const to = digits('--to', values.to, [9])
+  const now = values.now !== undefined ? parseInstant(values.now, '--now') : new Date()
+  let lifetime: number | undefined
+  if (values.lifetime !== undefined) {
+    lifetime = Number(values.lifetime)
+    if (!Number.isInteger(lifetime) || lifetime <= 0) throw new UsageError('--lifetime must be a positive number of seconds')
+  }
+  let extra: Record<string, unknown> | undefined
+  if (values.extra !== undefined) {
+    try {
+      const parsed = JSON.parse(values.extra) as unknown
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object')
+      // JSON has no undefined: null removes a claim.
+      extra = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, v === null ? undefined : v]))
+    } catch {
+      throw new UsageError('--extra must be a JSON object')
+    }
+  }
+  const common = {
+    iss: issuer,
+    scope: scopes,
+    consumer,
+    ...(supplier !== undefined ? { supplier } : {}),
+    ...(values['delegation-source'] !== undefined ? { delegation_source: values['delegation-source'] } : {}),
+    ...(values.aud !== undefined ? { aud: values.aud.length === 1 ? (values.aud[0] as string) : values.aud } : {}),
+    ...(lifetime !== undefined ? { lifetimeSeconds: lifetime } : {}),
+    now,
+    ...(extra !== undefined ? { extra } : {}),
+  }
+  let claims: Record<string, unknown>
+  if (values['no-consent'] === true) {
+    claims = maskinportenClaims(common)
+  } else {
+    const from: ConsentParty = subject.length === 11 ? { person: subject } : { organization: subject }
+    const metadata = parsePairs(values.metadata, '--metadata')
+    claims = consentTokenClaims({
+      ...common,
+      consent: {
+        from,
+        ...(values.resource !== undefined ? { resource: values.resource } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+        ...(to !== undefined ? { to } : {}),
+        ...(values['consent-id'] !== undefined ? { id: values['consent-id'] } : {}),
+        ...(values['valid-to'] !== undefined ? { validTo: parseInstant(values['valid-to'], '--valid-to') } : {}),
+        ...(values.consented !== undefined ? { consented: parseInstant(values.consented, '--consented') } : {}),
+      },
+    })
+  }
+  const key = await deterministicSigningKey(keyName, values.kid !== undefined ? { kid: values.kid } : {})
+  const token = await new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey)
+  io.stdout.write(`${token}\n`)
+  if (values.quiet !== true) {
+    io.stderr.write(
+      `Signed with the checked-in TEST key ${keyName} (kid "${key.kid}"), iss ${issuer}. It verifies only where that key is\n` +
+        `trusted: a \`consent-guard emulator\` in deterministic mode (the default) whose issuer is ${issuer},\n` +
+        `or a JWKS serving \`consent-guard jwks\`. Never trust these keys outside tests.\n`,
+    )
+  }
+  return 0
+}
+
+export const JWKS_HELP = `Usage: consent-guard jwks [--key <name>]...
+
+Prints the public JWK Set of the checked-in TEST keys (default mp-1), to serve where a verifier
+should trust tokens from \`consent-guard mint\`.
+`
+
+export async function jwksCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: [...argv], strict: true, options: { key: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
+  if (values.help === true) {
+    io.stdout.write(JWKS_HELP)
+    return 0
+  }
+  const names = (values.key ?? ['mp-1']) as FixedKeyName[]
+  for (const name of names) if (!FIXED_KEY_NAMES.includes(name)) throw new UsageError(`--key must be one of ${FIXED_KEY_NAMES.join(', ')}`)
+  const keys = await Promise.all(names.map((name) => deterministicSigningKey(name)))
+  io.stdout.write(`${JSON.stringify({ keys: keys.map((k) => k.publicJwk) }, null, 2)}\n`)
+  return 0
+}
