@@ -1,0 +1,108 @@
+import consentGuard, { getConsent } from '@consent-guard/fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { AppConfig } from './config.js'
+import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
+import { loggerOptions, type LogSink } from './logging.js'
+
+const param = (request: FastifyRequest, name: string): string | undefined => (request.params as Record<string, string | undefined>)[name]
+const query = (request: FastifyRequest, name: string): string | undefined => {
+  const value = (request.query as Record<string, unknown>)[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** Builds the income API. Tests call this; `server.ts` calls it and listens. */
+export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: loggerOptions(config, options.logSink) })
+
+  await app.register(consentGuard, {
+    maskinporten: config.maskinporten,
+    ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
+  })
+  // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
+  const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
+
+  // Guarded responses carry personal data: no cache may keep them (errors already say no-store).
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.consent !== null) reply.header('cache-control', 'no-store')
+  })
+  // Fastify's default 404 repeats the URL, which may hold a fødselsnummer.
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such route' }))
+
+  app.get('/health', { config: { consent: false } }, async () => ({ status: 'ok' }))
+
+  app.get<{ Params: { year: string; personId: string } }>('/income/:year/:personId', {
+    config: {
+      consent: {
+        ...consumers,
+        scope: 'example:income',
+        resource: 'example-income',
+        subjectType: 'person',
+        subject: (request) => param(request, 'personId'),
+        metadata: { inntektsaar: { equals: (request) => param(request, 'year') } },
+      },
+    },
+  }, async (request) => {
+    const { year, personId } = request.params
+    return { personId, year, income: yearlyIncome(personId, year), consentId: getConsent(request).id }
+  })
+
+  app.get<{ Params: { personId: string }; Querystring: { from: string; to: string } }>('/income-period/:personId', {
+    config: {
+      consent: {
+        ...consumers,
+        scope: 'example:income',
+        resource: 'example-income-period',
+        subjectType: 'person',
+        subject: (request) => param(request, 'personId'),
+        period: { start: 'fraogmed', end: 'tilogmed', requested: (request) => ({ from: query(request, 'from') ?? '', to: query(request, 'to') ?? '' }) },
+      },
+    },
+  }, async (request) => {
+    // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+    const { from, to } = request.query
+    const { personId } = request.params
+    return { personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(request).id }
+  })
+
+  app.get<{ Params: { orgno: string } }>('/company/:orgno/accounts', {
+    config: {
+      consent: {
+        ...consumers,
+        scope: 'example:accounts',
+        resource: 'example-company-accounts',
+        subjectType: 'organization',
+        subject: (request) => param(request, 'orgno'),
+      },
+    },
+  }, async (request) => {
+    const { orgno } = request.params
+    return { orgno, accounts: companyAccounts(orgno), consentId: getConsent(request).id }
+  })
+
+  app.get<{ Params: { personId: string } }>('/loan-check/:personId', {
+    config: {
+      consent: {
+        ...consumers,
+        scope: 'example:loan-check',
+        resource: 'example-loan-check',
+        subjectType: 'person',
+        subject: (request) => param(request, 'personId'),
+        // Engangssamtykke: the first accepted request uses the consent up. The in-memory store
+        // covers one process; run several instances only with a shared store.
+        oneTime: true,
+      },
+    },
+  }, async (request) => {
+    const consent = getConsent(request)
+    const { personId } = request.params
+    try {
+      return { personId, ...(await loanAssessment(personId)), consentId: consent.id }
+    } catch (err) {
+      // No data left: release the consent so the consumer can retry with it.
+      await app.consentGuard.release(consent)
+      throw err
+    }
+  })
+
+  return app
+}

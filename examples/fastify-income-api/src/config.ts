@@ -1,0 +1,63 @@
+import type { MaskinportenEnvironment } from '@consent-guard/core'
+
+/** Everything the server reads from its environment. */
+export interface AppConfig {
+  /** `PORT`, default 3000 (0 picks a free port). */
+  readonly port: number
+  /** `HOST`, default 127.0.0.1; set `0.0.0.0` in a container. */
+  readonly host: string
+  /** `MASKINPORTEN_ENV` (`test` default, `prod`) or `MASKINPORTEN_ISSUER` + `MASKINPORTEN_JWKS_URI`. */
+  readonly maskinporten: MaskinportenEnvironment
+  /** `CONSENT_TOKEN_HEADER`: two-token mode with the consent token in this header; unset = Altinn 3 single-token mode. */
+  readonly consentHeader: string | undefined
+  /** `ALLOWED_CONSUMERS`: comma-separated organisation numbers allowed to call the data routes; unset = any consumer. */
+  readonly allowedConsumers: readonly string[] | undefined
+  /** `LOG_LEVEL`, default `info`. */
+  readonly logLevel: string
+}
+
+/** A configuration mistake, reported at start-up with the variable's name. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+/** Reads and validates the configuration. Throws {@link ConfigError} naming the bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  const value = (name: string): string | undefined => {
+    const v = env[name]?.trim()
+    return v === undefined || v === '' ? undefined : v
+  }
+
+  const portText = value('PORT') ?? '3000'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError(`PORT must be a port number, got "${portText}"`)
+
+  const issuer = value('MASKINPORTEN_ISSUER')
+  const jwksUri = value('MASKINPORTEN_JWKS_URI')
+  const envName = value('MASKINPORTEN_ENV')
+  let maskinporten: MaskinportenEnvironment
+  if (issuer !== undefined || jwksUri !== undefined) {
+    if (issuer === undefined || jwksUri === undefined) throw new ConfigError('MASKINPORTEN_ISSUER and MASKINPORTEN_JWKS_URI must be set together')
+    if (envName !== undefined) throw new ConfigError('set either MASKINPORTEN_ENV or MASKINPORTEN_ISSUER + MASKINPORTEN_JWKS_URI, not both')
+    maskinporten = { issuer, jwksUri }
+  } else {
+    const name = envName ?? 'test'
+    if (name !== 'test' && name !== 'prod') throw new ConfigError(`MASKINPORTEN_ENV must be "test" or "prod", got "${name}"`)
+    maskinporten = name
+  }
+
+  const consumersText = value('ALLOWED_CONSUMERS')
+  const allowedConsumers = consumersText?.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const orgno of allowedConsumers ?? []) {
+    if (!/^\d{9}$/.test(orgno)) throw new ConfigError(`ALLOWED_CONSUMERS must list 9-digit organisation numbers, got "${orgno}"`)
+  }
+
+  return {
+    port,
+    host: value('HOST') ?? '127.0.0.1',
+    maskinporten,
+    consentHeader: value('CONSENT_TOKEN_HEADER'),
+    allowedConsumers: allowedConsumers !== undefined && allowedConsumers.length > 0 ? allowedConsumers : undefined,
+    logLevel: value('LOG_LEVEL') ?? 'info',
+  }
+}

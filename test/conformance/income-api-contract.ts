@@ -1,0 +1,267 @@
+/**
+ * The HTTP contract both example servers (examples/fastify-income-api, examples/express-income-api)
+ * promise, as one vitest suite each example's tests call with its own `buildApp`. Also checks that
+ * no log line, access log included, carries an identity number or a token.
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { createTestIssuer, TEST_IDENTITIES, type TestIssuer } from '@consent-guard/testkit'
+import supertest from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const { personA, personB, consumerOrgno, otherOrgno } = TEST_IDENTITIES
+
+/** Collects log lines. */
+export class LogCollector {
+  readonly lines: string[] = []
+  write(chunk: string): void {
+    this.lines.push(...chunk.split('\n').filter((line) => line !== ''))
+  }
+  records(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+  }
+}
+
+export interface RunningApp {
+  readonly baseUrl: string
+  close(): Promise<void>
+}
+
+export interface ExampleUnderTest {
+  /** Example directory name under examples/. */
+  readonly name: string
+  /** Builds the app from an environment (through the example's own loadConfig) and listens on loopback. */
+  start(env: Record<string, string>, logSink: LogCollector): Promise<RunningApp>
+  /** The example's loadConfig. */
+  loadConfig(env: Record<string, string | undefined>): unknown
+  /** The example's scripts/dev-issuer.ts (the README's local walk-through). */
+  startDevIssuer(port: number): Promise<{
+    issuer: { close(): Promise<void> }
+    env: Record<string, string>
+    tokens: Record<'INCOME_TOKEN' | 'PERIOD_TOKEN' | 'COMPANY_TOKEN' | 'LOAN_TOKEN', string>
+  }>
+}
+
+const income2023 = { resource: 'example-income', metadata: { inntektsaar: '2023' } }
+const periodConsent = { resource: 'example-income-period', metadata: { fraogmed: '2024-01', tilogmed: '2024-12' } }
+const orgConsent = { from: { organization: otherOrgno }, resource: 'example-company-accounts' }
+
+export function defineIncomeApiContract(example: ExampleUnderTest): void {
+  let issuer: TestIssuer
+  const logs = new LogCollector()
+  const tokens: string[] = []
+  const apps: RunningApp[] = []
+  const env = (extra: Record<string, string> = {}) => ({ MASKINPORTEN_ISSUER: issuer.issuer, MASKINPORTEN_JWKS_URI: issuer.jwksUri, PORT: '0', ...extra })
+
+  beforeAll(async () => {
+    issuer = await createTestIssuer()
+  })
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()))
+    await issuer.close()
+  })
+
+  async function start(extra?: Record<string, string>): Promise<supertest.Agent> {
+    const app = await example.start(env(extra), logs)
+    apps.push(app)
+    return supertest(app.baseUrl) as unknown as supertest.Agent
+  }
+  const remember = (token: string): string => {
+    tokens.push(token)
+    return token
+  }
+  const consentToken = async (claims: Parameters<TestIssuer['consentToken']>[0]) => remember(await issuer.consentToken(claims))
+  const problemCode = (text: string): unknown => (JSON.parse(text) as { code?: unknown }).code
+
+  describe(`${example.name}: HTTP contract`, () => {
+    let api: supertest.Agent
+    beforeAll(async () => {
+      api = await start()
+    })
+
+    it('GET /health answers 200 without credentials', async () => {
+      const res = await api.get('/health')
+      expect(res.status).toBe(200)
+      expect(res.body).toEqual({ status: 'ok' })
+    })
+
+    it('GET /income/:year/:personId answers income for the consented person and year', async () => {
+      const consentId = crypto.randomUUID()
+      const token = await consentToken({ scope: 'example:income', consent: { ...income2023, id: consentId } })
+      const res = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)
+      expect(res.status).toBe(200)
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(res.body).toMatchObject({ personId: personA, year: '2023', consentId, income: { currency: 'NOK' } })
+      const income = (res.body as { income: { wages: number; capitalIncome: number; totalIncome: number } }).income
+      expect(income.totalIncome).toBe(income.wages + income.capitalIncome)
+    })
+
+    it('GET /income/:year/:personId refuses another year, another person, a missing scope and no token', async () => {
+      const token = await consentToken({ scope: 'example:income', consent: income2023 })
+      const year = await api.get(`/income/2022/${personA}`).set('authorization', `Bearer ${token}`)
+      expect([year.status, problemCode(year.text)]).toEqual([403, 'consent_metadata_mismatch'])
+      const person = await api.get(`/income/2023/${personB}`).set('authorization', `Bearer ${token}`)
+      expect([person.status, problemCode(person.text)]).toEqual([403, 'consent_subject_mismatch'])
+      const scope = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${await consentToken({ scope: 'example:accounts', consent: income2023 })}`)
+      expect([scope.status, problemCode(scope.text)]).toEqual([403, 'scope_missing'])
+      expect(scope.headers['www-authenticate']).toContain('scope="example:income"')
+      const none = await api.get(`/income/2023/${personA}`)
+      expect([none.status, problemCode(none.text)]).toEqual([401, 'credentials_missing'])
+      expect(none.headers['www-authenticate']).toBe('Bearer realm="consent-guard"')
+      for (const res of [year, person, scope, none]) expect(res.headers['cache-control']).toBe('no-store')
+    })
+
+    it('GET /income-period/:personId answers months inside the consented period only', async () => {
+      const token = await consentToken({ scope: 'example:income', consent: periodConsent })
+      const ok = await api.get(`/income-period/${personA}?from=2024-03&to=2024-05`).set('authorization', `Bearer ${token}`)
+      expect(ok.status).toBe(200)
+      expect((ok.body as { income: { months: { month: string }[] } }).income.months.map((m) => m.month)).toEqual(['2024-03', '2024-04', '2024-05'])
+      const outside = await api.get(`/income-period/${personA}?from=2024-11&to=2025-01`).set('authorization', `Bearer ${token}`)
+      expect([outside.status, problemCode(outside.text)]).toEqual([403, 'consent_metadata_mismatch'])
+      const missing = await api.get(`/income-period/${personA}?from=2024-03`).set('authorization', `Bearer ${token}`)
+      expect([missing.status, problemCode(missing.text)]).toEqual([400, 'request_parameter_missing'])
+    })
+
+    it('GET /company/:orgno/accounts answers for the consenting organisation', async () => {
+      const token = await consentToken({ scope: 'example:accounts', consent: orgConsent })
+      const ok = await api.get(`/company/${otherOrgno}/accounts`).set('authorization', `Bearer ${token}`)
+      expect(ok.status).toBe(200)
+      expect(ok.body).toMatchObject({ orgno: otherOrgno, accounts: { currency: 'NOK' } })
+      const person = await api.get(`/company/${personA}/accounts`).set('authorization', `Bearer ${token}`)
+      expect([person.status, problemCode(person.text)]).toEqual([400, 'subject_invalid'])
+    })
+
+    it('GET /loan-check/:personId accepts a one-time consent once', async () => {
+      const token = await consentToken({ scope: 'example:loan-check', consent: { resource: 'example-loan-check' } })
+      const first = await api.get(`/loan-check/${personA}`).set('authorization', `Bearer ${token}`)
+      expect(first.status).toBe(200)
+      expect(first.body).toMatchObject({ personId: personA, eligible: expect.any(Boolean) })
+      const second = await api.get(`/loan-check/${personA}`).set('authorization', `Bearer ${token}`)
+      expect([second.status, problemCode(second.text)]).toEqual([403, 'consent_already_used'])
+    })
+
+    it('answers 404 without repeating the URL', async () => {
+      const res = await api.get(`/nothing/${personA}`)
+      expect(res.status).toBe(404)
+      expect(res.text).not.toContain(personA)
+    })
+  })
+
+  describe(`${example.name}: configuration`, () => {
+    it('CONSENT_TOKEN_HEADER switches to two-token mode', async () => {
+      const api = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke' })
+      const access = remember(await issuer.accessToken({ scope: 'example:income' }))
+      const consent = await consentToken({ consent: income2023 })
+      const ok = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', consent)
+      expect(ok.status).toBe(200)
+      const missing = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${access}`)
+      expect([missing.status, problemCode(missing.text)]).toEqual([403, 'consent_missing'])
+    })
+
+    it('ALLOWED_CONSUMERS limits the consumers of every data route', async () => {
+      const api = await start({ ALLOWED_CONSUMERS: ` ${otherOrgno} ` })
+      const refused = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${await consentToken({ scope: 'example:income', consent: income2023 })}`)
+      expect([refused.status, problemCode(refused.text)]).toEqual([403, 'consumer_not_allowed'])
+      const allowed = await api
+        .get(`/income/2023/${personA}`)
+        .set('authorization', `Bearer ${await consentToken({ scope: 'example:income', consumer: otherOrgno, consent: income2023 })}`)
+      expect(allowed.status).toBe(200)
+    })
+
+    it('loadConfig reads defaults and rejects bad values, naming the variable', () => {
+      expect(example.loadConfig({})).toEqual({
+        port: 3000,
+        host: '127.0.0.1',
+        maskinporten: 'test',
+        consentHeader: undefined,
+        allowedConsumers: undefined,
+        logLevel: 'info',
+      })
+      expect(example.loadConfig({ MASKINPORTEN_ENV: 'prod', ALLOWED_CONSUMERS: `${consumerOrgno},${otherOrgno}` })).toMatchObject({
+        maskinporten: 'prod',
+        allowedConsumers: [consumerOrgno, otherOrgno],
+      })
+      expect(() => example.loadConfig({ MASKINPORTEN_ENV: 'staging' })).toThrow(/MASKINPORTEN_ENV/)
+      expect(() => example.loadConfig({ MASKINPORTEN_ISSUER: 'http://127.0.0.1:1/' })).toThrow(/MASKINPORTEN_JWKS_URI/)
+      expect(() => example.loadConfig({ MASKINPORTEN_ENV: 'test', MASKINPORTEN_ISSUER: 'x', MASKINPORTEN_JWKS_URI: 'y' })).toThrow(/either/)
+      expect(() => example.loadConfig({ ALLOWED_CONSUMERS: '12345' })).toThrow(/ALLOWED_CONSUMERS/)
+      expect(() => example.loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
+    })
+  })
+
+  describe(`${example.name}: README walk-through`, () => {
+    it('the dev issuer\'s tokens are accepted on the README\'s curl lines', async () => {
+      const dev = await example.startDevIssuer(0)
+      try {
+        const app = await example.start({ ...dev.env, PORT: '0' }, logs)
+        apps.push(app)
+        const api = supertest(app.baseUrl)
+        tokens.push(...Object.values(dev.tokens))
+        const get = (path: string, token: string) => api.get(path).set('authorization', `Bearer ${token}`)
+        expect((await get(`/income/2023/${personA}`, dev.tokens.INCOME_TOKEN)).status).toBe(200)
+        expect((await get(`/income-period/${personA}?from=2024-03&to=2024-05`, dev.tokens.PERIOD_TOKEN)).status).toBe(200)
+        expect((await get(`/company/${otherOrgno}/accounts`, dev.tokens.COMPANY_TOKEN)).status).toBe(200)
+        expect((await get(`/loan-check/${personA}`, dev.tokens.LOAN_TOKEN)).status).toBe(200)
+        expect((await get(`/loan-check/${personA}`, dev.tokens.LOAN_TOKEN)).status).toBe(403)
+        expect((await get(`/income/2022/${personA}`, dev.tokens.INCOME_TOKEN)).status).toBe(403)
+      } finally {
+        await dev.issuer.close()
+      }
+    })
+  })
+
+  describe(`${example.name}: logs`, () => {
+    it('hold no identity number and no token, access log included', async () => {
+      // Runs after the suites above, so `logs` holds every line they produced.
+      const api = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke' })
+      await api.get(`/income/2023/${personA}?note=${personB}`).set('authorization', 'Bearer x.y.z').set('AltinnSamtykke', 'a.b.c')
+      const text = logs.lines.join('\n')
+      expect(logs.lines.length).toBeGreaterThan(20)
+      // The access log is there, with the URL masked...
+      expect(text).toContain('/income/2023/***********')
+      expect(logs.records().some((r) => r.event === 'consent_guard.decision' && r.decision === 'accepted')).toBe(true)
+      // ...and no fødselsnummer or token anywhere.
+      for (const fnr of [personA, personB]) expect(text).not.toContain(fnr)
+      expect(text).not.toMatch(/authorization|altinnsamtykke/i)
+      for (const token of tokens) expect(text).not.toContain(token.split('.')[2] as string)
+    })
+  })
+
+  describe(`${example.name}: pnpm start`, () => {
+    it('starts the server from the example directory, answers, logs masked lines and stops on SIGTERM', async () => {
+      const dir = fileURLToPath(new URL(`../../examples/${example.name}/`, import.meta.url))
+      // Detached: its own process group, so the group (pnpm, sh, node) can be stopped by its id.
+      const child = spawn('pnpm', ['start'], { cwd: dir, env: { ...process.env, ...env(), LOG_LEVEL: 'info' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000)
+          child.stdout.on('data', () => {
+            const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+            if (match) {
+              clearTimeout(timer)
+              resolve(match[1] as string)
+            }
+          })
+          child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)))
+        })
+        expect((await supertest(url).get('/health')).status).toBe(200)
+        const token = await consentToken({ scope: 'example:income', consent: income2023 })
+        const res = await supertest(url).get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)
+        expect(res.status).toBe(200)
+        expect(out).toContain('/income/2023/***********')
+        expect(out).not.toContain(personA)
+      } finally {
+        if (child.exitCode === null) {
+          const exited = once(child, 'exit')
+          process.kill(-(child.pid as number), 'SIGTERM')
+          await exited
+        }
+      }
+      expect(out).toContain('shutting down')
+    })
+  })
+}
