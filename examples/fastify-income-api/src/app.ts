@@ -1,14 +1,11 @@
 import consentGuard, { getConsent } from '@consent-guard/fastify'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { loggerOptions, type LogSink } from './logging.js'
 
-const param = (request: FastifyRequest, name: string): string | undefined => (request.params as Record<string, string | undefined>)[name]
-const query = (request: FastifyRequest, name: string): string | undefined => {
-  const value = (request.query as Record<string, unknown>)[name]
-  return typeof value === 'string' ? value : undefined
-}
+/** A query value when given once; a repeated parameter (`?from=a&from=b`) counts as missing. */
+const single = (value: string | string[] | undefined): string => (typeof value === 'string' ? value : '')
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
@@ -37,8 +34,8 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
         scope: 'example:income',
         resource: 'example-income',
         subjectType: 'person',
-        subject: (request) => param(request, 'personId'),
-        metadata: { inntektsaar: { equals: (request) => param(request, 'year') } },
+        subject: (request) => request.params.personId,
+        metadata: { inntektsaar: { equals: (request) => request.params.year } },
       },
     },
   }, async (request) => {
@@ -53,8 +50,8 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
         scope: 'example:income',
         resource: 'example-income-period',
         subjectType: 'person',
-        subject: (request) => param(request, 'personId'),
-        period: { start: 'fraogmed', end: 'tilogmed', requested: (request) => ({ from: query(request, 'from') ?? '', to: query(request, 'to') ?? '' }) },
+        subject: (request) => request.params.personId,
+        period: { start: 'fraogmed', end: 'tilogmed', requested: (request) => ({ from: single(request.query.from), to: single(request.query.to) }) },
       },
     },
   }, async (request) => {
@@ -71,7 +68,7 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
         scope: 'example:accounts',
         resource: 'example-company-accounts',
         subjectType: 'organization',
-        subject: (request) => param(request, 'orgno'),
+        subject: (request) => request.params.orgno,
       },
     },
   }, async (request) => {
@@ -86,7 +83,7 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
         scope: 'example:loan-check',
         resource: 'example-loan-check',
         subjectType: 'person',
-        subject: (request) => param(request, 'personId'),
+        subject: (request) => request.params.personId,
         // Engangssamtykke: the first accepted request uses the consent up. The in-memory store
         // covers one process; run several instances only with a shared store.
         oneTime: true,

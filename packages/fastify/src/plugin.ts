@@ -10,8 +10,17 @@ import {
 import type { FastifyContextConfig, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 
+/**
+ * The request a requirement's functions receive. The check runs in `onRequest`, before validation,
+ * so path parameters are the strings of the URL and query values strings or string arrays.
+ */
+export type FastifyConsentRequest = FastifyRequest<{
+  Params: Record<string, string>
+  Querystring: Record<string, string | string[] | undefined>
+}>
+
 /** A consent requirement whose `subject`, `metadata` and `period` functions read a Fastify request. */
-export type FastifyConsentRequirement = ConsentRequirement<FastifyRequest>
+export type FastifyConsentRequirement = ConsentRequirement<FastifyConsentRequest>
 
 /** Options of the plugin: every `createConsentGuard` option, plus a default requirement. */
 export interface ConsentGuardPluginOptions extends ConsentGuardOptions {
@@ -55,11 +64,11 @@ class UnguardedRouteError extends Error {
   readonly statusCode = 500
 }
 
-function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyRequest>): ConsentHook {
+function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConsentRequest>): ConsentHook {
   return async function consentGuardHook(request: FastifyRequest): Promise<void> {
     request.consent = await guard.check(
       // `request.raw` keeps every header line (rawHeaders); `raw.url` is the URL as sent.
-      { headers: headersFromNodeRequest(request.raw), request, url: request.raw.url, logger: request.log },
+      { headers: headersFromNodeRequest(request.raw), request: request as FastifyConsentRequest, url: request.raw.url, logger: request.log },
       compiled,
     )
   }
@@ -120,7 +129,7 @@ const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async 
  * await fastify.register(consentGuard, { maskinporten: 'test' })
  * fastify.get('/income/:year/:personId', {
  *   config: { consent: { scope: 'example:income', resource: 'example-income',
- *     subject: (request) => (request.params as { personId: string }).personId } },
+ *     subject: (request) => request.params.personId } },
  * }, async (request) => ({ consentId: request.consent?.id }))
  */
 export const consentGuard = fp(consentGuardPlugin, { name: '@consent-guard/fastify', fastify: '5.x' })

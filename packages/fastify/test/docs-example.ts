@@ -13,8 +13,8 @@ export async function buildServer(maskinporten: MaskinportenEnvironment = 'prod'
       consent: {
         scope: 'example:income',
         resource: 'example-income',
-        subject: (request) => (request.params as { personId: string }).personId,
-        metadata: { inntektsaar: { equals: (request) => (request.params as { year: string }).year } },
+        subject: (request) => request.params.personId,
+        metadata: { inntektsaar: { equals: (request) => request.params.year } },
       },
     },
   }, async (request, reply) => {
@@ -36,7 +36,7 @@ export async function buildHookServer(maskinporten: MaskinportenEnvironment = 'p
     scope: 'example:accounts',
     resource: 'example-company-accounts',
     subjectType: 'organization',
-    subject: (request) => (request.params as { orgno: string }).orgno,
+    subject: (request) => request.params.orgno,
   })
   fastify.get('/company/:orgno/accounts', { preHandler: companyConsent }, async (request) => {
     return { consentId: getConsent(request).id }

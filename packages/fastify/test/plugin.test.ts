@@ -108,7 +108,7 @@ describe('route config (docs example "basic")', () => {
       parsed = true
       done(null, JSON.parse(body as string))
     })
-    app.post('/upload/:personId', { config: { consent: { resource: 'example-income', subject: (r) => (r.params as { personId: string }).personId, metadata: { inntektsaar: { any: true } } } } }, async () => 'stored')
+    app.post('/upload/:personId', { config: { consent: { resource: 'example-income', subject: (r) => r.params.personId, metadata: { inntektsaar: { any: true } } } } }, async () => 'stored')
     const res = await app.inject({ method: 'POST', url: `/upload/${personA}`, payload: { big: 'x'.repeat(1000) } })
     expect(res.statusCode).toBe(401)
     expect(parsed).toBe(false)
@@ -121,7 +121,7 @@ describe('route config (docs example "basic")', () => {
     app.addHook('onRequest', async (request) => {
       rawHeaders = request.raw.rawHeaders
     })
-    app.get('/income/:year/:personId', { config: { consent: { resource: 'example-income', subject: (r) => (r.params as { personId: string }).personId } } }, async () => 'data')
+    app.get('/income/:year/:personId', { config: { consent: { resource: 'example-income', subject: (r) => r.params.personId } } }, async () => 'data')
     const token = await incomeToken()
     const res = await app.inject({ url: `/income/2023/${personA}`, headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] as unknown as string } })
     expect(rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization')).toHaveLength(2)
@@ -143,7 +143,7 @@ describe('route config (docs example "basic")', () => {
     const decisions: AuditEvent[] = []
     const app = track(Fastify())
     await app.register(consentGuard, { ...options, onDecision: (event) => decisions.push(event) })
-    app.get('/loan-check/:personId', { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => (r.params as { personId: string }).personId } } }, async () => ({ ok: true }))
+    app.get('/loan-check/:personId', { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => r.params.personId } } }, async () => ({ ok: true }))
     const token = await issuer.consentToken({ consent: { resource: 'example-loan-check' } })
     const head = await app.inject({ method: 'HEAD', url: `/loan-check/${personA}`, headers: { authorization: `Bearer ${token}` } })
     expect(head.statusCode).toBe(200)
@@ -208,7 +208,7 @@ describe('route declaration errors fail start-up, not a request', () => {
     const app = track(Fastify())
     let ran = false
     void app.register(consentGuard, options) // no await: the plugin loads after the routes below
-    app.get('/early/:personId', { config: { consent: { resource: 'example-income', subject: (r) => (r.params as { personId: string }).personId } } }, async () => {
+    app.get('/early/:personId', { config: { consent: { resource: 'example-income', subject: (r) => r.params.personId } } }, async () => {
       ran = true
       return 'data'
     })
@@ -239,7 +239,7 @@ describe('global requirement (docs example "global")', () => {
   it('lets a route requirement replace the global one, and covers routes in child scopes', async () => {
     const app = track(Fastify())
     await app.register(consentGuard, { ...options, global: { resource: 'example-income', subject: () => undefined } })
-    app.get('/own/:personId', { config: { consent: { resource: 'example-loan-check', subject: (r) => (r.params as { personId: string }).personId } } }, async (request) => request.consent?.resource)
+    app.get('/own/:personId', { config: { consent: { resource: 'example-loan-check', subject: (r) => r.params.personId } } }, async (request) => request.consent?.resource)
     app.register(async (child) => {
       child.get('/child', async () => 'child data')
     }, { prefix: '/api' })
@@ -283,7 +283,7 @@ describe('requireConsent hook', () => {
     const app = track(Fastify())
     await app.register(fastifyAuth)
     await app.register(consentGuard, options)
-    const hook = app.requireConsent({ scope: 'example:accounts', resource: 'example-company-accounts', subject: (r) => (r.params as { orgno: string }).orgno })
+    const hook = app.requireConsent({ scope: 'example:accounts', resource: 'example-company-accounts', subject: (r) => r.params.orgno })
     app.get('/company/:orgno/accounts', { preHandler: app.auth([hook]) }, async (request) => ({ consentId: getConsent(request).id }))
     const token = await issuer.consentToken({ scope: 'example:accounts', consent: orgConsent })
     const ok = await app.inject({ url: `/company/${TEST_IDENTITIES.otherOrgno}/accounts`, headers: { authorization: `Bearer ${token}` } })
@@ -303,7 +303,7 @@ describe('release', () => {
     const app = track(Fastify())
     await app.register(consentGuard, options)
     let fail = true
-    app.get('/loan-check/:personId', { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => (r.params as { personId: string }).personId } } }, async (request) => {
+    app.get('/loan-check/:personId', { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => r.params.personId } } }, async (request) => {
       if (fail) {
         await app.consentGuard.release(getConsent(request))
         throw new Error('backend down')
