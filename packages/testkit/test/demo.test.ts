@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { REPO } from './cli/helpers.js'
+
+function pnpmDemo(): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  const started = Date.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn('pnpm', ['demo'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }))
+  })
+}
+
+describe('pnpm demo', () => {
+  it('plays the whole flow against the emulator and both example APIs, and exits 0', { timeout: 60_000 }, async () => {
+    const result = await pnpmDemo()
+    expect(result.stderr).not.toMatch(/DEMO FAILED/)
+    expect(result.stdout).not.toMatch(/DEMO FAILED/)
+    expect(result.code).toBe(0)
+    expect(result.ms).toBeLessThan(30_000)
+    const lines = result.stdout.split('\n')
+    const rows = lines.filter((l) => /^(ok|!!) {2}/.test(l))
+    expect(rows.length).toBeGreaterThanOrEqual(30)
+    expect(rows.every((l) => l.startsWith('ok'))).toBe(true)
+    for (const code of ['consent_metadata_mismatch', 'consent_subject_mismatch', 'consent_not_for_consumer', 'consumer_not_allowed', 'consent_expired', 'consent_already_used', 'token_signature_invalid', 'consent_revoked']) {
+      expect(result.stdout).toContain(code)
+    }
+    // Both data sources answered with data.
+    expect(rows.filter((l) => /^ok {2}(Fastify|Express) +GET \/income\/\d{4}\/\S+ +→ {2}200/.test(l))).toHaveLength(2)
+    // No person id is printed in clear.
+    expect(result.stdout).not.toMatch(/(?<![0-9])25922947409(?![0-9])/)
+    expect(result.stdout).toMatch(/All \d+ outcomes matched/)
+  })
+})
+
