@@ -1,11 +1,11 @@
 // The code shown in docs/express.md and packages/express/README.md, region by region. The docs
 // test checks that the Markdown carries these regions verbatim; the middleware tests run them.
 // #region basic
-import express from 'express'
+import express, { type Express } from 'express'
 import { requireConsent, consentErrorHandler } from '@consent-guard/express'
 import type { MaskinportenEnvironment } from '@consent-guard/core'
 
-export function buildApp(maskinporten: MaskinportenEnvironment = 'prod') {
+export function buildApp(maskinporten: MaskinportenEnvironment = 'prod'): Express {
   const app = express()
 
   app.use('/income/:year/:personId', requireConsent({
@@ -28,7 +28,7 @@ export function buildApp(maskinporten: MaskinportenEnvironment = 'prod') {
 // #region shared
 import { createConsentGuard, getConsent } from '@consent-guard/express'
 
-export function buildSharedApp(maskinporten: MaskinportenEnvironment = 'prod') {
+export function buildSharedApp(maskinporten: MaskinportenEnvironment = 'prod'): Express {
   const app = express()
   const consent = createConsentGuard({ maskinporten }) // one key cache for every route
 
