@@ -8,6 +8,10 @@
  * - Low-level signing for negative tests: {@link signCompact}.
  * - A local JWKS server with failure modes: {@link createJwksServer}.
  * - Everything together: {@link createTestIssuer}.
+ * - A Maskinporten + Altinn consent emulator: {@link startEmulator} (JWT-bearer grants, consent
+ *   requests and their lifecycle, key rotation, fixed keys and an injectable clock), and the
+ *   client side of a grant: {@link buildJwtGrant}, {@link requestToken}.
+ * - The `consent-guard` CLI (`bin/consent-guard.mjs`): `emulator`, `mint`, `inspect`, `jwks`.
  *
  * @packageDocumentation
  */
@@ -91,6 +95,7 @@ export {
   CONSENT_SCREEN_PATH,
   type Emulator,
   type EmulatorOptions,
+  type EmulatorTokenRequest,
   type SandboxClient,
 } from './emulator/emulator.js'
 export {

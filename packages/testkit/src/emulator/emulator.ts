@@ -15,6 +15,7 @@ import { deterministicSigningKey, generateSigningKey, type SigningKey } from '..
 import { ClientRegistry, registrationFromJson, summarize, type ClientRegistration, type RegisteredClient } from './clients.js'
 import { ConsentStore, type ConsentActor, type ConsentResourceDefinition } from './consents.js'
 import { checkGrant, GRANT_ALGORITHMS, JWT_BEARER_GRANT_TYPE } from './grant.js'
+import { buildJwtGrant, requestToken, type TokenResult } from './grant-client.js'
 import { consentPage, errorPage, indexPage } from './html.js'
 import { OAuthError, parseJsonBody, ProblemError, readBody, redirect, sendHtml, sendJson, sendProblem } from './http.js'
 
@@ -85,6 +86,20 @@ export const CONSENT_REQUESTS_PATH = '/accessmanagement/api/v1/enterprise/consen
 /** Path of the emulated consent screen (`viewUri`). */
 export const CONSENT_SCREEN_PATH = '/accessmanagement/ui/consent/request'
 
+/** What {@link Emulator.requestToken} asks for. */
+export interface EmulatorTokenRequest {
+  /** Scope(s) of the token. */
+  readonly scope: string | readonly string[]
+  /** A consent to include: e.g. the result of `consents.grant()` or of the consent request API. */
+  readonly consent?: { readonly id: string; readonly from: string }
+  /** The client: `'bank'` (default), `'other'`, or any client with its private key. */
+  readonly as?: 'bank' | 'other' | SandboxClient
+  /** Supplier flow: the customer's organisation number. */
+  readonly consumerOrg?: string
+  /** Audience restriction (`aud`). */
+  readonly resource?: string | readonly string[]
+}
+
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:<port>`: Maskinporten and Altinn are served from the same origin. */
@@ -118,6 +133,11 @@ export interface Emulator {
   rotateKeys(options?: { retirePrevious?: boolean; key?: SigningKey }): Promise<SigningKey>
   /** Registers a client (also `POST /emulator/clients`). */
   registerClient(registration: ClientRegistration): Promise<RegisteredClient>
+  /**
+   * Fetches a token the way a consumer does: builds a JWT grant as a sandbox client (default the
+   * bank) and posts it to `/token`. The consent, if given, is looked up and may be refused.
+   */
+  requestToken(options: EmulatorTokenRequest): Promise<TokenResult>
   /** Signs {@link maskinportenClaims} directly (no grant, no consent lookup) with this issuer's key and clock. */
   accessToken(claims?: MaskinportenClaimsOptions): Promise<string>
   /** Signs {@link consentTokenClaims} directly (no consent lookup). */
@@ -414,6 +434,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     now: () => clock(),
     rotateKeys,
     registerClient: (registration) => clients.register(registration),
+    async requestToken(request) {
+      const as = request.as ?? 'bank'
+      const client = typeof as === 'string' ? sandbox[as] : as
+      if (client === undefined) throw new TypeError(`requestToken: no sandbox client "${String(as)}" (sandboxClients: false?)`)
+      const assertion = await buildJwtGrant({
+        issuer,
+        clientId: client.clientId,
+        key: client.key,
+        scope: request.scope,
+        now: clock(),
+        ...(request.consent !== undefined ? { consent: { id: request.consent.id, from: request.consent.from } } : {}),
+        ...(request.consumerOrg !== undefined ? { consumerOrg: request.consumerOrg } : {}),
+        ...(request.resource !== undefined ? { resource: request.resource } : {}),
+      })
+      return requestToken(`${origin}/token`, assertion)
+    },
     accessToken: (claims = {}) => sign(maskinportenClaims({ iss: issuer, now: clock(), ...claims })),
     consentToken: (claims = {}) => sign(consentTokenClaims({ iss: issuer, now: clock(), ...claims })),
     close() {
