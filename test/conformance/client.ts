@@ -9,6 +9,8 @@ import supertest from 'supertest'
 export type HeaderLine = readonly [name: string, value: string]
 
 export interface RequestSpec {
+  /** Default GET. */
+  readonly method?: 'GET' | 'HEAD'
   readonly path: string
   readonly headers: readonly HeaderLine[]
 }
@@ -28,7 +30,7 @@ export async function send(baseUrl: string, spec: RequestSpec): Promise<Response
 }
 
 async function sendSupertest(baseUrl: string, spec: RequestSpec): Promise<ResponseSeen> {
-  let req = supertest(baseUrl).get(spec.path)
+  let req = spec.method === 'HEAD' ? supertest(baseUrl).head(spec.path) : supertest(baseUrl).get(spec.path)
   for (const [name, value] of spec.headers) req = req.set(name, value)
   const res = await req.buffer(true).parse((response, callback) => {
     let text = ''
@@ -45,7 +47,7 @@ function sendRaw(baseUrl: string, spec: RequestSpec): Promise<ResponseSeen> {
   // Node's raw header format: [name, value, name, value, ...], sent as written (case kept).
   const raw = ['Host', url.host, ...spec.headers.flatMap(([name, value]) => [name, value])]
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', headers: raw }, (res) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: spec.method ?? 'GET', headers: raw }, (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (text += chunk))

@@ -256,9 +256,10 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         expect(out).not.toContain(personA)
       } finally {
         if (child.exitCode === null) {
-          const exited = once(child, 'exit')
+          // 'close': every process of the group holding our pipes (node included) has ended.
+          const closed = once(child, 'close')
           process.kill(-(child.pid as number), 'SIGTERM')
-          await exited
+          await closed
         }
       }
       expect(out).toContain('shutting down')

@@ -347,6 +347,23 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: rejected(401, 'credentials_missing', 'no-error'),
   },
   {
+    name: 'token only in the query string (not accepted there)',
+    app: 'single',
+    async prepare({ issuer }) {
+      const token = await issuer.consentToken({ scope: SCOPE, consent: income2023 })
+      return { path: `${incomePath()}?access_token=${token}`, headers: [] }
+    },
+    expect: rejected(401, 'credentials_missing', 'no-error'),
+  },
+  {
+    name: 'HEAD without credentials is refused like GET',
+    app: 'single',
+    async prepare() {
+      return { method: 'HEAD', path: incomePath(), headers: [] }
+    },
+    expect: rejected(401, 'credentials_missing', 'no-error'),
+  },
+  {
     name: 'malformed bearer token',
     app: 'single',
     async prepare() {
