@@ -34,6 +34,8 @@ const OTHER_PERSON = TEST_IDENTITIES.personB
 const COMPANY = TEST_IDENTITIES.supplierOrgno // an organisation that consents to share its accounts
 const YEAR = '2024'
 const DEADLINE_MS = 45_000
+/** Lifetime of the consent that expires during the demo: long enough to accept it and fetch a token on a slow machine. */
+const SHORT_LIVED_MS = 4_000
 
 interface Row {
   readonly step: string
@@ -207,9 +209,9 @@ export async function main(out: { write(text: string): unknown } = process.stdou
     demo.fact('Bank reads the request status', 'Altinn', 'GET /consentrequests/{id}', 'accepted', String(status.body.status))
 
     // A consent that expires in a few seconds: its token is fetched now, used at the end.
-    const shortLived = await consent(demo, bank, altinnToken, 'short-lived', consentBody(personUrn(PERSON), [{ resource: 'example-income', metaData: { inntektsaar: YEAR } }], new Date(Date.now() + 2500)), false)
+    const shortLivedExpires = Date.now() + SHORT_LIVED_MS
+    const shortLived = await consent(demo, bank, altinnToken, 'short-lived', consentBody(personUrn(PERSON), [{ resource: 'example-income', metaData: { inntektsaar: YEAR } }], new Date(shortLivedExpires)), false)
     const shortLivedToken = tokenOf(await grant(bank, 'example:income', shortLived))
-    const shortLivedExpires = Date.now() + 2500
 
     // 2. The Maskinporten token that carries the consent, and data from both sources.
     const withConsent = demo.record('Bank gets a token with the consent', 'Maskinporten', 'POST /token example:income + consent', { status: 200 }, await grant(bank, 'example:income', income))
