@@ -112,7 +112,8 @@ export function sendHtml(res: ServerResponse, status: number, html: string): voi
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:",
+    // No scripts at all; forms may post back and be redirected to any redirectUrl (app schemes too).
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
   })
   res.end(html)
 }

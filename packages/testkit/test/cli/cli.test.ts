@@ -155,6 +155,11 @@ describe('inspect', () => {
     const genuine = await runCli(['inspect', token, ...incomeRoute(), '--jwks-uri', emu.jwksUri])
     expect(genuine.code).toBe(0)
     expect(genuine.stdout).toMatch(/^VERIFIED: signature checked against/)
+
+    // A genuine signature from another issuer: the signature passes, the issuer does not.
+    const elsewhere = await runCli(['inspect', token, ...incomeRoute(['--issuer', 'https://maskinporten.no/']), '--jwks-uri', emu.jwksUri])
+    expect(elsewhere.stdout).toMatch(/PASS {2}signature +verified with key "mp-1"/)
+    expect(elsewhere.stdout).toMatch(/401 token_issuer_invalid/)
   })
 
   it('reads a route config file, and the token from stdin with "-"', async () => {
