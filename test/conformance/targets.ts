@@ -43,7 +43,6 @@ const fastifyTarget: Target = {
           await app.consentGuard.release(consent)
           throw new HandlerFailure('the data store failed')
         }
-        reply.header('cache-control', 'no-store')
         return handlerBody(route.path, consent)
       })
     }
@@ -68,7 +67,7 @@ function expressTarget(name: string, createApp: typeof express5): Target {
             guard.release(consent).then(() => next(new HandlerFailure('the data store failed')), next)
             return
           }
-          res.set('cache-control', 'no-store').json(handlerBody(route.path, consent))
+          res.json(handlerBody(route.path, consent))
         })
       }
       app.use(consentErrorHandler())

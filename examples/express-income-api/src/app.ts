@@ -1,6 +1,6 @@
 import { maskIdentityNumbers } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
-import express, { type Express, type ErrorRequestHandler, type Request, type RequestHandler } from 'express'
+import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
 import { pinoHttp } from 'pino-http'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
@@ -9,12 +9,6 @@ import { createLogger, type LogSink } from './logging.js'
 const query = (req: Request, name: string): string | undefined => {
   const value = req.query[name]
   return typeof value === 'string' ? value : undefined
-}
-
-/** Guarded responses carry personal data: no cache may keep them (errors already say no-store). */
-const noStore: RequestHandler = (_req, res, next) => {
-  res.set('cache-control', 'no-store')
-  next()
 }
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
@@ -58,7 +52,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     subjectType: 'person',
     subject: (req) => req.params.personId,
     metadata: { inntektsaar: { equals: (req) => req.params.year } },
-  }), noStore, (req, res) => {
+  }), (req, res) => {
     const { year, personId } = req.params as { year: string; personId: string }
     res.json({ personId, year, income: yearlyIncome(personId, year), consentId: getConsent(req).id })
   })
@@ -70,7 +64,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     subjectType: 'person',
     subject: (req) => req.params.personId,
     period: { start: 'fraogmed', end: 'tilogmed', requested: (req) => ({ from: query(req, 'from') ?? '', to: query(req, 'to') ?? '' }) },
-  }), noStore, (req, res) => {
+  }), (req, res) => {
     // The guard has checked that from and to are YYYY-MM strings inside the consented period.
     const from = query(req, 'from') as string
     const to = query(req, 'to') as string
@@ -84,7 +78,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     resource: 'example-company-accounts',
     subjectType: 'organization',
     subject: (req) => req.params.orgno,
-  }), noStore, (req, res) => {
+  }), (req, res) => {
     const orgno = req.params.orgno as string
     res.json({ orgno, accounts: companyAccounts(orgno), consentId: getConsent(req).id })
   })
@@ -98,7 +92,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     // Engangssamtykke: the first accepted request uses the consent up. The in-memory store
     // covers one process; run several instances only with a shared store.
     oneTime: true,
-  }), noStore, (req, res, next) => {
+  }), (req, res, next) => {
     const used = getConsent(req)
     const personId = req.params.personId as string
     loanAssessment(personId).then(

@@ -18,10 +18,6 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
 
-  // Guarded responses carry personal data: no cache may keep them (errors already say no-store).
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.consent !== null) reply.header('cache-control', 'no-store')
-  })
   // Fastify's default 404 repeats the URL, which may hold a fødselsnummer.
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such route' }))
 

@@ -124,3 +124,10 @@ export function buildVerifiedConsent(input: {
   })
   return Object.freeze(result)
 }
+
+/**
+ * Headers every response of a guarded route should carry: it holds personal data released under a
+ * consent, so no shared or private cache may keep it (security.md HTTP-11). Adapters set them when
+ * the check passes; a handler may still override them deliberately.
+ */
+export const GUARDED_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'no-store' })

@@ -1,4 +1,5 @@
 import {
+  GUARDED_RESPONSE_HEADERS,
   createConsentGuard as createCoreGuard,
   headersFromNodeRequest,
   isConsentGuardError,
@@ -75,7 +76,7 @@ export function requireConsent(requirement: ExpressConsentRequirement, options: 
 }
 
 function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<ConsentRequest>): RequestHandler {
-  return function consentGuardMiddleware(req: Request, _res: Response, next: NextFunction): void {
+  return function consentGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Everything reaches `next(err)` explicitly: Express 4 does not forward rejected promises.
     let pending: Promise<VerifiedConsent>
     try {
@@ -88,6 +89,7 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
     pending.then(
       (consent) => {
         req.consent = consent
+        res.set(GUARDED_RESPONSE_HEADERS)
         next()
       },
       (err: unknown) => next(err),

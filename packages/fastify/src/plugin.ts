@@ -1,4 +1,5 @@
 import {
+  GUARDED_RESPONSE_HEADERS,
   createConsentGuard,
   headersFromNodeRequest,
   type CompiledRequirement,
@@ -65,12 +66,13 @@ class UnguardedRouteError extends Error {
 }
 
 function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConsentRequest>): ConsentHook {
-  return async function consentGuardHook(request: FastifyRequest): Promise<void> {
+  return async function consentGuardHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.consent = await guard.check(
       // `request.raw` keeps every header line (rawHeaders); `raw.url` is the URL as sent.
       { headers: headersFromNodeRequest(request.raw), request: request as FastifyConsentRequest, url: request.raw.url, logger: request.log },
       compiled,
     )
+    reply.headers(GUARDED_RESPONSE_HEADERS)
   }
 }
 
