@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { createTestIssuer, TEST_IDENTITIES, type TestIssuer } from '@consent-guard/testkit'
+import { createAltinn2Issuer, createTestIssuer, TEST_IDENTITIES, type TestIssuer } from '@consent-guard/testkit'
+import { describeWithRedis, startRedisServer, type RedisServer } from '../../packages/redis/test/support/redis-server.js'
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -177,7 +178,14 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         consentHeader: undefined,
         allowedConsumers: undefined,
         logLevel: 'info',
+        redisUrl: undefined,
+        altinn2: undefined,
       })
+      expect(example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'tt02', REDIS_URL: 'redis://127.0.0.1:6380' })).toMatchObject({ altinn2: 'tt02', redisUrl: 'redis://127.0.0.1:6380' })
+      expect(() => example.loadConfig({ ALTINN2_ENV: 'tt02' })).toThrow(/CONSENT_TOKEN_HEADER/)
+      expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'test' })).toThrow(/ALTINN2_ENV/)
+      expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'x', ALTINN2_ENV: 'tt02', ALTINN2_JWKS_URI: 'https://x/jwk' })).toThrow(/either/)
+      expect(() => example.loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/)
       expect(example.loadConfig({ MASKINPORTEN_ENV: 'prod', ALLOWED_CONSUMERS: `${consumerOrgno},${otherOrgno}` })).toMatchObject({
         maskinporten: 'prod',
         allowedConsumers: [consumerOrgno, otherOrgno],
@@ -187,6 +195,48 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       expect(() => example.loadConfig({ MASKINPORTEN_ENV: 'test', MASKINPORTEN_ISSUER: 'x', MASKINPORTEN_JWKS_URI: 'y' })).toThrow(/either/)
       expect(() => example.loadConfig({ ALLOWED_CONSUMERS: '12345' })).toThrow(/ALLOWED_CONSUMERS/)
       expect(() => example.loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
+    })
+  })
+
+  describe(`${example.name}: legacy Altinn 2 consents`, () => {
+    it('ALTINN2_JWKS_URI accepts an Altinn 2 token in two-token mode; without it the token is refused', async () => {
+      const altinn2 = await createAltinn2Issuer()
+      try {
+        const legacyOn = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_JWKS_URI: altinn2.jwksUri })
+        const legacyOff = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke' })
+        const access = remember(await issuer.accessToken({ scope: 'example:income' }))
+        const legacy = remember(altinn2.token({ services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2016' } }] }))
+        const ok = await legacyOn.get(`/income/2016/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', legacy)
+        expect(ok.status).toBe(200)
+        expect(ok.body).toMatchObject({ personId: personA, year: '2016' })
+        const otherYear = await legacyOn.get(`/income/2017/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', legacy)
+        expect([otherYear.status, problemCode(otherYear.text)]).toEqual([403, 'consent_metadata_mismatch'])
+        const off = await legacyOff.get(`/income/2016/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', legacy)
+        expect([off.status, problemCode(off.text)]).toEqual([401, 'legacy_token_not_accepted'])
+        const migrated = await consentToken({ consent: { resource: 'ex_4629_2', metadata: { inntektsaar: '2016' } } })
+        const viaMigrated = await legacyOn.get(`/income/2016/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', migrated)
+        expect(viaMigrated.status).toBe(200)
+      } finally {
+        await altinn2.close()
+      }
+    })
+  })
+
+  describeWithRedis(`${example.name}: REDIS_URL`, () => {
+    let redis: RedisServer
+    beforeAll(async () => {
+      redis = await startRedisServer()
+    })
+    afterAll(async () => {
+      await redis?.stop()
+    })
+    it('two instances on one Redis accept a one-time consent once between them', async () => {
+      const first = await start({ REDIS_URL: redis.url })
+      const second = await start({ REDIS_URL: redis.url })
+      const token = await consentToken({ scope: 'example:loan-check', consent: { resource: 'example-loan-check' } })
+      const results = await Promise.all([first, second, first, second].map((api) => api.get(`/loan-check/${personA}`).set('authorization', `Bearer ${token}`)))
+      expect(results.map((r) => r.status).sort()).toEqual([200, 403, 403, 403])
+      for (const r of results.filter((x) => x.status === 403)) expect(problemCode(r.text)).toBe('consent_already_used')
     })
   })
 

@@ -1,5 +1,6 @@
 import { maskIdentityNumbers } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
+import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
 import { pinoHttp } from 'pino-http'
 import type { AppConfig } from './config.js'
@@ -34,9 +35,16 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     }),
   )
 
+  // One-time consents: in memory for one instance, in Redis when several instances serve the API.
+  const store = config.redisUrl === undefined ? undefined : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => logger.warn({ err: err.message }, 'redis') })
+  // server.ts (and tests) call this on shutdown.
+  app.locals.close = async () => store?.close()
+
   const consent = createConsentGuard({
     maskinporten: config.maskinporten,
     ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
+    ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
+    ...(store !== undefined && { store }),
   })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
@@ -49,6 +57,8 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     ...consumers,
     scope: 'example:income',
     resource: 'example-income',
+    // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
+    altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
     subjectType: 'person',
     subject: (req) => req.params.personId,
     metadata: { inntektsaar: { equals: (req) => req.params.year } },

@@ -23,5 +23,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'shutting down')
     server.close()
     server.closeIdleConnections()
+    ;(app.locals.close as () => Promise<void>)().catch((err: unknown) => log.error({ err }, 'shutdown failed'))
   })
 }

@@ -17,7 +17,10 @@ defineIncomeApiContract({
     })
     return {
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      close: async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+        await (app.locals.close as () => Promise<void>)()
+      },
     }
   },
 })

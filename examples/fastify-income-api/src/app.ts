@@ -1,4 +1,5 @@
 import consentGuard, { getConsent } from '@consent-guard/fastify'
+import { createRedisConsentUseStore } from '@consent-guard/redis'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
@@ -11,9 +12,15 @@ const single = (value: string | string[] | undefined): string => (typeof value =
 export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: loggerOptions(config, options.logSink) })
 
+  // One-time consents: in memory for one instance, in Redis when several instances serve the API.
+  const store = config.redisUrl === undefined ? undefined : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
+  if (store !== undefined) app.addHook('onClose', () => store.close())
+
   await app.register(consentGuard, {
     maskinporten: config.maskinporten,
     ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
+    ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
+    ...(store !== undefined && { store }),
   })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
@@ -29,6 +36,8 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
         ...consumers,
         scope: 'example:income',
         resource: 'example-income',
+        // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
+        altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
         subjectType: 'person',
         subject: (request) => request.params.personId,
         metadata: { inntektsaar: { equals: (request) => request.params.year } },

@@ -1,4 +1,4 @@
-import type { MaskinportenEnvironment } from '@consent-guard/core'
+import type { Altinn2Environment, MaskinportenEnvironment } from '@consent-guard/core'
 
 /** Everything the server reads from its environment. */
 export interface AppConfig {
@@ -14,6 +14,13 @@ export interface AppConfig {
   readonly allowedConsumers: readonly string[] | undefined
   /** `LOG_LEVEL`, default `info`. */
   readonly logLevel: string
+  /** `REDIS_URL`: one-time consents are recorded in this Redis, shared by every instance; unset = in memory (one instance). */
+  readonly redisUrl: string | undefined
+  /**
+   * `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept legacy Altinn 2 consent tokens in
+   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off.
+   */
+  readonly altinn2: Altinn2Environment | undefined
 }
 
 /** A configuration mistake, reported at start-up with the variable's name. */
@@ -52,6 +59,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if (!/^\d{9}$/.test(orgno)) throw new ConfigError(`ALLOWED_CONSUMERS must list 9-digit organisation numbers, got "${orgno}"`)
   }
 
+  const redisUrl = value('REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://')
+
+  const altinn2Env = value('ALTINN2_ENV')
+  const altinn2JwksUri = value('ALTINN2_JWKS_URI')
+  let altinn2: Altinn2Environment | undefined
+  if (altinn2Env !== undefined && altinn2JwksUri !== undefined) throw new ConfigError('set either ALTINN2_ENV or ALTINN2_JWKS_URI, not both')
+  if (altinn2Env !== undefined) {
+    if (altinn2Env !== 'tt02' && altinn2Env !== 'prod') throw new ConfigError(`ALTINN2_ENV must be "tt02" or "prod", got "${altinn2Env}"`)
+    altinn2 = altinn2Env
+  } else if (altinn2JwksUri !== undefined) {
+    altinn2 = { jwksUri: altinn2JwksUri }
+  }
+  if (altinn2 !== undefined && value('CONSENT_TOKEN_HEADER') === undefined) {
+    throw new ConfigError('ALTINN2_ENV / ALTINN2_JWKS_URI need CONSENT_TOKEN_HEADER: Altinn 2 consent tokens travel beside the Maskinporten token')
+  }
+
   return {
     port,
     host: value('HOST') ?? '127.0.0.1',
@@ -59,5 +83,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     consentHeader: value('CONSENT_TOKEN_HEADER'),
     allowedConsumers: allowedConsumers !== undefined && allowedConsumers.length > 0 ? allowedConsumers : undefined,
     logLevel: value('LOG_LEVEL') ?? 'info',
+    redisUrl,
+    altinn2,
   }
 }
