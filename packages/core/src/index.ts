@@ -39,9 +39,11 @@ export type {
   ConsumerAllowList,
 } from './requirement/types.js'
 export { compileRequirement, isCompiledRequirement, type CompiledRequirement } from './requirement/compile.js'
+export { matchConsent, explainConsents, type ConsentMatch, type MatchContext, type ConsentFinding, type RightFinding, type MetadataFinding } from './requirement/evaluate.js'
+export { readRequestFacts, type RequestFacts } from './requirement/request-facts.js'
 export { headersFromNodeRequest, headersFromRecord, type HeaderSource, type NodeRequestLike } from './credentials/headers.js'
 export { extractCredentials, type Credentials } from './credentials/extract.js'
-export { parseCompactJws, MAX_TOKEN_BYTES, type CompactJws } from './credentials/compact-jws.js'
+export { parseCompactJws, parseJsonObject, MAX_TOKEN_BYTES, type CompactJws } from './credentials/compact-jws.js'
 export { createKeySet, KEY_SET_DEFAULTS, type KeySet, type KeySetOptions, type KeySetState } from './keys/key-set.js'
 export type { FetchLike } from './keys/capped-fetch.js'
 export { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './tokens/verify-token.js'
@@ -67,6 +69,6 @@ export {
   type Party,
   type PartyType,
 } from './consent/identifiers.js'
-export { parseRfc3339 } from './consent/time.js'
+export { parseRfc3339, isYearMonth } from './consent/time.js'
 export { MemoryConsentUseStore, ConsentUseStoreFullError, type ConsentUseStore, type MemoryConsentUseStoreOptions } from './one-time/store.js'
 export { maskIdentityNumbers, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'

@@ -58,18 +58,29 @@ export function matchConsent<Req>(consents: readonly ParsedConsent[], ctx: Match
 }
 
 function matchOne<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentMatch | ConsentGuardErrorCode {
+  const code = entryMismatch(consent, ctx)
+  if (code !== undefined) return code
+  let furthest: ConsentGuardErrorCode = 'consent_resource_mismatch'
+  for (const right of consent.rights) {
+    const rightCode = rightMismatch(consent, right, ctx)
+    if (rightCode === undefined) return { consent, right }
+    if (STAGES.indexOf(rightCode) > STAGES.indexOf(furthest)) furthest = rightCode
+  }
+  return furthest
+}
+
+/** Who, to whom and when: the conditions on the consent entry itself. */
+function entryMismatch<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
   // With delegation the consent must be given to the consumer, never to the supplier (Digdir).
   if (consent.to !== ctx.consumer) return 'consent_not_for_consumer'
   if (consent.from.type !== ctx.facts.subject.type || consent.from.id !== ctx.facts.subject.id) return 'consent_subject_mismatch'
+  return timeMismatch(consent, ctx)
+}
+
+function timeMismatch<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
   if (consent.consented > ctx.now + ctx.toleranceMs) return 'consent_not_yet_valid'
   if (ctx.now >= consent.validTo || consent.validTo <= consent.consented) return 'consent_expired'
-  let furthest: ConsentGuardErrorCode = 'consent_resource_mismatch'
-  for (const right of consent.rights) {
-    const code = rightMismatch(consent, right, ctx)
-    if (code === undefined) return { consent, right }
-    if (STAGES.indexOf(code) > STAGES.indexOf(furthest)) furthest = code
-  }
-  return furthest
+  return undefined
 }
 
 function rightMismatch<Req>(consent: ParsedConsent, right: ParsedRight, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
@@ -81,31 +92,100 @@ function rightMismatch<Req>(consent: ParsedConsent, right: ParsedRight, ctx: Mat
       : compiled.altinn2Service !== undefined && right.resources.some((r) => r.type === ALTINN2_SERVICE_TYPE && r.value === compiled.altinn2Service)
   if (!covers) return 'consent_resource_mismatch'
   if (!right.actions.includes(compiled.action)) return 'consent_action_mismatch'
-  return metadataMatches(right, ctx) ? undefined : 'consent_metadata_mismatch'
+  return metadataFindings(right, ctx).every((f) => f.ok) ? undefined : 'consent_metadata_mismatch'
 }
 
-function metadataMatches<Req>(right: ParsedRight, ctx: MatchContext<Req>): boolean {
-  if (right.metadata.status !== 'ok') return false
+/** The verdict on one metadata key (or the period) of a right. */
+export interface MetadataFinding {
+  /** Lower-case key; for the period rule, `start..end`. */
+  readonly key: string
+  /** The route's rule for the key; `unknown` for a key the route does not know; `unreadable` when the right's metadata cannot be read. */
+  readonly rule: 'equals' | 'check' | 'any' | 'period' | 'unknown' | 'unreadable'
+  readonly ok: boolean
+  /** What the consent holds (for the period: `start..end`). */
+  readonly consentValue?: string
+  /** What the request asks for (`equals` and period rules). */
+  readonly requestValue?: string
+}
+
+/**
+ * Judges a right's metadata, key by key. A right matches on metadata when every finding is ok:
+ * readable metadata, no key the route does not know (an unknown restriction must not widen the
+ * consent, CON-15), and every rule satisfied.
+ */
+function metadataFindings<Req>(right: ParsedRight, ctx: MatchContext<Req>): MetadataFinding[] {
+  if (right.metadata.status !== 'ok') return [{ key: '*', rule: 'unreadable', ok: false }]
   const values = right.metadata.values
-  // An unknown key is an unknown restriction: ignoring it would widen the consent (CON-15).
-  for (const key of values.keys()) if (!ctx.compiled.knownKeys.has(key)) return false
+  const findings: MetadataFinding[] = []
+  for (const [key, value] of values) if (!ctx.compiled.knownKeys.has(key)) findings.push({ key, rule: 'unknown', ok: false, consentValue: value })
   for (const [key, rule] of ctx.compiled.metadata) {
     const value = values.get(key)
-    if ('any' in rule) continue
-    if (value === undefined) return false
-    if ('equals' in rule) {
-      if (value !== ctx.facts.equals.get(key)) return false
-    } else if (rule.check(value, ctx.request) !== true) {
-      return false
-    }
+    const held = value === undefined ? {} : { consentValue: value }
+    if ('any' in rule) findings.push({ key, rule: 'any', ok: true, ...held })
+    else if ('equals' in rule) {
+      const wanted = ctx.facts.equals.get(key)
+      findings.push({ key, rule: 'equals', ok: value !== undefined && value === wanted, ...held, ...(wanted !== undefined && { requestValue: wanted }) })
+    } else findings.push({ key, rule: 'check', ok: value !== undefined && rule.check(value, ctx.request) === true, ...held })
   }
   const period = ctx.compiled.period
   if (period !== undefined && ctx.facts.period !== undefined) {
     const start = values.get(period.startKey)
     const end = values.get(period.endKey)
-    if (start === undefined || end === undefined || !isYearMonth(start) || !isYearMonth(end) || start > end) return false
+    const asked = ctx.facts.period
     // Zero-padded YYYY-MM strings order like the months they name.
-    if (ctx.facts.period.from < start || ctx.facts.period.to > end) return false
+    const ok = start !== undefined && end !== undefined && isYearMonth(start) && isYearMonth(end) && start <= end && asked.from >= start && asked.to <= end
+    findings.push({ key: `${period.startKey}..${period.endKey}`, rule: 'period', ok, consentValue: `${start ?? '?'}..${end ?? '?'}`, requestValue: `${asked.from}..${asked.to}` })
   }
-  return true
+  return findings
+}
+
+/** How one right fares against a requirement. */
+export interface RightFinding {
+  /** Undefined when the right satisfies the requirement. */
+  readonly code: ConsentGuardErrorCode | undefined
+  readonly resources: readonly string[]
+  readonly actions: readonly string[]
+  /** Empty unless the resource and action match (metadata is judged only then). */
+  readonly metadata: readonly MetadataFinding[]
+}
+
+/** How one consent entry fares against a requirement, condition by condition. */
+export interface ConsentFinding {
+  readonly consent: ParsedConsent
+  /** Undefined when this entry (with one of its rights) satisfies the requirement. */
+  readonly code: ConsentGuardErrorCode | undefined
+  readonly to: { readonly ok: boolean; readonly consent: string; readonly consumer: string }
+  readonly from: { readonly ok: boolean }
+  /** `undefined` when valid now, else `consent_expired` or `consent_not_yet_valid`. */
+  readonly time: ConsentGuardErrorCode | undefined
+  readonly rights: readonly RightFinding[]
+}
+
+/**
+ * Explains, condition by condition, why each consent entry does or does not satisfy a requirement,
+ * with the same rules {@link matchConsent} applies (for debugging tools such as `consent-guard
+ * inspect`). Every right is judged, also where the entry already fails.
+ */
+export function explainConsents<Req>(consents: readonly ParsedConsent[], ctx: MatchContext<Req>): ConsentFinding[] {
+  return consents.map((consent) => {
+    const rights = consent.rights.map((right): RightFinding => {
+      const code = rightMismatch(consent, right, ctx)
+      const reachedMetadata = code === undefined || code === 'consent_metadata_mismatch'
+      return {
+        code,
+        resources: right.resources.map((r) => r.value),
+        actions: right.actions,
+        metadata: reachedMetadata ? metadataFindings(right, ctx) : [],
+      }
+    })
+    const match = matchOne(consent, ctx)
+    return {
+      consent,
+      code: typeof match === 'object' ? undefined : match,
+      to: { ok: consent.to === ctx.consumer, consent: consent.to, consumer: ctx.consumer },
+      from: { ok: consent.from.type === ctx.facts.subject.type && consent.from.id === ctx.facts.subject.id },
+      time: timeMismatch(consent, ctx),
+      rights,
+    }
+  })
 }
