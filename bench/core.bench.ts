@@ -27,14 +27,30 @@ export async function benchCore(): Promise<string> {
     const route2 = guard2.compile(requirement)
     const h1 = headersFromRecord({ authorization: `Bearer ${single}` })
     const h2 = headersFromRecord({ authorization: `Bearer ${access}`, AltinnSamtykke: single })
-    const rows: Measurement[] = []
-    rows.push(await measure('jose jwtVerify (1 token, local JWKS)', () => jwtVerify(single, jwks, { issuer: issuer.issuer, algorithms: ['RS256'] })))
-    rows.push(await measure('guard.check single-token (1 verify)', () => guard1.check({ headers: h1, request }, route1)))
-    rows.push(await measure('guard.check two-token (2 verifies)', () => guard2.check({ headers: h2, request }, route2)))
+    // 16 calls in flight, as perf.md measures jose: the figure is CPU time per call, because
+    // the RSA verification runs on libuv's threadpool and one call at a time would measure idle waits.
+    const opts = { inFlight: 16 }
+    const joseOptions = { issuer: issuer.issuer, algorithms: ['RS256'], clockTolerance: 10, maxTokenAge: 3600, requiredClaims: ['iss', 'exp', 'iat', 'jti', 'client_id', 'consumer'] }
     const rejected = headersFromRecord({ authorization: `Bearer ${single.slice(0, -3)}AAA` })
-    rows.push(await measure('guard.check rejecting a bad signature', () => guard1.check({ headers: rejected, request }, route1).catch(() => undefined)))
-    rows.push(await measure('guard.check rejecting a malformed token (no crypto)', () => guard1.check({ headers: headersFromRecord({ authorization: 'Bearer a.b' }), request }, route1).catch(() => undefined)))
-    return table(rows, 'jose jwtVerify (1 token, local JWKS)')
+    const malformed = headersFromRecord({ authorization: 'Bearer a.b' })
+    const rows: Measurement[] = []
+    // Interleaved rounds, so a noisy neighbour hits every case alike; the best round's median is kept.
+    const cases: [string, () => unknown][] = [
+      ['jose jwtVerify (1 token, local JWKS)', () => jwtVerify(single, jwks, joseOptions)],
+      ['guard.check single-token (1 verify)', () => guard1.check({ headers: h1, request }, route1)],
+      ['guard.check two-token (2 verifies)', () => guard2.check({ headers: h2, request }, route2)],
+      ['guard.check rejecting a bad signature', () => guard1.check({ headers: rejected, request }, route1).catch(() => undefined)],
+      ['guard.check rejecting a malformed token (no crypto)', () => guard1.check({ headers: malformed, request }, route1).catch(() => undefined)],
+    ]
+    for (let round = 0; round < 3; round++) {
+      for (const [name, fn] of cases) {
+        const m = await measure(name, fn, opts)
+        const previous = rows.find((r) => r.name === name)
+        if (previous === undefined) rows.push(m)
+        else if (m.medianUs < previous.medianUs) rows.splice(rows.indexOf(previous), 1, m)
+      }
+    }
+    return `16 calls in flight, median of 15 calibrated batches, best of 3 interleaved rounds.\n\n${table(rows, 'jose jwtVerify (1 token, local JWKS)')}`
   } finally {
     await issuer.close()
   }

@@ -9,12 +9,24 @@ export interface Measurement {
   callsPerBatch: number
 }
 
-export async function measure(name: string, fn: () => unknown, { batches = 15, minBatchMs = 150 } = {}): Promise<Measurement> {
+export async function measure(name: string, fn: () => unknown, { batches = 15, minBatchMs = 150, inFlight = 1 } = {}): Promise<Measurement> {
+  // With inFlight > 1, calls run that many at a time: the figure is then CPU time per call
+  // (crypto runs on libuv's threadpool), not the latency of one call.
+  const run = async (n: number) => {
+    if (inFlight === 1) {
+      for (let i = 0; i < n; i++) await fn()
+      return
+    }
+    let next = 0
+    await Promise.all(Array.from({ length: inFlight }, async () => {
+      while (next++ < n) await fn()
+    }))
+  }
   // Warm up (JIT, key caches) and calibrate the batch size to about minBatchMs.
   let calls = 1
   for (;;) {
     const start = performance.now()
-    for (let i = 0; i < calls; i++) await fn()
+    await run(calls)
     const elapsed = performance.now() - start
     if (elapsed >= minBatchMs) break
     calls = Math.ceil(calls * Math.min(10, Math.max(2, (minBatchMs * 1.2) / Math.max(elapsed, 0.01))))
@@ -22,7 +34,7 @@ export async function measure(name: string, fn: () => unknown, { batches = 15, m
   const perCall: number[] = []
   for (let b = 0; b < batches; b++) {
     const start = performance.now()
-    for (let i = 0; i < calls; i++) await fn()
+    await run(calls)
     perCall.push(((performance.now() - start) * 1000) / calls)
   }
   perCall.sort((a, b) => a - b)

@@ -12,17 +12,20 @@ export function hasDuplicateMembers(text: string): boolean {
     const c = text.charCodeAt(i)
     if (c === 0x22 /* " */) {
       const start = i
+      let escaped = false
       i++
       while (i < text.length) {
         const d = text.charCodeAt(i)
-        if (d === 0x5c /* \ */) i += 2
-        else if (d === 0x22) break
+        if (d === 0x5c /* \ */) {
+          escaped = true
+          i += 2
+        } else if (d === 0x22) break
         else i++
       }
       const top = stack[stack.length - 1]
       if (expectKey && top) {
-        // Decode escapes so "a" and "\u0061" count as the same name.
-        const name = JSON.parse(text.slice(start, i + 1)) as string
+        // Decode escapes so "a" and "\u0061" count as the same name (rare: only then parse).
+        const name = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i)
         if (top.has(name)) return true
         top.add(name)
         expectKey = false
