@@ -105,6 +105,29 @@ export function altinn2Claims(options: Altinn2ClaimsOptions = {}): Record<string
   return claims
 }
 
+/**
+ * Turns a signing key into an Altinn-2-style one: `kid` = `x5t` = a base64url SHA-1 thumbprint, as
+ * Altinn's documentation and TestTools show (Altinn hashes its certificate; the stand-in hashes the
+ * modulus, there being no certificate). The JWK publishes both members.
+ */
+export function altinn2SigningKey(base: SigningKey): SigningKey {
+  const thumbprint = createHash('sha1').update(String(base.publicJwk.n)).digest('base64url')
+  return { ...base, kid: thumbprint, publicJwk: { ...base.publicJwk, kid: thumbprint, x5t: thumbprint } }
+}
+
+/** The checked-in Altinn 2 test key (`deterministicSigningKey('altinn2')`) in its Altinn 2 form. */
+export async function defaultAltinn2Key(): Promise<SigningKey> {
+  return altinn2SigningKey(await deterministicSigningKey('altinn2'))
+}
+
+/**
+ * Signs Altinn 2 consent-token claims as Altinn does: RS256, header `{alg, kid, x5t, typ: "JWT"}`
+ * with `kid` = `x5t` = the key's thumbprint. `header` replaces the default header.
+ */
+export function signAltinn2Token(key: SigningKey, claims: Record<string, unknown>, header?: Record<string, unknown>): string {
+  return signCompact(header ?? { alg: 'RS256', kid: key.kid, x5t: key.kid, typ: 'JWT' }, claims, key.privateKey)
+}
+
 /** A stand-in for Altinn 2's token signing: a key whose `kid` and `x5t` are a certificate-style thumbprint. */
 export interface Altinn2Issuer {
   /** JWKS URL to configure as `altinn2: { jwksUri }`. */
@@ -120,21 +143,20 @@ export interface Altinn2Issuer {
 
 /**
  * Starts a JWKS server publishing an Altinn-2-style key (`kid` = `x5t`, as Altinn's documentation
- * and TestTools show) and signs legacy consent tokens with it.
+ * and TestTools show) and signs legacy consent tokens with it. Default key: the checked-in
+ * `altinn2` test key, the same one the emulator's Altinn 2 side and `consent-guard mint --altinn2`
+ * use in deterministic mode; `key` is turned into its Altinn 2 form with {@link altinn2SigningKey}.
  */
 export async function createAltinn2Issuer(options: { now?: ClockSource; key?: SigningKey } = {}): Promise<Altinn2Issuer> {
-  const base = options.key ?? (await deterministicSigningKey('mp-2'))
-  const thumbprint = createHash('sha1').update(String(base.publicJwk.n)).digest('base64url')
-  const key: SigningKey = { ...base, kid: thumbprint, publicJwk: { ...base.publicJwk, kid: thumbprint, x5t: thumbprint } }
+  const key = options.key !== undefined ? altinn2SigningKey(options.key) : await defaultAltinn2Key()
   const server = await createJwksServer({ keys: [key] })
   return {
     jwksUri: server.url,
     server,
     key,
-    thumbprint,
+    thumbprint: key.kid,
     token(claimOptions = {}, header) {
-      const claims = altinn2Claims({ ...(options.now !== undefined && { now: options.now }), ...claimOptions })
-      return signCompact(header ?? { alg: 'RS256', kid: thumbprint, x5t: thumbprint, typ: 'JWT' }, claims, key.privateKey)
+      return signAltinn2Token(key, altinn2Claims({ ...(options.now !== undefined && { now: options.now }), ...claimOptions }), header)
     },
     close: () => server.close(),
   }

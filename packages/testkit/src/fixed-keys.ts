@@ -12,7 +12,7 @@
  */
 
 /** Names of the checked-in test key pairs accepted by {@link deterministicSigningKey}. */
-export type FixedKeyName = 'mp-1' | 'mp-2' | 'attacker' | 'client-1' | 'client-2'
+export type FixedKeyName = 'mp-1' | 'mp-2' | 'attacker' | 'client-1' | 'client-2' | 'altinn2'
 
 /** A checked-in RSA private JWK (test-only). */
 export interface FixedRsaPrivateJwk {
@@ -31,7 +31,8 @@ export interface FixedRsaPrivateJwk {
  * TEST-ONLY private keys, by name. `mp-1` and `mp-2` stand in for the issuer's current and next
  * signing keys; `attacker` is a key that no trusted JWKS should ever publish; `client-1` and
  * `client-2` are the emulator's sandbox Maskinporten clients (the keys their JWT grants are signed
- * with), so a consumer in a test or demo needs no key generation either.
+ * with), so a consumer in a test or demo needs no key generation either. `altinn2` stands in for
+ * Altinn 2's token-signing certificate (legacy consent tokens; published with `kid` = `x5t`).
  */
 export const FIXED_TEST_KEYS: Readonly<Record<FixedKeyName, FixedRsaPrivateJwk>> = {
   'mp-1': {
@@ -88,5 +89,16 @@ export const FIXED_TEST_KEYS: Readonly<Record<FixedKeyName, FixedRsaPrivateJwk>>
     dp: 'QWZxauI76Sj_oqlUfRqdRPlej1_zo20_y4i2D4_Pc7QVzt2-M8kB7mNOlizK8C01aI0WG5lyesrrVPROqwB70-ES-iBfy_AOuETsZklSnWxFSHC-eEGf_NjtEsT91bZ1VZOqiey6i4P9zLWTCHmQkiV9vIJtapuDk6ceWt1a_kU',
     dq: 'gSc8lW3JWLpv66cJv7SSATV1TVQ4Dfv94Hn5hr7M4X414hvtvY4r3hNTI2bcTGSqP4p4hvwvCw93Qsr1onywZ88wtLzdB3_Cg6mg-Jl-FPBpNOvn2PvYlmTTNy6kmUFt9HUfC1iV4PQ-e_rSKNdyLyG8HBoKHSKvUoihXS703dE',
     qi: 'ExybT5T8WIXvjH074JQtd0ulORBIPYqgsxBl3HNtq8q9TDGOijgFMrOcrkSQkUs_0XdPsSs_FUxBNnaEZwEtEXiIm7lAZpiyD4DDuaYqi6haAwPMz-JwIRxJlcvtP1ZdFCkNSGwMNNia0s10zP4Uan1r5XJjTNVETNAe3DK7PAk',
+  },
+  'altinn2': {
+    kty: 'RSA',
+    n: 'urrZrY1gYcYkAAmcmAPZxIYkf4I7Ky9xshaAiPr_4nJFtQiauDDg6Z5MBqexvc2RKA9fpqekf5ulYUwNBZT41gQaz0dH3Gp3E1ydCtOwBuKnKPBeVJWiRA4UmAFAMSdFEbGDiajRwEAu0-pE5aV5yF0w8fnk0-lhNOBv2Y40IwE_8g6Kjn7-kcl_dTe6IS0rwRF0W_qCbUlv4S-MGXSA9oc_8AxjOoVIv5Pkgw5eZxwFSEdTq2TNXUAh3UWDkucLuO9Bp_I97wFyfwnmYtWlhDglOHYSYZtwSo8Lbm74UdaXynCbwfisTvwDxik9Lsz_mmkYOtH4xrnv9Yb_ooQZLQ',
+    e: 'AQAB',
+    d: 'FoRJEvVBGdExjqKaFDekpx7Q4GJVHbZFJMczXTE9MXJ7puKge5UDThCFVOkcVQmolxbRfzBodO3RIbwwtstZvT7196g-CV16Oea5VjCkIZRruVNQ4KzBiijTgWfnNHYqjUFlXfBySJdEvk-Z2sJbPtbD--3ZEtep3d0xh5-u-EhtgG8-fpZZ7EgB7UwFzQsuPGwdHQpNHoDicdNRw3GYgk9GbI2o-iu9fh34YsNJtqihy7KU_ilIFsNw0HMspGA19wwmtRv7EYA-v8tRRBA9A1E8VmYluUbp5wGwa_LIo2JkI0f8X9tGc3ulP7HjtsfaCyiqDWdyNaBaHVvBdTVp2Q',
+    p: '8_QgwiaPo8aXFXnE_JseU9AxyjsDun8TLwy6PadJQd0HI_79EHTOR3k6QKd9j5GcRE6vaQT0IWhRvYPTOavImN5fNUYcbqyRjblwtL3R6AXQbJVWsr2KTnlT-4Qead_uf-lDydHm5yVrZbm_n2d1hQLYVZ_E5AZlKKQHKD1uWQU',
+    q: 'w_NYJFx4-rWf-q756IhJIIg0xR2rsfMWSlSn-88aaU2-DgBtkF_k5tR0bfzDfzQkekoF505DcR6-FyBLyzWGVzanirOPAdniUx66TniHmtB9tivAfw6laKpEIGxvEY2ottBqVsP38T3v_k2_EOSAiRy6xrOGT6YhdYJWU5womAk',
+    dp: 'jd0Wu7Cu8R-INn3kdr1B6p10htTAu1AweLjfCQFiEYIWJ_GdeldiqZ-up3B_DOExTWuwh9LQoSjH9_xT9gKWmYcfOJy35ghGcHM5PnHwQgw3gx1pGHIunqnhk67l_M2zJQEiYZfFvf89sB9PdsQ0TBA2e7x4Q94QL40LeHQY2n0',
+    dq: 'T24nPqYVjFtvfCjNuQr1ybAs4_KBFONbF8p1RcfQBvuynO5je3DD0yYwBB3ACaJTXxb-iaLaB9LUb39x-e-6g0PuanUa9T8jVVpRX1nQblsxelUF9Ps05daPQy1xYIYx69lUIdPSgAIBdO6DEw_tYqc4ty8ytLq9OWsaH05fzjE',
+    qi: 'iX2jrvZaJ4b7YNBkEZbrAubkSdOYTTFHmXqqs7P4K0fDWe9X7xCcRJvPsYcF8LHZN2TwBpnQ-rzhC389zNiAbGwDwbM7gFrL66pIHR8__leekiFhO9qv_zvv8If62CPxxNKPOGkQGizXul-OrHJ6V_pmyJ4ULtMr8RmPcqD3a5s',
   },
 }

@@ -9,8 +9,9 @@
  * - A local JWKS server with failure modes: {@link createJwksServer}.
  * - Everything together: {@link createTestIssuer}.
  * - A Maskinporten + Altinn consent emulator: {@link startEmulator} (JWT-bearer grants, consent
- *   requests and their lifecycle, key rotation, fixed keys and an injectable clock), and the
- *   client side of a grant: {@link buildJwtGrant}, {@link requestToken}.
+ *   requests and their lifecycle, legacy Altinn 2 consent tokens, key rotation, fixed keys and an
+ *   injectable clock), and the client side of a grant: {@link buildJwtGrant}, {@link requestToken}.
+ * - Altinn 2 consent tokens: {@link altinn2Claims}, {@link createAltinn2Issuer}, {@link signAltinn2Token}.
  * - The `consent-guard` CLI (`bin/consent-guard.mjs`): `emulator`, `mint`, `inspect`, `jwks`.
  *
  * @packageDocumentation
@@ -80,7 +81,10 @@ export {
 
 export {
   altinn2Claims,
+  altinn2SigningKey,
   createAltinn2Issuer,
+  defaultAltinn2Key,
+  signAltinn2Token,
   type Altinn2ClaimsOptions,
   type Altinn2Generation,
   type Altinn2Issuer,
@@ -93,7 +97,9 @@ export {
   ALTINN_CONSENT_SCOPES,
   CONSENT_REQUESTS_PATH,
   CONSENT_SCREEN_PATH,
+  type Altinn2TokenResult,
   type Emulator,
+  type EmulatorAltinn2TokenRequest,
   type EmulatorOptions,
   type EmulatorTokenRequest,
   type SandboxClient,
@@ -111,6 +117,7 @@ export {
   type GrantConsentInput,
 } from './emulator/consents.js'
 export { ClientRegistry, type ClientRegistration, type ClientSummary, type RegisteredClient } from './emulator/clients.js'
+export { ALTINN2_GENERATIONS, ALTINN2_JWKS_PATH, ALTINN2_TOKEN_PATH } from './emulator/altinn2.js'
 export { buildJwtGrant, requestToken, type JwtGrantOptions, type TokenResponse, type TokenResult } from './emulator/grant-client.js'
 export { JWT_BEARER_GRANT_TYPE, GRANT_ALGORITHMS, GRANT_MAX_LIFETIME } from './emulator/grant.js'
 export { OAuthError, ProblemError, type ConsentRefusal } from './emulator/http.js'

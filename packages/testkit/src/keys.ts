@@ -113,6 +113,7 @@ export async function generateSigningKey(options: GenerateSigningKeyOptions = {}
  * - `'attacker'`: a key no trusted JWKS should publish (`K_att`); give it `kid: 'mp-1'` to forge a
  *   token that names a trusted key id.
  * - `'client-1'`, `'client-2'`: keys of the emulator's sandbox Maskinporten clients (consumers).
+ * - `'altinn2'`: Altinn 2's legacy consent-token key (see `altinn2SigningKey()` for its `kid` = `x5t`).
  *
  * @throws TypeError for an unknown name.
  */

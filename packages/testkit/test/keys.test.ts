@@ -66,7 +66,7 @@ describe('deterministicSigningKey', () => {
   })
 
   it('has distinct keys per name', async () => {
-    expect(FIXED_KEY_NAMES).toEqual(['mp-1', 'mp-2', 'attacker', 'client-1', 'client-2'])
+    expect(FIXED_KEY_NAMES).toEqual(['mp-1', 'mp-2', 'attacker', 'client-1', 'client-2', 'altinn2'])
     const keys = await Promise.all(FIXED_KEY_NAMES.map((name) => deterministicSigningKey(name)))
     expect(new Set(keys.map((key) => key.publicJwk.n)).size).toBe(FIXED_KEY_NAMES.length)
   })

@@ -57,6 +57,12 @@ export interface ConsentResourceDefinition {
   readonly oneTime?: boolean
   /** Title shown on the emulated consent page. */
   readonly title?: string
+  /**
+   * The same consent as an Altinn 2 service: an accepted consent for this resource can be fetched as
+   * a legacy Altinn 2 token (`GET /api/authorization/token/{id}`), whose `Services` name
+   * `{serviceCode}_{serviceEdition}` with the right's metadata.
+   */
+  readonly altinn2?: { readonly serviceCode: string; readonly serviceEdition: string }
 }
 
 /** Who calls the consent request API. */
@@ -122,6 +128,9 @@ export interface ConsentStoreOptions {
 }
 
 const ORG_URN = /^urn:altinn:organization:identifier-no:([0-9]{9})$/
+const DIGITS = /^[0-9]{1,10}$/
+/** Metadata keys an Altinn 2 `Services` entry can carry (`{code}_{edition}_{key}={value}`). */
+const ALTINN2_METADATA_KEY = /^[A-Za-z0-9]{1,64}$/
 const RESOURCE_ID = /^[A-Za-z0-9._:-]{1,256}$/
 const REFUSAL_TEXT: Record<ConsentRefusal, string> = {
   consent_not_found: 'No consent with this id exists',
@@ -146,12 +155,22 @@ export class ConsentStore {
 
   constructor(options: ConsentStoreOptions) {
     this.#options = options
-    this.#resources = new Map(Object.entries(options.resources ?? {}))
+    this.#resources = new Map()
+    for (const [id, definition] of Object.entries(options.resources ?? {})) this.defineResource(id, definition)
   }
 
   /** Registers (or replaces) a consent resource definition used to validate requests. */
   defineResource(id: string, definition: ConsentResourceDefinition): void {
     if (!RESOURCE_ID.test(id)) throw new TypeError(`resource id ${JSON.stringify(id)} is invalid`)
+    const a2 = definition.altinn2
+    if (a2 !== undefined) {
+      if (typeof a2 !== 'object' || a2 === null || !DIGITS.test(String(a2.serviceCode)) || !DIGITS.test(String(a2.serviceEdition))) {
+        throw new TypeError(`resource ${id}: altinn2 must be { serviceCode, serviceEdition } with digit strings`)
+      }
+      for (const key of definition.metadata ?? []) {
+        if (!ALTINN2_METADATA_KEY.test(key)) throw new TypeError(`resource ${id}: metadata key ${JSON.stringify(key)} cannot be written in an Altinn 2 token (letters and digits only)`)
+      }
+    }
     this.#resources.set(id, Object.freeze({ ...definition }))
   }
 
@@ -274,14 +293,15 @@ export class ConsentStore {
   /**
    * What Maskinporten asks Altinn when a grant carries
    * `authorization_details: [{ type: "urn:altinn:consent", id, from }]`. Checks in Altinn's order:
-   * exists, given to `consumer`, `from` matches, not expired, accepted.
+   * exists, given to `consumer`, `from` matches, not expired, accepted. The Altinn 2 token exchange
+   * knows only the code (no `from`); without `consumer` (no authentication) that check is skipped.
    */
-  lookup(request: { id: string; from: string; consumer: string }): ConsentLookup {
+  lookup(request: { id: string; from?: string; consumer?: string }): ConsentLookup {
     const record = this.#records.get(request.id.toLowerCase())
     const refuse = (refusal: ConsentRefusal): ConsentLookup => ({ ok: false, refusal, description: REFUSAL_TEXT[refusal] })
     if (record === undefined) return refuse('consent_not_found')
-    if (record.toOrgno !== request.consumer) return refuse('consent_not_for_consumer')
-    if (record.from !== request.from) return refuse('consent_from_mismatch')
+    if (request.consumer !== undefined && record.toOrgno !== request.consumer) return refuse('consent_not_for_consumer')
+    if (request.from !== undefined && record.from !== request.from) return refuse('consent_from_mismatch')
     const now = this.#now().getTime()
     if (now >= record.validToMs) return refuse('consent_expired')
     switch (record.status) {

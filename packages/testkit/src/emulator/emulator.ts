@@ -10,8 +10,10 @@ import {
   type ConsentTokenOptions,
   type MaskinportenClaimsOptions,
 } from '../claims.js'
+import { altinn2Claims, altinn2SigningKey, defaultAltinn2Key, signAltinn2Token, type Altinn2ClaimsOptions, type Altinn2Generation } from '../altinn2.js'
 import { FIXED_TEST_KEYS, type FixedKeyName } from '../fixed-keys.js'
 import { deterministicSigningKey, generateSigningKey, type SigningKey } from '../keys.js'
+import { ALTINN2_JWKS_PATH, ALTINN2_TOKEN_PATH, altinn2ClaimsForConsent, altinn2ServicesOf, parseGeneration, wantsXml, xmlString } from './altinn2.js'
 import { ClientRegistry, registrationFromJson, summarize, type ClientRegistration, type RegisteredClient } from './clients.js'
 import { ConsentStore, type ConsentActor, type ConsentResourceDefinition } from './consents.js'
 import { checkGrant, GRANT_ALGORITHMS, JWT_BEARER_GRANT_TYPE } from './grant.js'
@@ -53,6 +55,14 @@ export interface EmulatorOptions {
   readonly altinnAuth?: 'token' | 'none'
   /** `delegation_source` of supplier tokens. Default `https://tt02.altinn.no/`. */
   readonly delegationSource?: string
+  /**
+   * The key that signs legacy Altinn 2 consent tokens, published on `/altinn2/jwk` with `kid` = `x5t`
+   * (a thumbprint, see `altinn2SigningKey()`). Default: the checked-in `altinn2` test key in
+   * deterministic mode, a generated key otherwise.
+   */
+  readonly altinn2Key?: SigningKey
+  /** Lifetime of Altinn 2 consent tokens in seconds. Default 30, as Altinn issues them. */
+  readonly altinn2TokenLifetime?: number
 }
 
 /** A sandbox client: its id, organisation and private key, ready for {@link buildJwtGrant}. */
@@ -100,6 +110,23 @@ export interface EmulatorTokenRequest {
   readonly resource?: string | readonly string[]
 }
 
+/** What {@link Emulator.requestAltinn2Token} asks for. */
+export interface EmulatorAltinn2TokenRequest {
+  /** The consent (its id is the Altinn 2 `AuthorizationCode`), or the id itself. */
+  readonly consent: string | { readonly id: string }
+  /** The caller: `'bank'` (default), `'other'`, or any client with its private key. */
+  readonly as?: 'bank' | 'other' | SandboxClient
+  /** Supplier flow: the customer's organisation number; the token then carries `HandledBy`. */
+  readonly consumerOrg?: string
+  /** Claim generation of the answer. Default `current`. */
+  readonly generation?: Altinn2Generation
+}
+
+/** The answer of the Altinn 2 token exchange: the JWT, or the problem JSON with the HTTP status. */
+export type Altinn2TokenResult =
+  | { readonly ok: true; readonly status: number; readonly token: string }
+  | { readonly ok: false; readonly status: number; readonly body: { title?: string; detail?: string; code?: string } }
+
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:<port>`: Maskinporten and Altinn are served from the same origin. */
@@ -114,6 +141,12 @@ export interface Emulator {
   readonly tokenEndpoint: string
   /** `url + '/accessmanagement/api/v1/enterprise/consentrequests'`. */
   readonly consentRequestsUrl: string
+  /** `url + '/altinn2/jwk'`: Altinn 2's key set. Configure `altinn2: { jwksUri }` with this. */
+  readonly altinn2JwksUri: string
+  /** `url + '/api/authorization/token'`: `GET {altinn2TokenEndpoint}/{AuthorizationCode}` returns an Altinn 2 token. */
+  readonly altinn2TokenEndpoint: string
+  /** The key that signs Altinn 2 tokens (`kid` = `x5t`). */
+  readonly altinn2Key: SigningKey
   /** The consent store: create, inspect, accept, reject, revoke or seed consents from code. */
   readonly consents: ConsentStore
   /** The client register. */
@@ -142,6 +175,13 @@ export interface Emulator {
   accessToken(claims?: MaskinportenClaimsOptions): Promise<string>
   /** Signs {@link consentTokenClaims} directly (no consent lookup). */
   consentToken(claims?: ConsentTokenOptions): Promise<string>
+  /**
+   * Fetches an Altinn 2 consent token the way a consumer does: a Maskinporten token for the caller
+   * (unless `altinnAuth: 'none'`), then `GET /api/authorization/token/{consent id}`.
+   */
+  requestAltinn2Token(request: EmulatorAltinn2TokenRequest): Promise<Altinn2TokenResult>
+  /** Signs `altinn2Claims()` directly with the Altinn 2 key and the emulator's clock (no consent lookup). */
+  altinn2Token(claims?: Altinn2ClaimsOptions): string
   /** Stops the server. Safe to call twice. */
   close(): Promise<void>
 }
@@ -169,6 +209,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > 86_400) throw new RangeError('tokenLifetime must be 1-86400 seconds')
   const altinnAuth = options.altinnAuth ?? 'token'
   const delegationSource = options.delegationSource ?? ALTINN_TT02_DELEGATION_SOURCE
+  const altinn2Lifetime = options.altinn2TokenLifetime ?? 30
+  if (!Number.isInteger(altinn2Lifetime) || altinn2Lifetime < 1 || altinn2Lifetime > 3600) throw new RangeError('altinn2TokenLifetime must be 1-3600 seconds')
+  const altinn2Key =
+    options.altinn2Key !== undefined ? altinn2SigningKey(options.altinn2Key) : deterministic ? await defaultAltinn2Key() : altinn2SigningKey(await generateSigningKey())
 
   const initialKeys = options.keys !== undefined ? [...options.keys] : [deterministic ? await deterministicSigningKey('mp-1') : await generateSigningKey()]
   if (initialKeys.length === 0) throw new TypeError('startEmulator: keys must contain at least one key')
@@ -265,8 +309,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   // --- Altinn -------------------------------------------------------------------------------
 
-  async function authenticate(req: IncomingMessage, needed: 'read' | 'write'): Promise<ConsentActor | undefined> {
-    if (altinnAuth === 'none') return undefined
+  /** The caller of an Altinn API: a valid Maskinporten token from this emulator (any scope). */
+  async function caller(req: IncomingMessage): Promise<{ orgno: string; supplier?: string; scopes: string[] }> {
     const auth = req.headers.authorization
     const match = auth === undefined ? null : /^Bearer ([A-Za-z0-9._-]+)$/.exec(auth)
     if (match === null) throw new ProblemError(401, 'Unauthorized', 'A Maskinporten token from this emulator is required (Authorization: Bearer)', undefined, 'unauthenticated')
@@ -281,12 +325,49 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       throw new ProblemError(401, 'Unauthorized', 'The token is not a valid token from this emulator', undefined, 'invalid_token')
     }
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : []
-    const ok = needed === 'write' ? scopes.includes(ALTINN_CONSENT_SCOPES.write) : scopes.includes(ALTINN_CONSENT_SCOPES.read) || scopes.includes(ALTINN_CONSENT_SCOPES.write)
-    if (!ok) throw new ProblemError(403, 'Forbidden', `The token lacks the scope ${needed === 'write' ? ALTINN_CONSENT_SCOPES.write : ALTINN_CONSENT_SCOPES.read}`, undefined, 'insufficient_scope')
     const consumer = parseIso6523(payload.consumer)
     if (consumer === undefined) throw new ProblemError(401, 'Unauthorized', 'The token has no consumer', undefined, 'invalid_token')
     const supplier = payload.supplier === undefined ? undefined : parseIso6523(payload.supplier)
-    return { orgno: consumer, ...(supplier !== undefined ? { supplier } : {}), mayRequestForOthers: scopes.includes(ALTINN_CONSENT_SCOPES.org) }
+    return { orgno: consumer, ...(supplier !== undefined ? { supplier } : {}), scopes }
+  }
+
+  async function authenticate(req: IncomingMessage, needed: 'read' | 'write'): Promise<ConsentActor | undefined> {
+    if (altinnAuth === 'none') return undefined
+    const { orgno, supplier, scopes } = await caller(req)
+    const ok = needed === 'write' ? scopes.includes(ALTINN_CONSENT_SCOPES.write) : scopes.includes(ALTINN_CONSENT_SCOPES.read) || scopes.includes(ALTINN_CONSENT_SCOPES.write)
+    if (!ok) throw new ProblemError(403, 'Forbidden', `The token lacks the scope ${needed === 'write' ? ALTINN_CONSENT_SCOPES.write : ALTINN_CONSENT_SCOPES.read}`, undefined, 'insufficient_scope')
+    return { orgno, ...(supplier !== undefined ? { supplier } : {}), mayRequestForOthers: scopes.includes(ALTINN_CONSENT_SCOPES.org) }
+  }
+
+  // --- Altinn 2 -----------------------------------------------------------------------------
+
+  /**
+   * `GET /api/authorization/token/{AuthorizationCode}`: the legacy consent token of an accepted
+   * consent. Altinn 2 authenticates the caller with an API key (plus a Maskinporten token for
+   * suppliers); the emulator takes its own Maskinporten token instead: the consent must be given
+   * to the token's consumer, and a supplier in the token becomes `HandledBy`. 403 for a code that
+   * is unknown, expired, not accepted or not the caller's, as Altinn answers.
+   */
+  async function altinn2Exchange(req: IncomingMessage, res: ServerResponse, code: string, url: URL): Promise<void> {
+    const generation = parseGeneration(url.searchParams.get('generation'))
+    const who = altinnAuth === 'none' ? undefined : await caller(req)
+    const found = consents.lookup({ id: code, ...(who !== undefined ? { consumer: who.orgno } : {}) })
+    if (!found.ok) throw new ProblemError(403, 'Forbidden', `${found.description} (no token for this authorization code)`, undefined, found.refusal)
+    const services = altinn2ServicesOf(found.details, (id) => consents.resource(id))
+    const claims = altinn2ClaimsForConsent(found.details, {
+      services,
+      recipient: who?.supplier !== undefined ? { handledBy: who.supplier } : {},
+      now: clock(),
+      lifetimeSeconds: altinn2Lifetime,
+      generation,
+    })
+    const jwt = signAltinn2Token(altinn2Key, claims)
+    if (wantsXml(req.headers.accept)) {
+      const xml = xmlString(jwt)
+      res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8', 'content-length': Buffer.byteLength(xml), 'cache-control': 'no-store' })
+      return void res.end(xml)
+    }
+    sendJson(res, 200, jwt)
   }
 
   async function createRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -341,6 +422,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (path === '/.well-known/oauth-authorization-server') return method === 'GET' ? sendJson(res, 200, metadata(), { 'cache-control': 'max-age=60' }) : methodNotAllowed()
     if (path === '/jwk') return method === 'GET' ? sendJson(res, 200, { keys: published.map((k) => k.publicJwk) }, { 'cache-control': 'max-age=60' }) : methodNotAllowed()
     if (path === '/token') return method === 'POST' ? token(req, res) : methodNotAllowed()
+    if (path === ALTINN2_JWKS_PATH) return method === 'GET' ? sendJson(res, 200, { keys: [altinn2Key.publicJwk] }, { 'cache-control': 'max-age=60' }) : methodNotAllowed()
+    if (path.startsWith(`${ALTINN2_TOKEN_PATH}/`)) {
+      const code = decodeURIComponent(path.slice(ALTINN2_TOKEN_PATH.length + 1))
+      return method === 'GET' ? altinn2Exchange(req, res, code, url) : methodNotAllowed()
+    }
     if (path === CONSENT_REQUESTS_PATH) return method === 'POST' ? createRequest(req, res) : methodNotAllowed()
     if (path.startsWith(`${CONSENT_REQUESTS_PATH}/`)) {
       const id = decodeURIComponent(path.slice(CONSENT_REQUESTS_PATH.length + 1))
@@ -382,11 +468,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         jwks_uri: `${origin}/jwk`,
         token_endpoint: `${origin}/token`,
         consent_requests: `${origin}${CONSENT_REQUESTS_PATH}`,
+        altinn2_jwks_uri: `${origin}${ALTINN2_JWKS_PATH}`,
+        altinn2_token_endpoint: `${origin}${ALTINN2_TOKEN_PATH}`,
         altinn_auth: altinnAuth,
         sandbox_clients: Object.values(sandbox).map((c) => ({ client_id: c.clientId, orgno: c.orgno, kid: c.key.kid, name: c.name })),
       })
     }
-    if (path === '/' && method === 'GET') return sendHtml(res, 200, indexPage(consents.list(), { issuer, jwksUri: `${origin}/jwk` }))
+    if (path === '/' && method === 'GET') return sendHtml(res, 200, indexPage(consents.list(), { issuer, jwksUri: `${origin}/jwk`, altinn2JwksUri: `${origin}${ALTINN2_JWKS_PATH}` }))
     throw new ProblemError(404, 'Not Found', `No route ${method} ${path}`, undefined, 'not_found')
   }
 
@@ -422,6 +510,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     metadataUrl: `${origin}/.well-known/oauth-authorization-server`,
     tokenEndpoint: `${origin}/token`,
     consentRequestsUrl: `${origin}${CONSENT_REQUESTS_PATH}`,
+    altinn2JwksUri: `${origin}${ALTINN2_JWKS_PATH}`,
+    altinn2TokenEndpoint: `${origin}${ALTINN2_TOKEN_PATH}`,
+    altinn2Key,
     consents,
     clients,
     sandbox,
@@ -452,6 +543,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     accessToken: (claims = {}) => sign(maskinportenClaims({ iss: issuer, now: clock(), ...claims })),
     consentToken: (claims = {}) => sign(consentTokenClaims({ iss: issuer, now: clock(), ...claims })),
+    async requestAltinn2Token(request) {
+      const id = typeof request.consent === 'string' ? request.consent : request.consent.id
+      const headers: Record<string, string> = { accept: 'application/json' }
+      if (altinnAuth === 'token') {
+        const as = request.as ?? 'bank'
+        const client = typeof as === 'string' ? sandbox[as] : as
+        if (client === undefined) throw new TypeError(`requestAltinn2Token: no sandbox client "${String(as)}" (sandboxClients: false?)`)
+        const assertion = await buildJwtGrant({
+          issuer,
+          clientId: client.clientId,
+          key: client.key,
+          scope: ALTINN_CONSENT_SCOPES.read,
+          now: clock(),
+          ...(request.consumerOrg !== undefined ? { consumerOrg: request.consumerOrg } : {}),
+        })
+        const grant = await requestToken(`${origin}/token`, assertion)
+        if (!grant.ok) return { ok: false, status: grant.status, body: { title: grant.body.error, ...(grant.body.error_description !== undefined ? { detail: grant.body.error_description } : {}), code: grant.body.error } }
+        headers.authorization = `Bearer ${grant.body.access_token}`
+      }
+      const query = request.generation !== undefined ? `?generation=${encodeURIComponent(request.generation)}` : ''
+      const response = await fetch(`${origin}${ALTINN2_TOKEN_PATH}/${encodeURIComponent(id)}${query}`, { headers })
+      const body = (await response.json()) as unknown
+      if (response.ok && typeof body === 'string') return { ok: true, status: response.status, token: body }
+      return { ok: false, status: response.status, body: typeof body === 'object' && body !== null ? (body as { title?: string; detail?: string; code?: string }) : {} }
+    },
+    altinn2Token: (claims = {}) => signAltinn2Token(altinn2Key, altinn2Claims({ now: clock(), ...claims })),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
