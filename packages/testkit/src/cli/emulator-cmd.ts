@@ -7,14 +7,15 @@ import { UsageError, type CliIo } from './common.js'
 export const EMULATOR_HELP = `Usage: consent-guard emulator [options]
 
 Starts a local Maskinporten + Altinn consent emulator (sandbox, test keys only) and prints its
-issuer and JWKS URL. Stops on Ctrl+C / SIGTERM.
+issuer, JWKS URL and Altinn 2 JWKS URL. Stops on Ctrl+C / SIGTERM.
 
   --port <n>             port (default: a free port)
   --host <addr>          loopback address to bind (default 127.0.0.1; only loopback is allowed)
   --random-keys          sign with a freshly generated key instead of the checked-in mp-1
   --no-altinn-auth       the consent request API needs no Maskinporten token
   --token-lifetime <s>   access-token lifetime (default 120)
-  --resources <file>     consent resources: {"<id>": {"metadata": ["inntektsaar"], "accessList": ["991825827"]}}
+  --resources <file>     consent resources: {"<id>": {"metadata": ["inntektsaar"], "accessList": ["991825827"],
+                         "altinn2": {"serviceCode": "4629", "serviceEdition": "2"}}} (altinn2: legacy tokens)
   --json                 print one JSON line with the URLs instead of text
 `
 
@@ -33,12 +34,17 @@ export function describeEmulator(emu: Emulator): string {
   consent requests  ${emu.consentRequestsUrl}
   consent screen    ${emu.url}/  (lists requests; each viewUri accepts/rejects/revokes)
   signing key       kid ${emu.signer.kid}
+  Altinn 2 JWKS     ${emu.altinn2JwksUri}  (legacy consent tokens, iss altinn.no, kid = x5t ${emu.altinn2Key.kid})
+  Altinn 2 tokens   ${emu.altinn2TokenEndpoint}/{consent id}  (GET with a Maskinporten token from here)
   sandbox clients
 ${clients || '    (none)'}
 
 Point a data source at it:
   export MASKINPORTEN_ISSUER=${emu.issuer}
   export MASKINPORTEN_JWKS_URI=${emu.jwksUri}
+and to accept legacy Altinn 2 tokens too (two-token mode):
+  export CONSENT_TOKEN_HEADER=AltinnSamtykke
+  export ALTINN2_JWKS_URI=${emu.altinn2JwksUri}
 Press Ctrl+C to stop.
 `
 }
@@ -79,16 +85,32 @@ export async function emulatorCommand(argv: readonly string[], io: CliIo): Promi
       throw new UsageError(`--resources ${values.resources} is not a readable JSON file`)
     }
   }
-  const emu = await startEmulator({
-    port,
-    host: host === 'localhost' ? '127.0.0.1' : host,
-    deterministic: values['random-keys'] !== true,
-    ...(values['no-altinn-auth'] === true ? { altinnAuth: 'none' as const } : {}),
-    ...(tokenLifetime !== undefined ? { tokenLifetime } : {}),
-    ...(resources !== undefined ? { resources } : {}),
-  })
+  let emu: Emulator
+  try {
+    emu = await startEmulator({
+      port,
+      host: host === 'localhost' ? '127.0.0.1' : host,
+      deterministic: values['random-keys'] !== true,
+      ...(values['no-altinn-auth'] === true ? { altinnAuth: 'none' as const } : {}),
+      ...(tokenLifetime !== undefined ? { tokenLifetime } : {}),
+      ...(resources !== undefined ? { resources } : {}),
+    })
+  } catch (err) {
+    // A bad resource definition (e.g. an altinn2 service code that is not digits).
+    if (err instanceof TypeError && resources !== undefined) throw new UsageError(`--resources ${values.resources}: ${err.message}`)
+    throw err
+  }
   if (values.json === true) {
-    io.stdout.write(`${JSON.stringify({ issuer: emu.issuer, jwksUri: emu.jwksUri, tokenEndpoint: emu.tokenEndpoint, consentRequestsUrl: emu.consentRequestsUrl, url: emu.url })}\n`)
+    const urls = {
+      issuer: emu.issuer,
+      jwksUri: emu.jwksUri,
+      tokenEndpoint: emu.tokenEndpoint,
+      consentRequestsUrl: emu.consentRequestsUrl,
+      altinn2JwksUri: emu.altinn2JwksUri,
+      altinn2TokenEndpoint: emu.altinn2TokenEndpoint,
+      url: emu.url,
+    }
+    io.stdout.write(`${JSON.stringify(urls)}\n`)
   } else {
     io.stdout.write(describeEmulator(emu))
   }

@@ -61,16 +61,22 @@ describe('consent-guard as a process', () => {
       const seen: string[] = []
       let issuer = ''
       let jwks = ''
+      let altinn2Jwks = ''
       for await (const line of lines) {
         seen.push(line)
         issuer = /^\s+issuer\s+(\S+)/.exec(line)?.[1] ?? issuer
         jwks = /^\s+JWKS\s+(\S+)/.exec(line)?.[1] ?? jwks
+        altinn2Jwks = /^\s+Altinn 2 JWKS\s+(\S+)/.exec(line)?.[1] ?? altinn2Jwks
         if (line.startsWith('Press Ctrl+C')) break
       }
       expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
       expect(jwks).toBe(`${issuer}jwk`)
+      expect(altinn2Jwks).toBe(`${issuer}altinn2/jwk`)
       expect(seen.join('\n')).toContain(`export MASKINPORTEN_ISSUER=${issuer}`)
+      expect(seen.join('\n')).toContain(`export ALTINN2_JWKS_URI=${altinn2Jwks}`)
       expect((await (await fetch(jwks)).json()).keys[0].kid).toBe('mp-1')
+      // The Altinn 2 key set is the one `consent-guard jwks --altinn2` prints.
+      expect(await (await fetch(altinn2Jwks)).json()).toEqual(JSON.parse((await runCli(['jwks', '--altinn2'])).stdout))
       const key = await deterministicSigningKey(SANDBOX_CLIENTS.bank.keyName)
       const grant = await buildJwtGrant({ issuer, clientId: SANDBOX_CLIENTS.bank.clientId, key, scope: 'example:income' })
       expect((await requestToken(`${issuer}token`, grant)).ok).toBe(true)
