@@ -1,26 +1,44 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { createLocalJWKSet } from 'jose'
 import {
+  ALTINN2_ISSUER,
+  ALTINN2_SERVICE_TYPE,
+  claimsAltinn2Issuer,
+  compileRequirement,
   ConsentGuardConfigError,
   createConsentGuard,
   ERROR_CODES,
+  explainConsents,
   headersFromRecord,
   isConsentGuardError,
+  isYearMonth,
+  parseAltinn2Consent,
   parseCompactJws,
   parseConsents,
   parseIso6523,
-  partyFromIdentifier,
+  parseJsonObject,
+  readRequestFacts,
   RESOURCE_TYPE,
+  verifyAltinn2Token,
   verifyMaskinportenToken,
+  type CompiledRequirement,
+  type ConsentFinding,
+  type ConsentGuard,
   type ConsentGuardErrorCode,
+  type ConsentGuardOptions,
+  type MetadataFinding,
   type ParsedConsent,
   type ParsedRight,
   type Party,
+  type RequestFacts,
+  type RightFinding,
 } from '@consent-guard/core'
+import { maskinportenClaims } from '../claims.js'
 import { deterministicSigningKey, generateSigningKey, type SigningAlgorithm, type SigningKey } from '../keys.js'
 import { signCompact } from '../sign.js'
 import { isoSeconds, maskPii, parseInstant, parsePairs, relative, splitScopes, UsageError, type CliIo } from './common.js'
-import { parseRouteConfig, ruleValue, toRequirement, type InspectRequest, type RouteConfig } from './route-config.js'
+import { parseRouteConfig, toRequirement, type InspectRequest, type RouteConfig } from './route-config.js'
 
 /** Outcome of one rule. `skip`: not checked; `info`: nothing to decide. */
 export type RuleStatus = 'pass' | 'fail' | 'skip' | 'info'
@@ -44,6 +62,8 @@ export interface Verdict {
 }
 
 export interface InspectReport {
+  /** `maskinporten`: an (Altinn 3) Maskinporten token; `altinn2`: a legacy Altinn 2 consent token (iss `altinn.no`). */
+  readonly kind: 'maskinporten' | 'altinn2'
   /** True only when the signature was checked against `--jwks-uri`. */
   readonly verified: boolean
   readonly jwksUri: string | undefined
@@ -60,41 +80,89 @@ export interface InspectOptions {
   readonly config?: RouteConfig
   /** Evaluation time. Default: now. */
   readonly at?: Date
-  /** Verify the signature with this key set (the issuer's `/jwk`). Without it: decode only. */
+  /**
+   * Verify the signature with this key set (the issuer's `/jwk`; for an Altinn 2 token, Altinn 2's
+   * key set). Without it: decode only.
+   */
   readonly jwksUri?: string
 }
 
 const SIGNATURE_CODES = new Set<ConsentGuardErrorCode>(['token_key_unknown', 'token_signature_invalid', 'jwks_unavailable'])
+const LIFETIME_CODES = new Set<ConsentGuardErrorCode>(['token_expired', 'token_not_yet_valid', 'token_lifetime_exceeded'])
+// Where the verdict's guard "fetches" keys it is handed in memory; never contacted.
+const PLACEHOLDER_JWKS = 'http://127.0.0.1/consent-guard-inspect/jwk'
+const PLACEHOLDER_ALTINN2_JWKS = 'http://127.0.0.1/consent-guard-inspect/altinn2/jwk'
+/** Consent header of the guard that judges Altinn 2 tokens (two-token mode). */
+const CONSENT_HEADER = 'AltinnSamtykke'
 
-function decodeSegment(segment: string | undefined): Record<string, unknown> | undefined {
-  if (segment === undefined) return undefined
+interface Segment {
+  readonly value: Record<string, unknown> | undefined
+  /** The segment is a JSON object whose members repeat (the core refuses it; parsers disagree on which value counts). */
+  readonly duplicates: boolean
+}
+
+function decodeSegment(segment: string | undefined): Segment {
+  if (segment === undefined) return { value: undefined, duplicates: false }
   try {
-    const value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as unknown
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+    const text = Buffer.from(segment, 'base64url').toString('utf8')
+    const value = JSON.parse(text) as unknown
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { value: undefined, duplicates: false }
+    return { value: value as Record<string, unknown>, duplicates: parseJsonObject(text) === undefined }
   } catch {
-    return undefined
+    return { value: undefined, duplicates: false }
   }
 }
 
 const describeParty = (p: Party): string => `${p.type} ${p.id}`
+const ORGNO = /^[0-9]{9}$/
+
+/** The Maskinporten token an Altinn 2 token is judged beside (inspect reads one token). */
+interface StandIn {
+  readonly consumer: string
+  readonly supplier: string | undefined
+  readonly scopes: readonly string[]
+  /** The stand-in, signed with a key the verdict's guard trusts. */
+  readonly token: string
+  /** What was assumed, for the report. */
+  readonly description: string
+}
+
+/** The guard that gives the verdict, the compiled route, and the tokens it checks. */
+interface Setup {
+  readonly legacy: boolean
+  readonly guard: ConsentGuard
+  readonly compiled: CompiledRequirement<InspectRequest> | undefined
+  readonly request: InspectRequest
+  /** What the verdict verifies: the token itself with --jwks-uri, else a copy re-signed with a throwaway key. */
+  readonly candidate: string
+  /** The re-signed copy with its key: the token's claims judged by the core whatever the signature. */
+  readonly resigned: { readonly token: string; readonly jwks: { keys: unknown[] } } | undefined
+  readonly standIn: StandIn | undefined
+}
 
 /**
  * Decodes a token and explains, rule by rule, whether it would pass a route requirement, then asks
- * the core guard for the verdict. Without `jwksUri` nothing about the signature is known: the
- * verdict is computed on a copy re-signed with a throwaway key (so every other check is the real
- * core code), and the report is marked unverified.
+ * the core guard for the verdict. Every consent condition (to, from, time, resource, action,
+ * metadata, period) is judged by the core's own `explainConsents`, on the requirement compiled by
+ * the core and the request read by the core; inspect only renders the findings. Without `jwksUri`
+ * nothing about the signature is known: the verdict is computed on a copy re-signed with a
+ * throwaway key (so every other check is the real core code), and the report is marked unverified.
+ *
+ * Legacy Altinn 2 tokens (iss `altinn.no`) are judged as the core judges them in two-token mode,
+ * beside a stand-in Maskinporten token whose consumer is `CoveredBy` unless the route config's
+ * `accessToken` says otherwise.
  */
 export async function inspectToken(token: string, options: InspectOptions = {}): Promise<InspectReport> {
   const cfg = options.config
   const now = options.at ?? new Date()
   const nowMs = now.getTime()
   const nowSec = nowMs / 1000
-  const tolerance = cfg?.clockTolerance ?? 10
-  const maxAge = cfg?.maxTokenAge ?? 3600
-  const algorithms = cfg?.algorithms ?? ['RS256']
+  const legacy = claimsAltinn2Issuer(token)
   const parts = token.split('.')
-  const header = decodeSegment(parts[0])
-  const claims = decodeSegment(parts[1])
+  const headerSeg = decodeSegment(parts[0])
+  const payloadSeg = decodeSegment(parts[1])
+  const header = headerSeg.value
+  const claims = payloadSeg.value
   const rules: RuleResult[] = []
   const push = (rule: string, status: RuleStatus, detail: string, code?: ConsentGuardErrorCode): void => {
     rules.push({ rule, status, detail, ...(code !== undefined ? { code } : {}) })
@@ -102,25 +170,34 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   const failCode = (rule: string, code: ConsentGuardErrorCode, detail?: string): void => push(rule, 'fail', detail ?? ERROR_CODES[code].description, code)
 
   let syntaxOk = false
+  const algorithms = legacy ? ['RS256'] : (cfg?.algorithms ?? ['RS256'])
+  const keyName = header?.kid !== undefined ? `kid "${String(header.kid)}"` : `x5t "${String(header?.x5t)}"`
   try {
-    parseCompactJws(token, { algorithms })
+    parseCompactJws(token, { algorithms, keyId: legacy ? 'kid-or-x5t' : 'kid' })
     syntaxOk = true
-    push('syntax', 'pass', `compact JWS; alg ${String(header?.alg)} is allowed (${algorithms.join(', ')}); kid "${String(header?.kid)}"`)
+    push('syntax', 'pass', `compact JWS; alg ${String(header?.alg)} is allowed (${legacy ? 'Altinn 2 tokens: RS256 only' : algorithms.join(', ')}); ${keyName}`)
   } catch (err) {
     if (!isConsentGuardError(err)) throw err
-    const extra = err.code === 'token_algorithm_not_allowed' ? ` (alg ${JSON.stringify(header?.alg)}; allowed ${algorithms.join(', ')})` : ''
+    const extra =
+      err.code === 'token_algorithm_not_allowed'
+        ? ` (alg ${JSON.stringify(header?.alg)}; allowed ${algorithms.join(', ')})`
+        : err.code === 'token_header_invalid' && headerSeg.duplicates
+          ? ' (the header repeats a member: JSON parsers disagree on which value counts)'
+          : ''
     failCode('syntax', err.code, `${err.message}${extra}`)
   }
 
-  const verdict = await coreVerdict(token, { ...(cfg !== undefined ? { cfg } : {}), now, header, claims, syntaxOk, ...(options.jwksUri !== undefined ? { jwksUri: options.jwksUri } : {}) })
+  const setup = await prepare(token, { cfg, now, header, claims, syntaxOk, legacy, ...(options.jwksUri !== undefined ? { jwksUri: options.jwksUri } : {}) })
+  const o = setup.guard.options
+  const verdict = await coreVerdict(setup)
 
   if (options.jwksUri === undefined) {
-    push('signature', 'skip', 'NOT CHECKED: decoded only (pass --jwks-uri <issuer JWKS> to verify)')
+    push('signature', 'skip', `NOT CHECKED: decoded only (pass --jwks-uri <${legacy ? 'Altinn 2' : 'issuer'} JWKS> to verify)`)
   } else if (verdict.code !== undefined && SIGNATURE_CODES.has(verdict.code)) {
     failCode('signature', verdict.code, `${ERROR_CODES[verdict.code].description} (${options.jwksUri})`)
   } else if (syntaxOk) {
     // jose verifies the signature before any claim, so every later failure had a good signature.
-    push('signature', 'pass', `verified with key "${String(header?.kid)}" from ${options.jwksUri}`)
+    push('signature', 'pass', `verified with key ${header?.kid !== undefined ? `"${String(header.kid)}"` : keyName} from ${options.jwksUri}`)
   } else {
     push('signature', 'skip', 'not reached')
   }
@@ -130,169 +207,229 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     return finish()
   }
   const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined)
-
-  // Issuer
-  const iss = own('iss')
-  if (cfg?.issuer !== undefined) {
-    if (iss === cfg.issuer) push('issuer', 'pass', `iss is ${cfg.issuer}`)
-    else failCode('issuer', 'token_issuer_invalid', `iss is ${JSON.stringify(iss)}; the route expects ${cfg.issuer}`)
-  } else {
-    push('issuer', 'info', `not checked (no "issuer" in the route config); iss is ${JSON.stringify(iss)}`)
+  const duplicateClaims = (): void => {
+    if (payloadSeg.duplicates) failCode('json', 'token_claims_invalid', 'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it')
   }
 
-  // Lifetime
-  const exp = own('exp')
-  const iat = own('iat')
-  const nbf = own('nbf')
-  if (typeof exp !== 'number' || typeof iat !== 'number') {
-    failCode('lifetime', 'token_claims_invalid', 'exp and iat must be numbers')
-  } else if (nowSec - tolerance >= exp) {
-    failCode('lifetime', 'token_expired', `expired ${relative(exp * 1000, nowMs)} (exp ${isoSeconds(exp * 1000)})`)
-  } else if (iat > nowSec + tolerance || (typeof nbf === 'number' && nbf > nowSec + tolerance)) {
-    failCode('lifetime', 'token_not_yet_valid', `issued in the future: iat ${isoSeconds(iat * 1000)} (${relative(iat * 1000, nowMs)})`)
-  } else if (exp - iat > maxAge || exp <= iat) {
-    failCode('lifetime', 'token_lifetime_exceeded', `exp - iat = ${exp - iat} s; allowed 1-${maxAge} s`)
-  } else if (nowSec - iat > maxAge + tolerance) {
-    failCode('lifetime', 'token_expired', `issued ${relative(iat * 1000, nowMs)}, older than ${maxAge} s`)
-  } else {
-    push('lifetime', 'pass', `issued ${relative(iat * 1000, nowMs)}, expires ${relative(exp * 1000, nowMs)} (lifetime ${exp - iat} s)`)
-  }
-
-  // Maskinporten claims
-  const consumer = parseIso6523(own('consumer'))
-  const supplier = own('supplier') === undefined ? undefined : parseIso6523(own('supplier'))
-  const clientId = own('client_id')
-  if (typeof own('jti') !== 'string' || typeof clientId !== 'string' || consumer === undefined || (own('supplier') !== undefined && supplier === undefined)) {
-    failCode('claims', 'token_claims_invalid', 'jti and client_id must be strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}')
-  } else {
-    push('claims', 'pass', `consumer ${consumer}${supplier !== undefined ? `, supplier ${supplier}` : ''}; client_id ${clientId} (never used for access control)`)
-  }
-  if (cfg?.audience !== undefined) {
-    const expected = typeof cfg.audience === 'string' ? [cfg.audience] : [...cfg.audience]
-    const aud = own('aud')
-    const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
-    if (aud === undefined && cfg.requireAudience !== true) push('audience', 'pass', 'no aud (not audience-restricted); accepted')
-    else if (values.some((v) => expected.includes(v as string))) push('audience', 'pass', `aud ${JSON.stringify(aud)}`)
-    else failCode('audience', 'token_audience_invalid', `aud ${JSON.stringify(aud)}; expected one of ${expected.join(', ')}`)
-  }
-
-  // Consent shape
   let consents: readonly ParsedConsent[] | undefined
-  try {
-    consents = parseConsents(claims)
-    const n = consents.length
-    push('consent shape', n === 0 ? 'info' : 'pass', n === 0 ? 'no urn:altinn:consent entry in authorization_details' : `${n} well-formed urn:altinn:consent entr${n === 1 ? 'y' : 'ies'}`)
-  } catch (err) {
-    if (!isConsentGuardError(err)) throw err
-    failCode('consent shape', err.code, 'authorization_details is malformed (schema, identifiers, timestamps, limits or a repeated id)')
+  /** Who the consent must be given to (the Maskinporten consumer) and who acts for them. */
+  let consumer: string | undefined
+  let supplier: string | undefined
+  let scopes: readonly string[] = []
+  if (legacy) {
+    consents = await altinn2TokenRules()
+    if (setup.standIn !== undefined) ({ consumer, supplier, scopes } = setup.standIn)
+  } else {
+    consents = maskinportenTokenRules()
   }
 
-  if (cfg === undefined) {
+  const compiled = setup.compiled
+  if (cfg === undefined || compiled === undefined) {
     push('requirement', 'skip', 'no route requirement given (--route-config <file> or --resource ...): only the token was checked')
     return finish()
   }
 
-  // Scope
-  const scopes = typeof own('scope') === 'string' ? (own('scope') as string).split(' ').filter(Boolean) : []
-  if (cfg.scope === undefined) push('scope', 'info', `the route requires no scope; token has ${scopes.join(' ') || '(none)'}`)
-  else {
-    const mode = typeof cfg.scope === 'string' || 'all' in cfg.scope ? 'all' : 'any'
-    const needed = typeof cfg.scope === 'string' ? [cfg.scope] : 'all' in cfg.scope ? [...cfg.scope.all] : [...cfg.scope.any]
-    const ok = mode === 'all' ? needed.every((s) => scopes.includes(s)) : needed.some((s) => scopes.includes(s))
-    const text = `token has "${scopes.join(' ')}"; route needs ${mode === 'all' && needed.length === 1 ? needed[0] : `${mode} of ${needed.join(', ')}`}`
-    if (ok) push('scope', 'pass', text)
-    else failCode('scope', 'scope_missing', text)
-  }
-
-  // Delegation and consumer allow-list
-  if (supplier !== undefined) {
-    if (cfg.delegation === 'deny') failCode('delegation', 'supplier_not_allowed', `supplier ${supplier} acts for ${consumer}; the route denies delegated access`)
-    else push('delegation', 'pass', `supplier ${supplier} acts for ${consumer} (delegation_source ${JSON.stringify(own('delegation_source'))})`)
-  }
-  if (cfg.consumers !== undefined) {
-    if (consumer !== undefined && cfg.consumers.includes(consumer)) push('consumers', 'pass', `${consumer} is on the allow-list`)
-    else failCode('consumers', 'consumer_not_allowed', `${consumer ?? '(none)'} is not on the allow-list ${cfg.consumers.join(', ')}`)
-  }
-
-  // The request
-  let subject: Party | undefined
-  if (cfg.subject === undefined || cfg.subject === '') failCode('request', 'subject_missing', 'the route config names no "subject" (the person id or orgno the request asks about)')
-  else {
-    subject = partyFromIdentifier(cfg.subject)
-    if (subject === undefined) failCode('request', 'subject_invalid', 'subject must be an 11-digit person id or a 9-digit orgno')
-    else if (cfg.subjectType !== undefined && subject.type !== cfg.subjectType) {
-      failCode('request', 'subject_invalid', `subject is a ${subject.type}; the route accepts only ${cfg.subjectType}`)
-      subject = undefined
-    } else {
-      const asks = [
-        `subject ${describeParty(subject)}`,
-        ...Object.entries(cfg.metadata ?? {}).map(([k, r]) => {
-          const v = ruleValue(r)
-          return typeof v === 'string' ? `${k} = ${v}` : `${k}: any`
-        }),
-        ...(cfg.period !== undefined ? [`period ${cfg.period.from}..${cfg.period.to}`] : []),
-      ]
-      push('request', 'info', `asks for ${asks.join(', ')}`)
+  if (setup.standIn !== undefined) {
+    push('access token', 'info', setup.standIn.description)
+    const handledBy = consents?.[0]?.handledBy
+    if (handledBy !== undefined) {
+      if (handledBy === supplier) push('binding', 'pass', `HandledBy ${handledBy} = the access token's supplier`)
+      else failCode('binding', 'token_binding_mismatch', `HandledBy ${handledBy}, but the access token's supplier is ${supplier ?? '(none)'}: a third party must fetch both tokens`)
     }
   }
 
-  // Consent matching: one entry and one right must satisfy everything on their own.
-  if (consents !== undefined && consents.length === 0) failCode('consent', 'consent_missing', 'the token carries no consent')
-  if (consents !== undefined && subject !== undefined) {
-    consents.forEach((consent, i) => explainConsent(consent, i, consumer, subject as Party))
+  // Scope, delegation and the consumer allow-list, from the compiled requirement.
+  const tokenName = legacy ? 'access token' : 'token'
+  if (compiled.scope === undefined) push('scope', 'info', `the route requires no scope; ${tokenName} has ${scopes.join(' ') || '(none)'}`)
+  else {
+    const { mode, scopes: needed } = compiled.scope
+    const ok = mode === 'all' ? needed.every((s) => scopes.includes(s)) : needed.some((s) => scopes.includes(s))
+    const text = `${tokenName} has "${scopes.join(' ')}"; route needs ${mode === 'all' && needed.length === 1 ? needed[0] : `${mode} of ${needed.join(', ')}`}`
+    if (ok) push('scope', 'pass', text)
+    else failCode('scope', 'scope_missing', text)
   }
-  if (cfg.oneTime === true) {
+  if (supplier !== undefined) {
+    if (compiled.delegation === 'deny') failCode('delegation', 'supplier_not_allowed', `supplier ${supplier} acts for ${consumer}; the route denies delegated access`)
+    else push('delegation', 'pass', `supplier ${supplier} acts for ${consumer}${legacy ? '' : ` (delegation_source ${JSON.stringify(own('delegation_source'))})`}`)
+  }
+  if (compiled.consumers instanceof Set) {
+    const allowed = [...compiled.consumers]
+    if (consumer !== undefined && compiled.consumers.has(consumer)) push('consumers', 'pass', `${consumer} is on the allow-list`)
+    else failCode('consumers', 'consumer_not_allowed', `${consumer ?? '(none)'} is not on the allow-list ${allowed.join(', ')}`)
+  }
+
+  // The request, read by the core as the guard reads it.
+  let facts: RequestFacts | undefined
+  try {
+    facts = readRequestFacts(compiled, setup.request)
+    const asks = [`subject ${describeParty(facts.subject)}`]
+    for (const [key, rule] of compiled.metadata) asks.push('any' in rule ? `${key}: any` : 'equals' in rule ? `${key} = ${facts.equals.get(key) ?? '?'}` : `${key}: check`)
+    if (facts.period !== undefined) asks.push(`period ${facts.period.from}..${facts.period.to}`)
+    push('request', 'info', `asks for ${asks.join(', ')}`)
+  } catch (err) {
+    if (!isConsentGuardError(err)) throw err
+    failCode('request', err.code, requestProblem(err.code, cfg))
+  }
+
+  // Consent matching: one entry and one right must satisfy everything on their own (core explainConsents).
+  if (consents !== undefined && consents.length === 0) failCode('consent', 'consent_missing', 'the token carries no consent')
+  if (consents !== undefined && consents.length > 0 && facts !== undefined) {
+    if (consumer === undefined) push('consent', 'skip', 'not matched: the token names no valid consumer')
+    else {
+      const findings = explainConsents(consents, {
+        compiled,
+        facts,
+        request: setup.request,
+        consumer,
+        now: nowMs,
+        toleranceMs: o.clockTolerance * 1000,
+      })
+      findings.forEach((finding, i) => renderFinding(finding, findings.length > 1 ? `consent[${i}]` : 'consent', compiled))
+    }
+  }
+  if (compiled.oneTime) {
     push('one-time', 'info', 'one-time route: the first accepted request marks the consent as used; any later request is refused (consent_already_used). inspect cannot see the data source\'s store')
   }
   return finish()
 
-  function explainConsent(consent: ParsedConsent, i: number, tokenConsumer: string | undefined, requested: Party): void {
-    const label = consents !== undefined && consents.length > 1 ? `consent[${i}]` : 'consent'
-    if (consent.to !== tokenConsumer) failCode(`${label} to`, 'consent_not_for_consumer', `given to ${consent.to}, but the token's consumer is ${tokenConsumer}`)
-    else push(`${label} to`, 'pass', `given to ${consent.to} = the consumer`)
-    if (consent.from.type !== requested.type || consent.from.id !== requested.id) {
-      failCode(`${label} from`, 'consent_subject_mismatch', `consent is from ${describeParty(consent.from)}; the request asks about ${describeParty(requested)}`)
-    } else push(`${label} from`, 'pass', `from ${describeParty(consent.from)} = the requested subject`)
-    if (consent.consented > nowMs + tolerance * 1000) failCode(`${label} time`, 'consent_not_yet_valid', `consented ${isoSeconds(consent.consented)} is in the future`)
-    else if (nowMs >= consent.validTo || consent.validTo <= consent.consented) failCode(`${label} time`, 'consent_expired', `validTo ${isoSeconds(consent.validTo)} (${relative(consent.validTo, nowMs)})`)
-    else push(`${label} time`, 'pass', `consented ${isoSeconds(consent.consented)}, valid until ${isoSeconds(consent.validTo)} (${relative(consent.validTo, nowMs)})`)
-    consent.rights.forEach((right, j) => explainRight(right, `${label} right ${j + 1}`))
+  /** Issuer, lifetime and claims of a Maskinporten token, then its consents. */
+  function maskinportenTokenRules(): readonly ParsedConsent[] | undefined {
+    const iss = own('iss')
+    if (cfg?.issuer !== undefined) {
+      if (iss === cfg.issuer) push('issuer', 'pass', `iss is ${cfg.issuer}`)
+      else failCode('issuer', 'token_issuer_invalid', `iss is ${JSON.stringify(iss)}; the route expects ${cfg.issuer}`)
+    } else {
+      push('issuer', 'info', `not checked (no "issuer" in the route config); iss is ${JSON.stringify(iss)}`)
+    }
+
+    const tolerance = o.clockTolerance
+    const maxAge = o.maxTokenAge
+    const exp = own('exp')
+    const iat = own('iat')
+    const nbf = own('nbf')
+    if (typeof exp !== 'number' || typeof iat !== 'number') {
+      failCode('lifetime', 'token_claims_invalid', 'exp and iat must be numbers')
+    } else if (nowSec - tolerance >= exp) {
+      failCode('lifetime', 'token_expired', `expired ${relative(exp * 1000, nowMs)} (exp ${isoSeconds(exp * 1000)})`)
+    } else if (iat > nowSec + tolerance || (typeof nbf === 'number' && nbf > nowSec + tolerance)) {
+      failCode('lifetime', 'token_not_yet_valid', `issued in the future: iat ${isoSeconds(iat * 1000)} (${relative(iat * 1000, nowMs)})`)
+    } else if (exp - iat > maxAge || exp <= iat) {
+      failCode('lifetime', 'token_lifetime_exceeded', `exp - iat = ${exp - iat} s; allowed 1-${maxAge} s`)
+    } else if (nowSec - iat > maxAge + tolerance) {
+      failCode('lifetime', 'token_expired', `issued ${relative(iat * 1000, nowMs)}, older than ${maxAge} s`)
+    } else {
+      push('lifetime', 'pass', `issued ${relative(iat * 1000, nowMs)}, expires ${relative(exp * 1000, nowMs)} (lifetime ${exp - iat} s)`)
+    }
+    duplicateClaims()
+
+    consumer = parseIso6523(own('consumer'))
+    supplier = own('supplier') === undefined ? undefined : parseIso6523(own('supplier'))
+    scopes = typeof own('scope') === 'string' ? (own('scope') as string).split(' ').filter(Boolean) : []
+    const clientId = own('client_id')
+    if (typeof own('jti') !== 'string' || typeof clientId !== 'string' || consumer === undefined || (own('supplier') !== undefined && supplier === undefined)) {
+      failCode('claims', 'token_claims_invalid', 'jti and client_id must be strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}')
+    } else {
+      push('claims', 'pass', `consumer ${consumer}${supplier !== undefined ? `, supplier ${supplier}` : ''}; client_id ${clientId} (never used for access control)`)
+    }
+    if (o.audience !== undefined) {
+      const aud = own('aud')
+      const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+      if (aud === undefined && !o.requireAudience) push('audience', 'pass', 'no aud (not audience-restricted); accepted')
+      else if (values.some((v) => o.audience?.includes(v as string))) push('audience', 'pass', `aud ${JSON.stringify(aud)}`)
+      else failCode('audience', 'token_audience_invalid', `aud ${JSON.stringify(aud)}; expected one of ${o.audience.join(', ')}`)
+    }
+
+    try {
+      const parsed = parseConsents(claims as Record<string, unknown>)
+      const n = parsed.length
+      push('consent shape', n === 0 ? 'info' : 'pass', n === 0 ? 'no urn:altinn:consent entry in authorization_details' : `${n} well-formed urn:altinn:consent entr${n === 1 ? 'y' : 'ies'}`)
+      return parsed
+    } catch (err) {
+      if (!isConsentGuardError(err)) throw err
+      failCode('consent shape', err.code, 'authorization_details is malformed (schema, identifiers, timestamps, limits or a repeated id)')
+      return undefined
+    }
   }
 
-  function explainRight(right: ParsedRight, label: string): void {
-    const c = cfg as RouteConfig
-    const resources = right.resources.filter((r) => r.type === RESOURCE_TYPE).map((r) => r.value)
-    if (!resources.includes(c.resource)) return failCode(label, 'consent_resource_mismatch', `covers ${resources.join(', ') || '(no urn:altinn:resource)'}; the route needs ${c.resource}`)
-    const action = c.action ?? 'consent'
-    if (!right.actions.includes(action)) return failCode(label, 'consent_action_mismatch', `actions ${right.actions.join(', ')}; the route needs ${action}`)
-    if (right.metadata.status !== 'ok') return failCode(label, 'consent_metadata_mismatch', 'metadata is unreadable (both metadata and metaData, keys differing only in case, or non-string values)')
-    const values = right.metadata.values
-    const known = new Set([...Object.keys(c.metadata ?? {}).map((k) => k.toLowerCase()), ...(c.period !== undefined ? [c.period.start.toLowerCase(), c.period.end.toLowerCase()] : [])])
-    const problems: string[] = []
-    for (const key of values.keys()) {
-      if (!known.has(key)) problems.push(`"${key}" is not known to the route (an unknown restriction never matches; declare it with { "any": true })`)
+  /** Issuer, lifetime and claims of an Altinn 2 token (judged by the core on the re-signed copy), then its consent. */
+  async function altinn2TokenRules(): Promise<readonly ParsedConsent[] | undefined> {
+    push('issuer', 'pass', `iss is ${ALTINN2_ISSUER}: a legacy Altinn 2 consent token (verified with Altinn 2's key set, never the Maskinporten issuer's)`)
+    let code: ConsentGuardErrorCode | undefined
+    if (setup.resigned !== undefined) {
+      try {
+        await verifyAltinn2Token(setup.resigned.token, {
+          getKey: createLocalJWKSet(setup.resigned.jwks as Parameters<typeof createLocalJWKSet>[0]),
+          clockTolerance: o.clockTolerance,
+          maxTokenAge: o.altinn2MaxTokenAge,
+          now: () => now,
+        })
+      } catch (err) {
+        if (!isConsentGuardError(err)) throw err
+        code = err.code
+      }
     }
-    const matched: string[] = []
-    for (const [key, rule] of Object.entries(c.metadata ?? {})) {
-      const v = ruleValue(rule)
-      const have = values.get(key.toLowerCase())
-      if (typeof v !== 'string') matched.push(`${key}: any`)
-      else if (have === undefined) problems.push(`"${key}" is missing; the request asks ${v}`)
-      else if (have !== v) problems.push(`${key} is ${have}; the request asks ${v}`)
-      else matched.push(`${key} = ${have}`)
+    const exp = own('exp')
+    const nbf = own('nbf')
+    const times = typeof exp === 'number' && typeof nbf === 'number'
+      ? `valid from ${isoSeconds(nbf * 1000)} (${relative(nbf * 1000, nowMs)}), expires ${relative(exp * 1000, nowMs)} (lifetime ${exp - nbf} s; at most ${o.altinn2MaxTokenAge} s)`
+      : 'exp and nbf must be numbers (Altinn 2 tokens carry no iat)'
+    if (setup.resigned === undefined) push('lifetime', 'skip', 'not reached')
+    else if (code !== undefined && LIFETIME_CODES.has(code)) failCode('lifetime', code, `${ERROR_CODES[code].description}: ${times}`)
+    else if (code === 'token_claims_invalid' && !payloadSeg.duplicates) failCode('lifetime', code, `iss, exp and nbf are required; ${times}`)
+    else push('lifetime', 'pass', times)
+    duplicateClaims()
+
+    const services = own('Services') ?? own('ServiceCodes')
+    push('claims', 'info', [
+      `OfferedBy ${String(own('OfferedBy'))}, CoveredBy ${String(own('CoveredBy'))}${own('HandledBy') !== undefined ? `, HandledBy ${String(own('HandledBy'))}` : ''}`,
+      `${Object.hasOwn(claims as object, 'ServiceCodes') ? 'ServiceCodes (the older name)' : 'Services'} ${JSON.stringify(services)}`,
+      `${typeof own('DelegatedDate') === 'number' ? 'epoch-second' : 'string'} dates`,
+    ].join('; '))
+    try {
+      const consent = parseAltinn2Consent(claims as Record<string, unknown>)
+      const names = consent.rights.flatMap((r) => r.resources.map((x) => x.value))
+      push('consent shape', 'pass', `Altinn 2 consent, AuthorizationCode ${consent.id}; service${names.length === 1 ? '' : 's'} ${names.join(', ')}`)
+      return [consent]
+    } catch (err) {
+      if (!isConsentGuardError(err)) throw err
+      failCode('consent shape', err.code, 'Services/ServiceCodes, AuthorizationCode (a GUID), OfferedBy, CoveredBy, DelegatedDate and ValidToDate must each follow a documented form (domain.md §4.3)')
+      return undefined
     }
-    if (c.period !== undefined) {
-      const start = values.get(c.period.start.toLowerCase())
-      const end = values.get(c.period.end.toLowerCase())
-      const ym = /^\d{4}-(0[1-9]|1[0-2])$/
-      if (start === undefined || end === undefined || !ym.test(start) || !ym.test(end) || start > end) {
-        problems.push(`period ${c.period.start}..${c.period.end} is missing or invalid (${start ?? '?'}..${end ?? '?'})`)
-      } else if (c.period.from < start || c.period.to > end) {
-        problems.push(`the consent covers ${start}..${end}; the request asks ${c.period.from}..${c.period.to}`)
-      } else matched.push(`period ${start}..${end} contains ${c.period.from}..${c.period.to}`)
+  }
+
+  function renderFinding(f: ConsentFinding, label: string, compiled: CompiledRequirement<InspectRequest>): void {
+    const c = f.consent
+    const a2 = c.kind === 'altinn2'
+    if (f.to.ok) push(`${label} to`, 'pass', a2 ? `CoveredBy ${c.to} = the access token's consumer` : `given to ${c.to} = the consumer`)
+    else failCode(`${label} to`, 'consent_not_for_consumer', a2 ? `CoveredBy ${c.to}, but the access token's consumer is ${f.to.consumer}` : `given to ${c.to}, but the token's consumer is ${f.to.consumer}`)
+    const requested = (facts as RequestFacts).subject
+    if (f.from.ok) push(`${label} from`, 'pass', `${a2 ? 'OfferedBy' : 'from'} ${describeParty(c.from)} = the requested subject`)
+    else failCode(`${label} from`, 'consent_subject_mismatch', `consent is from ${describeParty(c.from)}; the request asks about ${describeParty(requested)}`)
+    if (f.time === undefined) push(`${label} time`, 'pass', `consented ${isoSeconds(c.consented)}, valid until ${isoSeconds(c.validTo)} (${relative(c.validTo, nowMs)})`)
+    else if (f.time === 'consent_not_yet_valid') failCode(`${label} time`, f.time, `consented ${isoSeconds(c.consented)} is in the future`)
+    else failCode(`${label} time`, f.time, `${a2 ? 'ValidToDate' : 'validTo'} ${isoSeconds(c.validTo)} (${relative(c.validTo, nowMs)})`)
+    f.rights.forEach((right, j) => renderRight(right, c.rights[j] as ParsedRight, c, `${label} right ${j + 1}`, compiled))
+  }
+
+  function renderRight(f: RightFinding, parsed: ParsedRight, c: ParsedConsent, label: string, compiled: CompiledRequirement<InspectRequest>): void {
+    const a2 = c.kind === 'altinn2'
+    const targets = a2 ? (compiled.altinn2Service !== undefined ? [compiled.altinn2Service] : []) : [...compiled.resources]
+    const covered = f.resources.find((r) => targets.includes(r))
+    const name = a2 ? `service ${covered ?? f.resources.join(', ')}` : (covered ?? compiled.resource)
+    if (f.code === 'consent_resource_mismatch') {
+      const held = parsed.resources.map((r) => (r.type === RESOURCE_TYPE || r.type === ALTINN2_SERVICE_TYPE ? r.value : `${r.value} (type ${JSON.stringify(r.type)})`))
+      const needs = a2
+        ? targets.length > 0 ? `service ${targets[0]}` : 'an Altinn 2 service, but it names none (add "altinn2": {"serviceCode", "serviceEdition"})'
+        : targets.join(' or ')
+      return failCode(label, f.code, `covers ${held.join(', ') || '(nothing)'}; the route needs ${needs}`)
     }
-    if (problems.length > 0) return failCode(label, 'consent_metadata_mismatch', `${c.resource}: ${problems.join('; ')}`)
-    push(label, 'pass', `${c.resource}, action ${action}${matched.length > 0 ? `, ${matched.join(', ')}` : ''}`)
+    if (f.code === 'consent_action_mismatch') return failCode(label, f.code, `actions ${f.actions.join(', ')}; the route needs ${compiled.action}`)
+    if (f.code !== undefined) {
+      const problems = f.metadata.filter((m) => !m.ok).map((m) => metadataProblem(m, a2))
+      return failCode(label, f.code, `${name}: ${problems.join('; ') || ERROR_CODES[f.code].description}`)
+    }
+    const matched = f.metadata.map(metadataMatch)
+    push(label, 'pass', `${name}, action ${compiled.action}${matched.length > 0 ? `, ${matched.join(', ')}` : ''}`)
   }
 
   function finish(): InspectReport {
@@ -302,6 +439,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
       note = `the guard reports ${verdict.code}; the explanation's first failure is ${firstFail.code}. When several rights or entries fail, the guard names the one that got furthest.`
     }
     return {
+      kind: legacy ? 'altinn2' : 'maskinporten',
       verified: options.jwksUri !== undefined && !(verdict.code !== undefined && SIGNATURE_CODES.has(verdict.code)) && syntaxOk,
       jwksUri: options.jwksUri,
       at: now.toISOString(),
@@ -314,13 +452,57 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   }
 }
 
-interface VerdictInput {
-  readonly cfg?: RouteConfig
-  readonly now: Date
-  readonly header: Record<string, unknown> | undefined
-  readonly claims: Record<string, unknown> | undefined
-  readonly syntaxOk: boolean
-  readonly jwksUri?: string
+/** Why one metadata finding of the core does not match, in words. */
+function metadataProblem(m: MetadataFinding, legacy: boolean): string {
+  switch (m.rule) {
+    case 'unreadable':
+      return legacy
+        ? 'metadata is ambiguous (the same key twice with different values)'
+        : 'metadata is unreadable (both metadata and metaData, keys differing only in case, or non-string values)'
+    case 'unknown':
+      return `"${m.key}" is not known to the route (an unknown restriction never matches; declare it with { "any": true })`
+    case 'equals':
+      return m.consentValue === undefined ? `"${m.key}" is missing; the request asks ${m.requestValue}` : `${m.key} is ${m.consentValue}; the request asks ${m.requestValue}`
+    case 'check':
+      return m.consentValue === undefined ? `"${m.key}" is missing` : `${m.key} = ${m.consentValue} fails the route's check`
+    case 'period': {
+      const [start, end] = (m.consentValue ?? '').split('..')
+      return start !== undefined && end !== undefined && isYearMonth(start) && isYearMonth(end)
+        ? `the consent covers ${m.consentValue}; the request asks ${m.requestValue}`
+        : `period ${m.key} is missing or not YYYY-MM (${m.consentValue})`
+    }
+    default:
+      return `${m.key}: ${m.rule}`
+  }
+}
+
+/** A matching metadata finding, in words. */
+function metadataMatch(m: MetadataFinding): string {
+  switch (m.rule) {
+    case 'any':
+      return `${m.key}: any`
+    case 'period':
+      return `period ${m.consentValue} contains ${m.requestValue}`
+    case 'check':
+      return `${m.key} = ${m.consentValue} passes the check`
+    default:
+      return `${m.key} = ${m.consentValue}`
+  }
+}
+
+function requestProblem(code: ConsentGuardErrorCode, cfg: RouteConfig): string {
+  switch (code) {
+    case 'subject_missing':
+      return 'the route config names no "subject" (the person id or orgno the request asks about)'
+    case 'subject_invalid':
+      return `subject must be an 11-digit person id or a 9-digit orgno${cfg.subjectType !== undefined ? `, and the route accepts only a ${cfg.subjectType}` : ''}`
+    case 'request_parameter_missing':
+      return 'the request lacks a value the route reads (a metadata value, or the period\'s from/to)'
+    case 'request_parameter_invalid':
+      return 'a value from the request is invalid (the period must be YYYY-MM, from not after to)'
+    default:
+      return ERROR_CODES[code].description
+  }
 }
 
 const RSA_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'])
@@ -331,72 +513,169 @@ async function throwawayKey(alg: string, kid: string): Promise<SigningKey> {
   return generateSigningKey({ alg: alg as SigningAlgorithm, kid })
 }
 
-/** Runs the real core guard on the token (or on a re-signed copy when no JWKS is given). */
-async function coreVerdict(token: string, input: VerdictInput): Promise<Verdict> {
+const jwksResponse = (body: unknown) => async (): Promise<Response> =>
+  new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } })
+
+interface PrepareInput {
+  readonly cfg: RouteConfig | undefined
+  readonly now: Date
+  readonly header: Record<string, unknown> | undefined
+  readonly claims: Record<string, unknown> | undefined
+  readonly syntaxOk: boolean
+  readonly legacy: boolean
+  readonly jwksUri?: string
+}
+
+/** Compiles the route with the core and builds the guard whose verdict the report gives. */
+async function prepare(token: string, input: PrepareInput): Promise<Setup> {
   const { cfg, now, header, claims } = input
-  let candidate = token
-  let fetchImpl: ((url: string, init: RequestInit) => Promise<Response>) | undefined
-  if (input.jwksUri === undefined && input.syntaxOk && header !== undefined) {
-    const key = await throwawayKey(String(header.alg), String(header.kid))
+  let resigned: Setup['resigned']
+  if (input.syntaxOk && header !== undefined) {
+    const key = await throwawayKey(String(header.alg), String(header.kid ?? header.x5t))
     const [h, p] = token.split('.') as [string, string]
-    candidate = signCompact(Buffer.from(h, 'base64url'), Buffer.from(p, 'base64url'), key.privateKey, key.alg)
-    const body = JSON.stringify({ keys: [key.publicJwk] })
-    fetchImpl = async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })
-  } else if (input.jwksUri === undefined) {
-    fetchImpl = async () => new Response('{"keys":[]}', { status: 200, headers: { 'content-type': 'application/json' } })
+    resigned = { token: signCompact(Buffer.from(h, 'base64url'), Buffer.from(p, 'base64url'), key.privateKey, key.alg), jwks: { keys: [key.publicJwk] } }
   }
-  const iss = claims?.iss
-  const issuer = cfg?.issuer ?? (typeof iss === 'string' && iss !== '' && iss.trim() === iss ? iss : 'urn:consent-guard:inspect:no-issuer')
-  let guard: ReturnType<typeof createConsentGuard>
-  try {
-    guard = createConsentGuard({
-      maskinporten: { issuer, jwksUri: input.jwksUri ?? 'http://127.0.0.1/consent-guard-inspect/jwk' },
-      keys: { ...(fetchImpl !== undefined ? { fetch: fetchImpl } : {}), staleIfErrorMs: 0 },
-      clock: () => now,
-      auditKey: 'consent-guard-inspect',
-      ...(cfg?.algorithms !== undefined ? { algorithms: cfg.algorithms } : {}),
-      ...(cfg?.clockTolerance !== undefined ? { clockTolerance: cfg.clockTolerance } : {}),
-      ...(cfg?.maxTokenAge !== undefined ? { maxTokenAge: cfg.maxTokenAge } : {}),
-      ...(cfg?.audience !== undefined ? { audience: cfg.audience } : {}),
-      ...(cfg?.requireAudience !== undefined ? { requireAudience: cfg.requireAudience } : {}),
-    })
-  } catch (err) {
+  // Without --jwks-uri the guard trusts only the throwaway key (or nothing, when re-signing was impossible).
+  const tokenKeys = input.jwksUri === undefined ? { fetch: jwksResponse(resigned?.jwks ?? { keys: [] }) } : {}
+  const candidate = input.jwksUri === undefined ? (resigned?.token ?? token) : token
+
+  let compiled: CompiledRequirement<InspectRequest> | undefined
+  const request: InspectRequest = { subject: cfg?.subject, period: cfg?.period !== undefined ? { from: cfg.period.from, to: cfg.period.to } : undefined }
+  const configError = (err: unknown): never => {
     if (err instanceof ConsentGuardConfigError) throw new UsageError(err.message)
     throw err
   }
+  if (cfg !== undefined) {
+    try {
+      compiled = compileRequirement(toRequirement(cfg), 'route config')
+    } catch (err) {
+      configError(err)
+    }
+  }
+  const common: Partial<ConsentGuardOptions> = {
+    clock: () => now,
+    auditKey: 'consent-guard-inspect',
+    ...(cfg?.clockTolerance !== undefined ? { clockTolerance: cfg.clockTolerance } : {}),
+    ...(cfg?.maxTokenAge !== undefined ? { maxTokenAge: cfg.maxTokenAge } : {}),
+  }
+  let guard: ConsentGuard
+  if (!input.legacy) {
+    const iss = claims?.iss
+    const issuer = cfg?.issuer ?? (typeof iss === 'string' && iss !== '' && iss.trim() === iss ? iss : 'urn:consent-guard:inspect:no-issuer')
+    try {
+      guard = createConsentGuard({
+        ...common,
+        maskinporten: { issuer, jwksUri: input.jwksUri ?? PLACEHOLDER_JWKS },
+        keys: { ...tokenKeys, staleIfErrorMs: 0 },
+        ...(cfg?.algorithms !== undefined ? { algorithms: cfg.algorithms } : {}),
+        ...(cfg?.audience !== undefined ? { audience: cfg.audience } : {}),
+        ...(cfg?.requireAudience !== undefined ? { requireAudience: cfg.requireAudience } : {}),
+      })
+    } catch (err) {
+      return configError(err)
+    }
+    return { legacy: false, guard, compiled, request, candidate, resigned, standIn: undefined }
+  }
+
+  // Altinn 2: two-token mode, the legacy token in the consent header beside a stand-in access token.
+  const accessKey = await deterministicSigningKey('mp-1', { kid: 'consent-guard-inspect-access' })
+  const issuer = cfg?.issuer ?? 'urn:consent-guard:inspect:access-token'
+  try {
+    guard = createConsentGuard({
+      ...common,
+      maskinporten: { issuer, jwksUri: PLACEHOLDER_JWKS },
+      keys: { fetch: jwksResponse({ keys: [accessKey.publicJwk] }), staleIfErrorMs: 0 },
+      consentHeader: CONSENT_HEADER,
+      altinn2: { jwksUri: input.jwksUri ?? PLACEHOLDER_ALTINN2_JWKS },
+      altinn2Keys: { ...tokenKeys, staleIfErrorMs: 0 },
+      ...(cfg?.altinn2MaxTokenAge !== undefined ? { altinn2MaxTokenAge: cfg.altinn2MaxTokenAge } : {}),
+    })
+  } catch (err) {
+    return configError(err)
+  }
+  const standIn = compiled === undefined ? undefined : standInFor(cfg as RouteConfig, compiled, claims, { issuer, now, key: accessKey })
+  return { legacy: true, guard, compiled, request, candidate, resigned, standIn }
+}
+
+/**
+ * The Maskinporten token an Altinn 2 token travels beside. inspect reads one token, so this one is
+ * assumed: consumer `CoveredBy` and supplier `HandledBy` (the binding then holds by construction)
+ * and the route's scopes, unless the route config's `accessToken` names them.
+ */
+function standInFor(
+  cfg: RouteConfig,
+  compiled: CompiledRequirement<InspectRequest>,
+  claims: Record<string, unknown> | undefined,
+  sign: { issuer: string; now: Date; key: SigningKey },
+): StandIn {
+  const given = cfg.accessToken ?? {}
+  const coveredBy = claims?.CoveredBy
+  const handledBy = claims?.HandledBy
+  const fromToken = (v: unknown): string | undefined => (typeof v === 'string' && ORGNO.test(v) ? v : undefined)
+  const consumer = given.consumer ?? fromToken(coveredBy)
+  const supplier = given.supplier ?? fromToken(handledBy)
+  const scopes = given.scope !== undefined ? given.scope.split(' ').filter((s) => s !== '') : [...(compiled.scope?.scopes ?? [])]
+  // No organisation to assume: a consumer no consent can name, so the binding fails visibly.
+  const effective = consumer ?? '000000000'
+  const claimsOut = maskinportenClaims({
+    iss: sign.issuer,
+    scope: scopes,
+    consumer: effective,
+    ...(supplier !== undefined ? { supplier } : {}),
+    client_id: 'consent-guard-inspect',
+    now: sign.now,
+  })
+  const token = signCompact({ alg: 'RS256', kid: sign.key.kid }, claimsOut, sign.key.privateKey)
+  const source = (value: string | undefined, fromConfig: boolean, claim: string): string =>
+    value === undefined ? `none (${claim} ${JSON.stringify(claim === 'CoveredBy' ? coveredBy : handledBy)} is not an organisation number)` : `${value} (${fromConfig ? 'route config' : `= ${claim}`})`
+  const parts = [
+    `consumer ${source(consumer, given.consumer !== undefined, 'CoveredBy')}`,
+    ...(supplier !== undefined || handledBy !== undefined ? [`supplier ${source(supplier, given.supplier !== undefined, 'HandledBy')}`] : []),
+    `scope "${scopes.join(' ')}"${given.scope !== undefined ? ' (route config)' : ' (the route\'s)'}`,
+  ]
+  return {
+    consumer: effective,
+    supplier,
+    scopes,
+    token,
+    description: `NOT GIVEN (inspect reads one token): assumed a valid Maskinporten token beside it with ${parts.join(', ')}. Set "accessToken": {"consumer", "supplier", "scope"} in the route config to check the binding`,
+  }
+}
+
+/** Runs the real core guard on the token (or on a re-signed copy when no JWKS is given). */
+async function coreVerdict(setup: Setup): Promise<Verdict> {
+  const { guard, compiled, candidate } = setup
+  const o = guard.options
   const reject = (err: unknown, scope: Verdict['scope']): Verdict => {
     if (!isConsentGuardError(err)) throw err
     return { scope, accepted: false, status: err.statusCode, code: err.code, description: err.message }
   }
-  if (cfg === undefined) {
-    const o = guard.options
+  if (compiled === undefined) {
     try {
-      await verifyMaskinportenToken(candidate, {
-        issuer: o.issuer,
-        getKey: guard.keySet.getKey,
-        algorithms: o.algorithms,
-        clockTolerance: o.clockTolerance,
-        maxTokenAge: o.maxTokenAge,
-        ...(o.audience !== undefined ? { audience: o.audience } : {}),
-        requireAudience: o.requireAudience,
-        now: o.clock,
-      })
+      if (setup.legacy) {
+        const keySet = guard.altinn2KeySet as NonNullable<ConsentGuard['altinn2KeySet']>
+        await verifyAltinn2Token(candidate, { getKey: keySet.getKey, clockTolerance: o.clockTolerance, maxTokenAge: o.altinn2MaxTokenAge, now: o.clock })
+      } else {
+        await verifyMaskinportenToken(candidate, {
+          issuer: o.issuer,
+          getKey: guard.keySet.getKey,
+          algorithms: o.algorithms,
+          clockTolerance: o.clockTolerance,
+          maxTokenAge: o.maxTokenAge,
+          ...(o.audience !== undefined ? { audience: o.audience } : {}),
+          requireAudience: o.requireAudience,
+          now: o.clock,
+        })
+      }
       return { scope: 'token', accepted: true, description: 'the token passes the token checks (no route requirement was given)' }
     } catch (err) {
       return reject(err, 'token')
     }
   }
-  let compiled: ReturnType<typeof guard.compile<InspectRequest>>
+  const headers = setup.standIn !== undefined ? { authorization: `Bearer ${setup.standIn.token}`, [CONSENT_HEADER]: candidate } : { authorization: `Bearer ${candidate}` }
   try {
-    compiled = guard.compile(toRequirement(cfg), 'route config')
-  } catch (err) {
-    if (err instanceof ConsentGuardConfigError) throw new UsageError(err.message)
-    throw err
-  }
-  try {
-    const request: InspectRequest = { subject: cfg.subject, period: cfg.period !== undefined ? { from: cfg.period.from, to: cfg.period.to } : undefined }
-    const consent = await guard.check({ headers: headersFromRecord({ authorization: `Bearer ${candidate}` }), request }, compiled)
-    return { scope: 'full', accepted: true, description: `the consent ${consent.id} covers this request` }
+    const consent = await guard.check({ headers: headersFromRecord(headers), request: setup.request }, compiled)
+    return { scope: 'full', accepted: true, description: `the consent ${consent.id} covers this request${setup.legacy ? ' (beside the assumed access token)' : ''}` }
   } catch (err) {
     return reject(err, 'full')
   }
@@ -420,9 +699,11 @@ export function renderReport(report: InspectReport, options: { showPii?: boolean
   if (report.verified) lines.push(`VERIFIED: signature checked against ${report.jwksUri}.`)
   else {
     lines.push('UNVERIFIED: decoded WITHOUT checking the signature. Anyone can write these claims;')
-    lines.push('the verdict below assumes the signature is valid.' + (report.jwksUri === undefined ? ' Verify with --jwks-uri <issuer JWKS URL>.' : ''))
+    const keySet = report.kind === 'altinn2' ? 'Altinn 2 JWKS URL' : 'issuer JWKS URL'
+    lines.push('the verdict below assumes the signature is valid.' + (report.jwksUri === undefined ? ` Verify with --jwks-uri <${keySet}>.` : ''))
   }
   lines.push('')
+  if (report.kind === 'altinn2') lines.push('Kind    legacy Altinn 2 consent token (iss altinn.no): judged in two-token mode, beside a Maskinporten token')
   lines.push(`Header  ${JSON.stringify(report.header ?? '(not JSON)')}`)
   lines.push(`Claims${options.showPii === true ? '' : '  (person ids masked; --show-pii reveals them)'}`)
   lines.push(report.claims === undefined ? '  (not a JSON object)' : compactJson(report.claims).replace(/^/gm, '  '))
@@ -445,12 +726,16 @@ export function renderReport(report: InspectReport, options: { showPii?: boolean
 export const INSPECT_HELP = `Usage: consent-guard inspect <token | -> [options]
 
 Decodes a Maskinporten consent token (UNVERIFIED unless --jwks-uri) and explains, rule by rule,
-whether it would pass a route's requirement, and why not. The verdict comes from the
-@consent-guard/core guard itself. Reads the token from stdin when it is "-".
+whether it would pass a route's requirement, and why not. The consent conditions are judged by
+@consent-guard/core's own explainConsents, and the verdict comes from the core guard itself.
+Legacy Altinn 2 consent tokens (iss altinn.no) are judged as in two-token mode. Reads the token
+from stdin when it is "-".
 
 Requirement (a JSON file, flags override it):
   --route-config <file>  {"issuer","scope","resource","subject","metadata":{"inntektsaar":"2024"},
                          "period":{"start","end","from","to"},"consumers":[...],"oneTime",...}
+                         Altinn 2: "altinn2":{"serviceCode","serviceEdition"}, and optionally
+                         "accessToken":{"consumer","supplier","scope"} (default: CoveredBy, HandledBy)
   --issuer <url>         expected iss
   --scope <scope>        required scope(s)
   --resource <id>        consent resource id the route requires
@@ -460,7 +745,7 @@ Requirement (a JSON file, flags override it):
   --one-time             the route is one-time
 Evaluation:
   --at <iso|epoch>       evaluate at this time (default: now)
-  --jwks-uri <url>       verify the signature with this key set
+  --jwks-uri <url>       verify the signature with this key set (Altinn 2 tokens: Altinn 2's)
 Output:
   --json                 machine-readable report
   --show-pii             print person ids unmasked (masked by default)

@@ -19,13 +19,21 @@ import { UsageError } from './common.js'
  *
  * `metadata` values: a string (the value the request requires, an `equals` rule),
  * `{ "equals": "2024" }`, or `{ "any": true }`. `subject` is the person id or organisation number
- * the request names. Everything except `resource` is optional.
+ * the request names. Everything except `resource` is optional. For Altinn 2 tokens, `altinn2` names
+ * the legacy service and `accessToken` describes the Maskinporten token that travels beside it.
  */
 export interface RouteConfig {
   /** Expected `iss`. Without it the issuer is not checked. */
   readonly issuer?: string
   readonly scope?: ScopeRequirement
   readonly resource: string
+  /** The route's legacy service (and migrated resource id), as in the core requirement. */
+  readonly altinn2?: { readonly serviceCode: string; readonly serviceEdition: string; readonly migratedResource?: string }
+  /**
+   * Altinn 2 tokens only: the Maskinporten token beside it (inspect reads one token). Default:
+   * consumer = `CoveredBy`, supplier = `HandledBy`, the route's scopes.
+   */
+  readonly accessToken?: { readonly consumer?: string; readonly supplier?: string; readonly scope?: string }
   readonly action?: string
   readonly subjectType?: 'person' | 'organization'
   /** The subject the request names (the route's `subject(req)` result). */
@@ -41,11 +49,12 @@ export interface RouteConfig {
   readonly maxTokenAge?: number
   readonly audience?: string | readonly string[]
   readonly requireAudience?: boolean
+  readonly altinn2MaxTokenAge?: number
 }
 
 const KNOWN = new Set([
-  'issuer', 'scope', 'resource', 'action', 'subjectType', 'subject', 'metadata', 'period', 'consumers', 'delegation', 'oneTime',
-  'algorithms', 'clockTolerance', 'maxTokenAge', 'audience', 'requireAudience', '$schema', 'description',
+  'issuer', 'scope', 'resource', 'altinn2', 'accessToken', 'action', 'subjectType', 'subject', 'metadata', 'period', 'consumers', 'delegation', 'oneTime',
+  'algorithms', 'clockTolerance', 'maxTokenAge', 'audience', 'requireAudience', 'altinn2MaxTokenAge', '$schema', 'description',
 ])
 
 /** Reads and checks a route config object (the JSON file's content). */
@@ -60,6 +69,14 @@ export function parseRouteConfig(value: unknown, where = 'route config'): RouteC
   if (period !== undefined) {
     if (typeof period !== 'object' || period === null || !['start', 'end', 'from', 'to'].every((k) => typeof period[k] === 'string')) {
       throw new UsageError(`${where}: "period" needs string start, end (metadata keys) and from, to (YYYY-MM the request asks for)`)
+    }
+  }
+  const access = cfg.accessToken as Record<string, unknown> | undefined
+  if (access !== undefined) {
+    const orgno = (v: unknown): boolean => v === undefined || (typeof v === 'string' && /^[0-9]{9}$/.test(v))
+    const ok = typeof access === 'object' && access !== null && !Array.isArray(access) && Object.keys(access).every((k) => ['consumer', 'supplier', 'scope'].includes(k))
+    if (!ok || !orgno(access.consumer) || !orgno(access.supplier) || (access.scope !== undefined && typeof access.scope !== 'string')) {
+      throw new UsageError(`${where}: "accessToken" must be { "consumer"?: "<orgno>", "supplier"?: "<orgno>", "scope"?: "<space-separated scopes>" }`)
     }
   }
   const metadata = cfg.metadata as Record<string, unknown> | undefined
@@ -88,6 +105,7 @@ export function toRequirement(cfg: RouteConfig): ConsentRequirement<InspectReque
   return {
     ...(cfg.scope !== undefined ? { scope: cfg.scope } : {}),
     resource: cfg.resource,
+    ...(cfg.altinn2 !== undefined ? { altinn2: cfg.altinn2 } : {}),
     ...(cfg.action !== undefined ? { action: cfg.action } : {}),
     subject: (req) => req.subject,
     ...(cfg.subjectType !== undefined ? { subjectType: cfg.subjectType } : {}),
