@@ -51,12 +51,14 @@ interface Answer {
   readonly status: number
   readonly body: Record<string, unknown>
   readonly headers: Headers
+  /** The parsed JSON whatever its type (the Altinn 2 exchange answers a JSON string). */
+  readonly value?: unknown
 }
 
 const mask = (text: string): string => text.replace(/(?<![0-9])[0-9]{11}(?![0-9])/g, (id) => maskPersonId(id))
 
-async function http(url: string, init: { method?: string; token?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { accept: 'application/json' }
+async function http(url: string, init: { method?: string; token?: string; json?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`
   let body: string | undefined
   if (init.json !== undefined) {
@@ -69,13 +71,14 @@ async function http(url: string, init: { method?: string; token?: string; json?:
   const res = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' })
   const text = await res.text()
   let parsed: Record<string, unknown> = {}
+  let value: unknown
   try {
-    const value = JSON.parse(text) as unknown
+    value = JSON.parse(text) as unknown
     if (typeof value === 'object' && value !== null) parsed = value as Record<string, unknown>
   } catch {
     // HTML or empty
   }
-  return { status: res.status, body: parsed, headers: res.headers }
+  return { status: res.status, body: parsed, headers: res.headers, value }
 }
 
 /** The stable code in an answer: the guard's `code`, or the emulator's `consent_error` / OAuth `error`. */
@@ -157,7 +160,8 @@ export async function main(out: { write(text: string): unknown } = process.stdou
   try {
     const emu = await startEmulator({
       resources: {
-        'example-income': { metadata: ['inntektsaar'], title: 'Inntekt per år' },
+        // altinn2: the same consent can be fetched as a legacy Altinn 2 token (service 4629 edition 2).
+        'example-income': { metadata: ['inntektsaar'], title: 'Inntekt per år', altinn2: { serviceCode: '4629', serviceEdition: '2' } },
         'example-income-period': { metadata: ['fraogmed', 'tilogmed'], title: 'Inntekt per måned' },
         'example-company-accounts': { title: 'Regnskap' },
         'example-loan-check': { oneTime: true, title: 'Lånevurdering (engangssamtykke)' },
@@ -183,6 +187,10 @@ export async function main(out: { write(text: string): unknown } = process.stdou
       expressServer.closeAllConnections()
     }))
     const expressUrl = `http://127.0.0.1:${(expressServer.address() as AddressInfo).port}`
+    // The Fastify example once more, in two-token mode with the legacy Altinn 2 path on.
+    const legacy = await buildFastifyApp(loadFastifyConfig({ ...env, CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_JWKS_URI: emu.altinn2JwksUri }))
+    closers.push(() => legacy.close())
+    const legacyUrl = await legacy.listen({ port: 0, host: '127.0.0.1' })
     const sources = [
       { name: 'Fastify', url: fastifyUrl },
       { name: 'Express', url: expressUrl },
@@ -192,6 +200,7 @@ export async function main(out: { write(text: string): unknown } = process.stdou
     out.write(`  Maskinporten + Altinn emulator  ${emu.issuer}\n`)
     out.write(`  Fastify data source             ${fastifyUrl}   (examples/fastify-income-api)\n`)
     out.write(`  Express data source             ${expressUrl}   (examples/express-income-api)\n`)
+    out.write(`  Fastify, two-token mode         ${legacyUrl}   (the same, CONSENT_TOKEN_HEADER=AltinnSamtykke, ALTINN2_JWKS_URI)\n`)
     out.write(`  Bank ${TEST_IDENTITIES.consumerOrgno}, person ${maskPersonId(PERSON)}, another consumer ${TEST_IDENTITIES.otherOrgno}\n\n`)
 
     const bank: Bank = { emu, client: emu.sandbox.bank as SandboxClient }
@@ -224,6 +233,13 @@ export async function main(out: { write(text: string): unknown } = process.stdou
     }
     await call('Income for the consented year', `/income/${YEAR}/${PERSON}`, { status: 200 }, token, (a) => `totalIncome ${String((a.body.income as { totalIncome?: number } | undefined)?.totalIncome)} NOK`)
     await call('Months inside the consented period', `/income-period/${PERSON}?from=${YEAR}-01&to=${YEAR}-06`, { status: 200 }, token, (a) => `${String((a.body.income as { months?: unknown[] } | undefined)?.months?.length)} months`)
+
+    // Legacy: the same consent as an Altinn 2 token (30 s), beside a plain Maskinporten token.
+    const exchanged = demo.record('Bank fetches the consent as an Altinn 2 token', 'Altinn 2', 'GET /api/authorization/token/{id}', { status: 200 }, await http(`${emu.altinn2TokenEndpoint}/${income.id}`, { token: altinnToken }))
+    const legacyToken = typeof exchanged.value === 'string' ? exchanged.value : ''
+    const plain = tokenOf(await grant(bank, 'example:income'))
+    const legacyAnswer = await http(`${legacyUrl}/income/${YEAR}/${PERSON}`, { token: plain, headers: { AltinnSamtykke: legacyToken } })
+    demo.record('Altinn 2 token beside a Maskinporten token', 'Fastify 2-token', `GET /income/${YEAR}/${PERSON}`, { status: 200 }, legacyAnswer, `totalIncome ${String((legacyAnswer.body.income as { totalIncome?: number } | undefined)?.totalIncome)} NOK`)
 
     // 3. What the consent does not cover.
     await call('Another year', `/income/${Number(YEAR) - 1}/${PERSON}`, { status: 403, code: 'consent_metadata_mismatch' })
