@@ -19,6 +19,7 @@ import { describeWithRedis, startRedisServer, type RedisServer } from '../../pac
 import { checkAnswer, knownDefect, ok, r401, r403, r503, type Expect } from './support/catalogue.js'
 import { FNR_A, REALM, RESOURCE, SCOPE } from './support/fixtures.js'
 import { send, type Seen } from './support/http.js'
+import { errorRenderings, identityNumbersIn, LeakIndex, SENT_VALUES, tokensIn } from './support/privacy.js'
 import { ADVERSARIAL_ROUTES, TARGETS, type AdversarialRoute, type RunningTarget } from './support/targets.js'
 
 /** The ceiling of any one answer in this file: generous, yet far from a hang. */
@@ -30,6 +31,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const open: RunningTarget[][] = []
 const issuers: TestIssuer[] = []
 afterEach(async () => {
+  // LOG-01 on the failure paths too: nothing of a token or an identity number in what the apps logged.
+  const index = new LeakIndex(tokensIn(SENT_VALUES))
+  for (const app of open.flat()) {
+    const text = [...app.logs, ...app.events.map((e) => JSON.stringify(e)), ...app.errors.map(errorRenderings)].join('\n')
+    expect(identityNumbersIn(text, [FNR_A]), `${app.name}: identity number in logs`).toEqual([])
+    expect(index.find(text), `${app.name}: token fragment in logs`).toEqual([])
+  }
   await Promise.all(open.splice(0).flat().map((a) => a.close()))
   await Promise.all(issuers.splice(0).map((i) => i.close()))
 })

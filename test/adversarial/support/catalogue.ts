@@ -11,6 +11,7 @@ import type { ConsentGuardErrorCode, ConsentGuardOptions } from '@consent-guard/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSENT_HEADER, createKit, FNR_A, FNR_B, incomePath, NOW_DATE, PROD_ISSUER, REALM, TEST_ISSUER, type Kit } from './fixtures.js'
 import { send, type HeaderLine, type Method, type Seen } from './http.js'
+import { errorRenderings, identityNumbersIn, LeakIndex, SENT_VALUES, tokensIn } from './privacy.js'
 import { TARGETS, type RunningTarget, type Target } from './targets.js'
 
 /** Guard configurations the rows run against (one server per target each). */
@@ -203,7 +204,7 @@ export function checkAnswer(where: string, target: Target, app: RunningTarget, p
  * fails the day it is fixed (then remove the marker). `ADVERSARIAL_DEFECTS=show` runs these as
  * plain tests, to see exactly how each one fails.
  */
-export const knownDefect = (name: string, fn: () => Promise<unknown>): void => {
+export const knownDefect = (name: string, fn: () => unknown): void => {
   if (process.env.ADVERSARIAL_DEFECTS === 'show') it(name, fn)
   else it.fails(name, fn)
 }
@@ -287,6 +288,28 @@ export function defineCatalogue(title: string, rows: readonly Row[], extra?: () 
     }
     // Hand-written cases (stateful sequences) that share these apps.
     extra?.()
+
+    // Last: every path above ran with identity numbers and real tokens; none may have left a trace.
+    it('LOG-01/LOG-02 no token fragment or identity number in any log line, audit event or error of the runs above', () => {
+      const index = new LeakIndex(tokensIn(SENT_VALUES))
+      expect(index.size, 'tokens were sent').toBeGreaterThan(100)
+      let lines = 0
+      for (const [kind, apps] of running) {
+        for (const app of apps) {
+          const texts: [string, string][] = [
+            ['log', app.logs.join('\n')],
+            ['audit events', app.events.map((e) => JSON.stringify(e)).join('\n')],
+            ['errors', app.errors.map(errorRenderings).join('\n')],
+          ]
+          lines += app.logs.length
+          for (const [what, text] of texts) {
+            expect(identityNumbersIn(text, [FNR_A, FNR_B]), `${app.name} (${kind}) ${what}: identity numbers`).toEqual([])
+            expect(index.find(text), `${app.name} (${kind}) ${what}: token fragments`).toEqual([])
+          }
+        }
+      }
+      expect(lines, 'log lines were captured').toBeGreaterThan(rows.length)
+    })
   })
 
   return { kit: () => kit, apps: (app) => running.get(app) ?? [] }

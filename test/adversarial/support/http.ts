@@ -6,6 +6,7 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { connect } from 'node:net'
+import { SENT_VALUES } from './privacy.js'
 
 export type HeaderLine = readonly [name: string, value: string]
 export type Method = 'GET' | 'HEAD' | 'POST' | 'OPTIONS'
@@ -34,6 +35,7 @@ export function send(baseUrl: string, spec: Spec, deadlineMs = DEADLINE_MS): Pro
   const url = new URL(spec.path, baseUrl)
   const raw: string[] = ['Host', url.host]
   for (const [name, value] of spec.headers) raw.push(name, value)
+  SENT_VALUES.push(...spec.headers.map(([, value]) => value), spec.path, spec.body ?? '')
   if (spec.body !== undefined) raw.push('Content-Length', String(Buffer.byteLength(spec.body)))
   const started = performance.now()
   return new Promise((resolve, reject) => {
@@ -60,6 +62,7 @@ export function send(baseUrl: string, spec: Spec, deadlineMs = DEADLINE_MS): Pro
  */
 export function sendRawHead(baseUrl: string, head: string, deadlineMs = DEADLINE_MS): Promise<{ status: number; text: string }> {
   const url = new URL(baseUrl)
+  SENT_VALUES.push(head)
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname, port: Number(url.port) })
     let text = ''

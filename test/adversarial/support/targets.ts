@@ -8,13 +8,13 @@
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AuditEvent, ConsentGuardOptions, ConsentRequirement } from '@consent-guard/core'
+import { maskIdentityNumbers, type AuditEvent, type ConsentGuardOptions, type ConsentRequirement } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, getConsent as expressConsent } from '@consent-guard/express'
 import { consentGuard, getConsent as fastifyConsent } from '@consent-guard/fastify'
 import express5, { type ErrorRequestHandler } from 'express'
 import express4 from 'express4'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
-import type { Logger } from 'pino'
+import { pino, stdSerializers, type Logger } from 'pino'
 import { RESOURCE, SCOPE } from './fixtures.js'
 
 /** The part of a Fastify or Express request the requirements read. */
@@ -95,13 +95,35 @@ export interface RunningTarget {
   readonly events: AuditEvent[]
   /** Every error that reached the framework's error handling. */
   readonly errors: unknown[]
+  /**
+   * Every log line: Fastify's own request and error logs plus the audit events it routes through
+   * `request.log`; under Express the guard's audit events (its `logger` option).
+   */
+  readonly logs: string[]
   close(): Promise<void>
 }
 
 export interface StartExtras {
-  /** A pino logger: Fastify's logger (so `request.log` carries the audit events), the guard's logger under Express. */
-  readonly logger?: Logger
   readonly routes?: readonly AdversarialRoute[]
+}
+
+/**
+ * A pino logger writing to memory. Requests are logged by method and path only, with identity
+ * numbers masked, the way an application should configure its access log (the examples do): what
+ * remains in these lines comes from the frameworks' error logging and from the library.
+ */
+function memoryLogger(lines: string[]): Logger {
+  return pino(
+    {
+      level: 'info',
+      serializers: {
+        req: (req: { method?: string; url?: string }) => ({ method: req.method, path: maskIdentityNumbers(String(req.url ?? '').split('?')[0] as string) }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        err: stdSerializers.err,
+      },
+    },
+    { write: (line: string) => void lines.push(line) },
+  )
 }
 
 export interface Target {
@@ -133,7 +155,8 @@ const fastifyTarget: Target = {
   name: 'fastify',
   errorContentType: /^application\/json/,
   async start(options, extras = {}) {
-    const app = extras.logger === undefined ? Fastify({ logger: false }) : Fastify({ loggerInstance: extras.logger as FastifyBaseLogger })
+    const logs: string[] = []
+    const app = Fastify({ loggerInstance: memoryLogger(logs) as FastifyBaseLogger })
     const handled: Handled[] = []
     const events: AuditEvent[] = []
     const errors: unknown[] = []
@@ -154,7 +177,7 @@ const fastifyTarget: Target = {
       })
     }
     await app.listen({ port: 0, host: '127.0.0.1' })
-    return { name: 'fastify', baseUrl: baseUrlOf(app.server), handled, events, errors, close: () => app.close() }
+    return { name: 'fastify', baseUrl: baseUrlOf(app.server), handled, events, errors, logs, close: () => app.close() }
   },
 }
 
@@ -167,7 +190,8 @@ function expressTarget(name: string, createApp: typeof express5): Target {
       const handled: Handled[] = []
       const events: AuditEvent[] = []
       const errors: unknown[] = []
-      const guard = createConsentGuard(withEvents(extras.logger === undefined ? options : { ...options, logger: extras.logger }, events))
+      const logs: string[] = []
+      const guard = createConsentGuard(withEvents({ ...options, logger: memoryLogger(logs) }, events))
       for (const route of extras.routes ?? ADVERSARIAL_ROUTES) {
         const method = route.method === 'GET' ? 'get' : 'post'
         app[method](route.path, guard.require(route.requirement), (req, res) => {
@@ -196,6 +220,7 @@ function expressTarget(name: string, createApp: typeof express5): Target {
         handled,
         events,
         errors,
+        logs,
         close: () =>
           new Promise<void>((resolve) => {
             server.close(() => resolve())
