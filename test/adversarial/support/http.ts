@@ -32,7 +32,8 @@ export interface Seen {
 export const DEADLINE_MS = 5_000
 
 export function send(baseUrl: string, spec: Spec, deadlineMs = DEADLINE_MS): Promise<Seen> {
-  const url = new URL(spec.path, baseUrl)
+  // Host and port from the base only: a path such as `//x/y` must stay a path.
+  const url = new URL(baseUrl)
   const raw: string[] = ['Host', url.host]
   for (const [name, value] of spec.headers) raw.push(name, value)
   SENT_VALUES.push(...spec.headers.map(([, value]) => value), spec.path, spec.body ?? '')
