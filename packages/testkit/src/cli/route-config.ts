@@ -116,8 +116,3 @@ export function toRequirement(cfg: RouteConfig): ConsentRequirement<InspectReque
     ...(cfg.oneTime !== undefined ? { oneTime: cfg.oneTime } : {}),
   }
 }
-
-/** The value a metadata rule requires, or `any`. */
-export function ruleValue(rule: string | { readonly equals: string } | { readonly any: true }): string | { any: true } {
-  return typeof rule === 'string' ? rule : 'any' in rule ? { any: true } : rule.equals
-}
