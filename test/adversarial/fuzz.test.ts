@@ -2,7 +2,8 @@
  * Property-based fuzzing over HTTP, every adapter (security.md, issue 7):
  * - random and mutated Authorization headers: never a 5xx, never a crash, the handler never runs;
  * - random claim sets and consent shapes signed with the trusted key: a 200 only when an
- *   independent reference check, written here from the spec and not calling the core, accepts too.
+ *   independent reference check, written here from the spec and not calling the core, accepts too;
+ * - the same two properties for the consent header of two-token mode, beside a valid access token.
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,17 +21,22 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150)
 
 let issuer: TestIssuer
 const running = new Map<string, RunningTarget>()
+/** The same adapters in two-token mode (consent token in AltinnSamtykke). */
+const runningTwo = new Map<string, RunningTarget>()
 let validToken = ''
+let accessToken = ''
 
 beforeAll(async () => {
   issuer = await createTestIssuer()
   for (const target of TARGETS) {
     running.set(target.name, await target.start({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, realm: 'conformance' }))
+    runningTwo.set(target.name, await target.start({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, realm: 'conformance', consentHeader: 'AltinnSamtykke' }))
   }
   validToken = await issuer.consentToken({ scope: SCOPE, consent: { from: { person: PERSON }, resource: RESOURCE, metadata: { inntektsaar: '2024' } } })
+  accessToken = await issuer.accessToken({ scope: SCOPE, consumer: CONSUMER })
 })
 afterAll(async () => {
-  for (const r of running.values()) await r.close()
+  for (const r of [...running.values(), ...runningTwo.values()]) await r.close()
   await issuer.close()
 })
 
@@ -43,7 +49,12 @@ function instant(v: unknown): number | undefined {
   const t = Date.parse(v)
   return Number.isNaN(t) ? undefined : t / 1000
 }
-function referenceAccepts(claims: unknown, year: string, personId: string, now: number): boolean {
+/**
+ * `asConsentToken`: the claims travel as the consent token of two-token mode, beside a valid access
+ * token of CONSUMER with the scope. Then the scope is the access token's business; the consent
+ * token must still be a valid Maskinporten token of the same consumer (and no supplier).
+ */
+function referenceAccepts(claims: unknown, year: string, personId: string, now: number, asConsentToken = false): boolean {
   if (!isObj(claims)) return false
   const exp = own(claims, 'exp')
   const iat = own(claims, 'iat')
@@ -54,7 +65,10 @@ function referenceAccepts(claims: unknown, year: string, personId: string, now: 
   const clientId = own(claims, 'client_id')
   if (typeof jti !== 'string' || jti === '' || typeof clientId !== 'string' || clientId === '') return false
   const scope = own(claims, 'scope')
-  if (typeof scope !== 'string' || !scope.split(' ').includes(SCOPE)) return false
+  if (asConsentToken) {
+    if (scope !== undefined && typeof scope !== 'string') return false
+    if (Object.hasOwn(claims, 'supplier')) return false
+  } else if (typeof scope !== 'string' || !scope.split(' ').includes(SCOPE)) return false
   const consumer = own(claims, 'consumer')
   if (!isObj(consumer) || own(consumer, 'authority') !== 'iso6523-actorid-upis' || own(consumer, 'ID') !== `0192:${CONSUMER}`) return false
   const details = own(claims, 'authorization_details')
@@ -180,10 +194,63 @@ describe.each(TARGETS.map((t) => t.name))('%s', (name) => {
   })
 })
 
+describe.each(TARGETS.map((t) => t.name))('%s, two-token mode', (name) => {
+  it('never answers 200 unless the reference check accepts the consent token, and never 5xx', async () => {
+    const target = runningTwo.get(name) as RunningTarget
+    let accepted = 0
+    await fc.assert(
+      fc.asyncProperty(claimsArb(Math.floor(Date.now() / 1000)), maybe('2024', '2023') as fc.Arbitrary<string>, maybe(PERSON, OTHER) as fc.Arbitrary<string>, async (raw, year, personId) => {
+        const claims = stripUndefined(raw as Record<string, unknown>)
+        const consent = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
+        const before = target.handled.length
+        const res = await send(target.baseUrl, { path: `/income/${year}/${personId}`, headers: [['Authorization', `Bearer ${accessToken}`], ['AltinnSamtykke', consent]] })
+        const now = Math.floor(Date.now() / 1000)
+        expect([200, 400, 401, 403]).toContain(res.status)
+        if (res.status === 200) {
+          accepted++
+          expect(referenceAccepts(claims, year, personId, now, true)).toBe(true)
+          expect(target.handled.length).toBe(before + 1)
+        } else {
+          expect(target.handled.length).toBe(before)
+        }
+      }),
+      { numRuns: RUNS },
+    )
+    expect(accepted).toBeGreaterThan(0)
+  })
+
+  it('answers every mutated or random consent header with 400/401/403 and never runs the handler', async () => {
+    const target = runningTwo.get(name) as RunningTarget
+    const printable = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 })
+    const mutated = fc.tuple(fc.nat(), fc.constantFrom('drop', 'flip', 'insert', 'truncate', 'dup-dot', 'swap-segments'), printable).map(([pos, op, s]) => {
+      const i = pos % validToken.length
+      if (op === 'drop') return validToken.slice(0, i) + validToken.slice(i + 1)
+      if (op === 'flip') return validToken.slice(0, i) + (validToken[i] === 'A' ? 'B' : 'A') + validToken.slice(i + 1)
+      if (op === 'insert') return validToken.slice(0, i) + (s[0] ?? '.') + validToken.slice(i)
+      if (op === 'truncate') return validToken.slice(0, Math.max(i, 1))
+      if (op === 'swap-segments') return validToken.split('.').reverse().join('.')
+      return validToken.slice(0, i) + '.' + validToken.slice(i)
+    })
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(printable, mutated, fc.constantFrom(`${validToken}, ${validToken}`, `${validToken},x`, `Bearer ${validToken}`)), async (value) => {
+        fc.pre(value.trim() !== validToken)
+        const before = target.handled.length
+        const res = await send(target.baseUrl, { path: `/income/2024/${PERSON}`, headers: [['Authorization', `Bearer ${accessToken}`], ['AltinnSamtykke', value]] })
+        expect([400, 401, 403]).toContain(res.status)
+        expect(target.handled.length).toBe(before)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+})
+
 it('the reference check accepts the baseline token (it is not vacuous)', () => {
   const now = Math.floor(Date.now() / 1000)
   const claims = maskinportenClaims({ iss: issuer.issuer, scope: SCOPE, now })
   const detail = { type: 'urn:altinn:consent', id: 'f70542a8-d97a-40a8-9ef7-221603ffd5e6', from: `urn:altinn:person:identifier-no:${PERSON}`, to: { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}` }, consented: new Date((now - 60) * 1000).toISOString(), validTo: new Date((now + 3600) * 1000).toISOString(), consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: '2024' } }] }
   expect(referenceAccepts({ ...claims, authorization_details: [detail] }, '2024', PERSON, now)).toBe(true)
   expect(referenceAccepts({ ...claims, authorization_details: [detail] }, '2023', PERSON, now)).toBe(false)
+  // As a consent token the scope is not its business, but the consumer binding is.
+  expect(referenceAccepts({ ...claims, scope: 'other', authorization_details: [detail] }, '2024', PERSON, now, true)).toBe(true)
+  expect(referenceAccepts({ ...claims, scope: 'other', authorization_details: [detail] }, '2024', PERSON, now)).toBe(false)
 })
