@@ -20,7 +20,7 @@ import {
   type Row,
   type Variant,
 } from '../support/catalogue.js'
-import { b64u, CONSUMER, NOW, OTHER_ORG, PROD_ISSUER, SCOPE, SUPPLIER, T, TEST_ISSUER, type Claims, type Kit } from '../support/fixtures.js'
+import { b64u, CONSUMER, FNR_A, NOW, OTHER_ORG, PROD_ISSUER, SCOPE, SUPPLIER, T, TEST_ISSUER, type Claims, type Kit } from '../support/fixtures.js'
 
 const MP1 = { alg: 'RS256', kid: 'mp-1' }
 const v = (label: string, token: string, extra: Partial<Variant> = {}): Variant => ({ label, token, ...extra })
@@ -621,6 +621,39 @@ export const ISS_ROWS: readonly Row[] = [
           ['AltinnSamtykke', kit.goodConsent],
         ],
       }),
+    ],
+  },
+  {
+    id: 'JWK-09',
+    title: 'key sets per issuer: a kid one set knows never resolves in the other',
+    modes: [{ app: 'legacy', placement: 'custom' }],
+    variants: (k) => [
+      {
+        label: 'Maskinporten claims signed by Altinn’s key under Altinn’s kid, in Authorization',
+        headers: [
+          ['Authorization', `Bearer ${k.sign(k.claims(), { alg: 'RS256', kid: k.altinn2.thumbprint }, k.altinn2.key.privateKey)}`],
+          ['AltinnSamtykke', k.goodConsent],
+        ],
+        expect: r401('token_key_unknown'),
+      },
+      {
+        label: 'legacy claims signed by K_mp under the kid both sets publish (mp-1)',
+        headers: [
+          ['Authorization', `Bearer ${k.goodAccess}`],
+          ['AltinnSamtykke', legacyBy(k, k.mp.privateKey, 'mp-1')],
+        ],
+        path: `/legacy-income/2023/${FNR_A}`,
+        expect: r401('token_signature_invalid'),
+      },
+      {
+        label: 'control: both sets in use side by side',
+        headers: [
+          ['Authorization', `Bearer ${k.goodAccess}`],
+          ['AltinnSamtykke', k.altinn2.token({ now: NOW, services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2023' } }] })],
+        ],
+        path: `/legacy-income/2023/${FNR_A}`,
+        expect: ok,
+      },
     ],
   },
   {
