@@ -23,8 +23,9 @@ const handle = defineCatalogue('catalogue over HTTP: consent, binding, HTTP, leg
     return seen
   }
   const each = (fn: (i: number, k: Kit) => Promise<void>) => () => Promise.all(TARGETS.map((_, i) => fn(i, handle.kit())))
+  // Every token gets its own jti, as Maskinporten's do, unless a case reuses one on purpose.
   const loanToken = (k: Kit, consentId: string, extra: { jti?: string; client_id?: string; iat?: number } = {}) =>
-    k.sign(k.claims({ ...extra, consent: { id: consentId, from: { person: FNR_A }, resource: 'example-loan-check' } }))
+    k.sign(k.claims({ jti: randomUUID(), ...extra, consent: { id: consentId, from: { person: FNR_A }, resource: 'example-loan-check' } }))
   const loan = `/loan-check/${FNR_A}`
 
   it('RPL-01 bearer reuse within exp on an ordinary route: 200, 200', each(async (i, k) => {
