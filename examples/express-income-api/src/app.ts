@@ -1,4 +1,4 @@
-import { maskIdentityNumbers } from '@consent-guard/core'
+import { redactUrlForLog } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
@@ -27,7 +27,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
         req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: maskIdentityNumbers(req.url),
+          url: redactUrlForLog(req.url),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -9,7 +9,7 @@ export interface LogSink {
 
 /**
  * The app's pino logger. Three layers keep fødselsnumre and tokens out of the logs:
- * 1. the access log's request serializer (see app.ts) logs method, masked URL and address, never headers;
+ * 1. the access log's request serializer (see app.ts) logs method, URL (identity numbers masked, `access_token` values redacted) and address, never headers;
  * 2. `redact` blanks the credential headers should anyone log headers anyway;
  * 3. every finished line passes through `maskIdentityNumbers` before it is written, which also
  *    covers messages and error texts that quote a URL.

@@ -1,4 +1,4 @@
-import { maskIdentityNumbers } from '@consent-guard/core'
+import { maskIdentityNumbers, redactUrlForLog } from '@consent-guard/core'
 import type { FastifyRequest } from 'fastify'
 import type { AppConfig } from './config.js'
 
@@ -9,7 +9,7 @@ export interface LogSink {
 
 /**
  * Pino options for Fastify. Three layers keep fødselsnumre and tokens out of the logs:
- * 1. the request serializer logs method, URL (identity numbers masked) and address, never headers;
+ * 1. the request serializer logs method, URL (identity numbers masked, `access_token` values redacted) and address, never headers;
  * 2. `redact` blanks the credential headers should anyone log headers anyway;
  * 3. every finished line passes through `maskIdentityNumbers` before it is written, which also
  *    covers messages and error texts that quote a URL.
@@ -20,7 +20,7 @@ export function loggerOptions(config: AppConfig, sink: LogSink = process.stdout)
     level: config.logLevel,
     redact: { paths: headerPaths, censor: '[redacted]' },
     serializers: {
-      req: (request: FastifyRequest) => ({ method: request.method, url: maskIdentityNumbers(request.url), remoteAddress: request.ip }),
+      req: (request: FastifyRequest) => ({ method: request.method, url: redactUrlForLog(request.url), remoteAddress: request.ip }),
     },
     stream: { write: (line: string) => sink.write(maskIdentityNumbers(line)) },
   }

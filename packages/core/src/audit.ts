@@ -31,6 +31,11 @@ export interface AuditEvent {
   readonly subjectRef?: string
   /** One-time bookkeeping: `first_use` when recorded, `refused_reuse` for a second use. */
   readonly oneTime?: 'first_use' | 'refused_reuse'
+  /**
+   * On acceptance: the metadata of the right the data was released under (e.g. `{ inntektsaar:
+   * '2024' }`), so the record says what was released (security.md LOG-03). Identity numbers masked.
+   */
+  readonly metadata?: Readonly<Record<string, string>>
 }
 
 /** Produces subject references for audit events. */
@@ -53,4 +58,31 @@ export class SubjectHasher {
  */
 export function maskIdentityNumbers(text: string): string {
   return text.replace(/(?<![0-9])[0-9]{11}(?![0-9])/g, '***********')
+}
+
+/**
+ * Makes a request URL safe for access logs: identity numbers masked (see {@link maskIdentityNumbers})
+ * and the value of any `access_token` query parameter replaced (RFC 6750 §2.3 tokens, which the
+ * guard refuses but a client may still send: security.md LOG-02).
+ */
+export function redactUrlForLog(url: string): string {
+  const q = url.indexOf('?')
+  const path = maskIdentityNumbers(q === -1 ? url : url.slice(0, q))
+  if (q === -1) return path
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=')
+      const name = eq === -1 ? part : part.slice(0, eq)
+      let decoded = name
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '))
+      } catch {
+        // keep the raw name
+      }
+      return decoded.toLowerCase() === 'access_token' ? `${name}=[redacted]` : maskIdentityNumbers(part)
+    })
+    .join('&')
+  return `${path}?${query}`
 }

@@ -1,4 +1,4 @@
-import { SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+import { maskIdentityNumbers, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { ConsentGuardError, isConsentGuardError } from './errors.js'
@@ -107,7 +107,10 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     const audited = input.logger !== undefined || options.logger !== undefined || options.onDecision !== undefined
     try {
       const consent = await decide(input, compiled, ctx)
-      if (audited) emit(input.logger, { ...auditBase(ctx), decision: 'accepted', ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
+      if (audited) {
+        const metadata = Object.fromEntries(Object.entries(consent.right.metadata).map(([k, v]) => [k, maskIdentityNumbers(v)]))
+        emit(input.logger, { ...auditBase(ctx), decision: 'accepted', ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}), metadata })
+      }
       return consent
     } catch (err) {
       if (audited && isConsentGuardError(err)) {
@@ -184,8 +187,30 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       oneTimeKey = oneTimeRecordKey(consentIssuer, match.consent.id, compiled.resource)
       const ttlMs = Math.min(match.consent.validTo - nowMs + resolved.clockTolerance * 1000, resolved.oneTimeMaxTtl * 1000)
       const first = await markUsed(oneTimeKey, Math.max(ttlMs, 1000))
-      ctx.oneTime = first ? 'first_use' : 'refused_reuse'
-      if (!first) throw new ConsentGuardError('consent_already_used', { realm })
+      if (!first) {
+        ctx.oneTime = 'refused_reuse'
+        throw new ConsentGuardError('consent_already_used', { realm })
+      }
+      // The token that carried the consent is single-use on this route too: another consent under
+      // the same jti means a token was forged or replayed with altered content (RPL-07).
+      const carrier = consentToken !== undefined && 'jti' in consentToken ? consentToken : consentToken === undefined ? accessToken : undefined
+      if (carrier !== undefined) {
+        const jtiKey = tokenRecordKey(resolved.issuer, carrier.jti, compiled.resource)
+        const jtiTtl = Math.max((carrier.expiresAt + resolved.clockTolerance) * 1000 - nowMs, 1000)
+        let fresh: boolean
+        try {
+          fresh = await markUsed(jtiKey, jtiTtl)
+        } catch (err) {
+          await releaseQuietly(oneTimeKey)
+          throw err
+        }
+        if (!fresh) {
+          await releaseQuietly(oneTimeKey)
+          ctx.oneTime = 'refused_reuse'
+          throw new ConsentGuardError('consent_already_used', { realm })
+        }
+      }
+      ctx.oneTime = 'first_use'
     }
     return buildVerifiedConsent({ match, accessToken, consentToken, resource: compiled.resource, oneTimeKey })
   }
@@ -211,11 +236,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     if (allow === undefined) return
     let ok: boolean
     if (typeof allow === 'function') {
-      try {
-        ok = (await allow(consumer, request)) === true
-      } catch {
-        throw new ConsentGuardError('consumer_check_unavailable', { realm })
-      }
+      // An access-list lookup that throws, rejects or hangs is a dependency failure: 503, bounded.
+      ok = (await withTimeout(Promise.resolve().then(() => allow(consumer, request)), resolved.consumerCheckTimeoutMs, 'consumer_check_unavailable')) === true
     } else {
       ok = allow.has(consumer)
     }
@@ -224,7 +246,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
 
   async function markUsed(key: string, ttlMs: number): Promise<boolean> {
     let timedOut = false
-    const pending = store.markUsed(key, ttlMs)
+    // A store that throws synchronously is as unavailable as one that rejects.
+    const pending = Promise.resolve().then(() => store.markUsed(key, ttlMs))
     try {
       return (await withStoreTimeout(pending, () => (timedOut = true))) === true
     } finally {
@@ -237,18 +260,27 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   }
 
   /** Bounds a store call by `storeTimeoutMs`; any failure becomes 503 `store_unavailable`. */
-  async function withStoreTimeout<T>(call: Promise<T>, onTimeout?: () => void): Promise<T> {
+  function withStoreTimeout<T>(call: Promise<T>, onTimeout?: () => void): Promise<T> {
+    return withTimeout(call, resolved.storeTimeoutMs, 'store_unavailable', onTimeout)
+  }
+
+  async function releaseQuietly(key: string): Promise<void> {
+    await withStoreTimeout(Promise.resolve().then(() => store.release(key))).catch(() => undefined)
+  }
+
+  /** Bounds a dependency call; a failure or a timeout becomes the given 503. */
+  async function withTimeout<T>(call: Promise<T>, ms: number, code: 'store_unavailable' | 'consumer_check_unavailable', onTimeout?: () => void): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         onTimeout?.()
-        reject(new Error('store timeout'))
-      }, resolved.storeTimeoutMs)
+        reject(new Error('timeout'))
+      }, ms)
     })
     try {
       return await Promise.race([call, timeout])
     } catch {
-      throw new ConsentGuardError('store_unavailable', { realm })
+      throw new ConsentGuardError(code, { realm })
     } finally {
       clearTimeout(timer)
     }
@@ -273,6 +305,11 @@ interface DecisionContext {
   facts?: RequestFacts
   consentId?: string
   oneTime?: 'first_use' | 'refused_reuse'
+}
+
+/** Key of the record that makes a token single-use on a one-time route: issuer + jti + resource. */
+export function tokenRecordKey(issuer: string, jti: string, resource: string): string {
+  return `consent-guard:jti:v1:${encodeURIComponent(issuer)}:${encodeURIComponent(jti)}:${resource}`
 }
 
 /**

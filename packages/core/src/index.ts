@@ -3,7 +3,7 @@
  * consent (samtykke) for data sources. Adapters: `@consent-guard/fastify`, `@consent-guard/express`.
  * @packageDocumentation
  */
-export { createConsentGuard, oneTimeRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
+export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
 export {
   resolveOptions,
   MASKINPORTEN_ENVIRONMENTS,
@@ -71,4 +71,4 @@ export {
 } from './consent/identifiers.js'
 export { parseRfc3339, isYearMonth } from './consent/time.js'
 export { MemoryConsentUseStore, ConsentUseStoreFullError, type ConsentUseStore, type MemoryConsentUseStoreOptions } from './one-time/store.js'
-export { maskIdentityNumbers, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+export { maskIdentityNumbers, redactUrlForLog, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'

@@ -75,6 +75,8 @@ export interface ConsentGuardOptions {
   readonly store?: ConsentUseStore
   /** Give up on the store after this many ms and answer 503. Default 1000. */
   readonly storeTimeoutMs?: number
+  /** Give up on a `consumers` allow-list function after this many ms and answer 503. Default 1000. */
+  readonly consumerCheckTimeoutMs?: number
   /** Upper bound of a one-time record's lifetime in seconds. Default 3 years. */
   readonly oneTimeMaxTtl?: number
   /** Clock (tests, emulators). Default `() => new Date()`. */
@@ -97,6 +99,7 @@ export interface ResolvedOptions {
   readonly delegationSources: ReadonlySet<string> | undefined
   readonly realm: string
   readonly storeTimeoutMs: number
+  readonly consumerCheckTimeoutMs: number
   readonly oneTimeMaxTtl: number
   readonly clock: () => Date
 }
@@ -156,6 +159,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   if (typeof realm !== 'string' || !REALM.test(realm)) fail('"realm" must be printable ASCII without quotes or backslashes')
   const storeTimeoutMs = options.storeTimeoutMs ?? 1000
   if (!Number.isFinite(storeTimeoutMs) || storeTimeoutMs <= 0) fail('"storeTimeoutMs" must be a positive number')
+  const consumerCheckTimeoutMs = options.consumerCheckTimeoutMs ?? 1000
+  if (!Number.isFinite(consumerCheckTimeoutMs) || consumerCheckTimeoutMs <= 0) fail('"consumerCheckTimeoutMs" must be a positive number')
   const oneTimeMaxTtl = options.oneTimeMaxTtl ?? 3 * 366 * 86_400
   if (!Number.isFinite(oneTimeMaxTtl) || oneTimeMaxTtl <= 0) fail('"oneTimeMaxTtl" must be a positive number of seconds')
   if (options.delegationSources !== undefined && (!Array.isArray(options.delegationSources) || !options.delegationSources.every((s) => typeof s === 'string'))) {
@@ -175,6 +180,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     delegationSources: options.delegationSources && new Set(options.delegationSources),
     realm,
     storeTimeoutMs,
+    consumerCheckTimeoutMs,
     oneTimeMaxTtl,
     clock: options.clock ?? (() => new Date()),
   })

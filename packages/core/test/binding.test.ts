@@ -99,3 +99,13 @@ describe('consumer allow-list', () => {
     expect(await single.outcome(token, {}, route(async () => { throw new Error('access list down') }))).toBe('consumer_check_unavailable')
   })
 })
+
+describe('consumer allow-list that never answers', () => {
+  it('ends in 503 consumer_check_unavailable after consumerCheckTimeoutMs', async () => {
+    const slow = await createHarness({ consumerCheckTimeoutMs: 100 }, h.issuer)
+    const route = { scope: SCOPE, resource: RESOURCE, subject: (r: { params: Record<string, string | undefined> }) => r.params.personId, metadata: { inntektsaar: { equals: '2023' } }, consumers: () => new Promise<boolean>(() => undefined) }
+    const started = Date.now()
+    expect(await slow.outcome(slow.bearer(await slow.token()), {}, route)).toBe('consumer_check_unavailable')
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})

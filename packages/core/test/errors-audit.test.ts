@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConsentGuardError, ERROR_CODES, maskIdentityNumbers, SubjectHasher, type ConsentGuardErrorCode } from '@consent-guard/core'
+import { ConsentGuardError, ERROR_CODES, maskIdentityNumbers, redactUrlForLog, SubjectHasher, type ConsentGuardErrorCode } from '@consent-guard/core'
 import { createHarness, FNR_A, FNR_B, type Harness } from './support.js'
 
 describe('ConsentGuardError', () => {
@@ -62,6 +62,7 @@ describe('audit events and privacy', () => {
       consumer: consent.consumer,
       subjectType: 'person',
       subjectRef: new SubjectHasher('test-key').ref({ type: 'person', id: FNR_A }),
+      metadata: { inntektsaar: '2023' },
     })
   })
   it('emits one rejected event with the reason code', async () => {
@@ -90,5 +91,10 @@ describe('audit events and privacy', () => {
     expect(maskIdentityNumbers(`/income/2024/${FNR_A}?x=${FNR_B}`)).toBe('/income/2024/***********?x=***********')
     expect(maskIdentityNumbers('/company/991825827/accounts')).toBe('/company/991825827/accounts')
     expect(maskIdentityNumbers('123456789012')).toBe('123456789012')
+  })
+  it('redacts access_token query values and identity numbers in URLs for access logs', () => {
+    expect(redactUrlForLog(`/income/2024/${FNR_A}?access_token=abc.def.ghi&year=2024`)).toBe('/income/2024/***********?access_token=[redacted]&year=2024')
+    expect(redactUrlForLog(`/x?Access%5Ftoken=abc&p=${FNR_B}`)).toBe('/x?Access%5Ftoken=[redacted]&p=***********')
+    expect(redactUrlForLog('/health')).toBe('/health')
   })
 })

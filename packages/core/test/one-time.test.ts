@@ -159,7 +159,8 @@ describe('one-time route with the memory store', () => {
     expect(await h.outcome(await h.bearer(await h.token({ consent: { ...base, id }, scope: 'other:scope' })), {}, oneTimeRoute)).toBe('scope_missing')
     expect(store.markUsed).not.toHaveBeenCalled()
     expect(await h.outcome(await bearerFor(h, { ...base, id }), {}, oneTimeRoute)).toBe('accepted')
-    expect(store.markUsed).toHaveBeenCalledTimes(1)
+    // Two records: the consent, and the token that carried it (RPL-07).
+    expect(store.markUsed).toHaveBeenCalledTimes(2)
   })
 })
 
@@ -207,7 +208,8 @@ describe('record lifetime (RPL-06)', () => {
 describe('fail closed (RPL-05)', () => {
   it('a memory store full of live records → 503 store_unavailable; reuse is still 403', async () => {
     const warnings: object[] = []
-    const { h } = await harness({ maxEntries: 1, logger: { info: () => {}, warn: (o) => warnings.push(o) } })
+    // One accepted use takes two records (the consent and its token's jti).
+    const { h } = await harness({ maxEntries: 2, logger: { info: () => {}, warn: (o) => warnings.push(o) } })
     const used = { ...base, id: crypto.randomUUID() }
     expect(await h.outcome(await bearerFor(h, used), {}, oneTimeRoute)).toBe('accepted')
     const err = await h.run(await bearerFor(h, base), {}, oneTimeRoute).catch((e: unknown) => e)
@@ -299,5 +301,41 @@ describe('a store that answers after the guard gave up', () => {
     const memory = new MemoryConsentUseStore()
     await expect(memory.markUsed('k', Number.NaN)).rejects.toThrow(RangeError)
     await expect(memory.markUsed('k', 0)).rejects.toThrow(RangeError)
+  })
+})
+
+describe('RPL-07: one token id, two consents', () => {
+  it('refuses a second token with the same jti on a one-time route, and frees the second consent again', async () => {
+    const store = new MemoryConsentUseStore()
+    const h = await createHarness({ store }, issuer)
+    const first = await h.issuer.consentToken({ scope: SCOPE, jti: 'same-jti', consent: { ...base, id: crypto.randomUUID() } })
+    const secondConsent = { ...base, id: crypto.randomUUID() }
+    const second = await h.issuer.consentToken({ scope: SCOPE, jti: 'same-jti', consent: secondConsent })
+    expect(await h.outcome(h.bearer(first), {}, oneTimeRoute)).toBe('accepted')
+    expect(await h.outcome(h.bearer(second), {}, oneTimeRoute)).toBe('consent_already_used')
+    // The second consent was not used up by the refused request: a proper token may still use it.
+    expect(await h.outcome(h.bearer(await h.issuer.consentToken({ scope: SCOPE, consent: secondConsent })), {}, oneTimeRoute)).toBe('accepted')
+  })
+  it('one token may serve two different one-time resources', async () => {
+    const h = await createHarness({}, issuer)
+    const otherRoute = { ...oneTimeRoute, resource: 'example-other' }
+    const token = await h.issuer.consentToken({ scope: SCOPE, consent: { from: { person: FNR_A }, rights: [{ resource: RESOURCE, metadata: { inntektsaar: '2023' } }, { resource: 'example-other', metadata: { inntektsaar: '2023' } }] } })
+    expect(await h.outcome(h.bearer(token), {}, oneTimeRoute)).toBe('accepted')
+    expect(await h.outcome(h.bearer(token), {}, otherRoute)).toBe('accepted')
+  })
+})
+
+describe('stores that throw synchronously', () => {
+  it('answer 503 store_unavailable, never a 500', async () => {
+    const throwing: ConsentUseStore = {
+      markUsed: () => {
+        throw new Error('client not connected: secret-host:6379')
+      },
+      release: async () => {},
+    }
+    const h = await createHarness({ store: throwing }, issuer)
+    const err = await h.run(await bearerFor(h, base), {}, oneTimeRoute).catch((e: unknown) => e)
+    expect(isConsentGuardError(err) && err.code).toBe('store_unavailable')
+    expect(String((err as Error).message)).not.toContain('secret-host')
   })
 })
