@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { expect, it } from 'vitest'
 import { BND_ROWS, CON_ROWS, HTTP_ROWS, LEG_ROWS, pair } from './catalogue/consent.js'
-import { checkAnswer, defineCatalogue, knownDefect, ok, r401, r403, type AppKind, type Expect } from './support/catalogue.js'
+import { checkAnswer, defineCatalogue, ok, r401, r403, type AppKind, type Expect } from './support/catalogue.js'
 import { FNR_A, FNR_B, NOW, OTHER_ORG, RESOURCE, type Kit } from './support/fixtures.js'
 import { send, type HeaderLine, type Seen } from './support/http.js'
 import { TARGETS, type RunningTarget } from './support/targets.js'
@@ -78,7 +78,7 @@ const handle = defineCatalogue('catalogue over HTTP: consent, binding, HTTP, leg
     await probe('single', i, 'same jti, other claims', loan, pair(loanToken(k, id, { jti: 'reused-jti', client_id: 'c-9', iat: NOW - 5 })), r403('consent_already_used'))
   }))
 
-  knownDefect('RPL-07 jti reuse with different content on a one-time route — KNOWN DEFECT: jti is never recorded, so a second token with the same jti and another consent id is accepted', each(async (i, k) => {
+  it('RPL-07 jti reuse with different content on a one-time route', each(async (i, k) => {
     const jti = `jti-${randomUUID()}`
     await probe('single', i, 'first', loan, pair(loanToken(k, randomUUID(), { jti })), ok)
     await probe('single', i, 'same jti, another consent', loan, pair(loanToken(k, randomUUID(), { jti })), r403('consent_already_used'))

@@ -16,7 +16,7 @@ import Fastify from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisConsentUseStore, type RedisConsentUseStore } from '../../packages/redis/src/index.js'
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../packages/redis/test/support/redis-server.js'
-import { checkAnswer, knownDefect, ok, r401, r403, r503, type Expect } from './support/catalogue.js'
+import { checkAnswer, ok, r401, r403, r503, type Expect } from './support/catalogue.js'
 import { FNR_A, REALM, RESOURCE, SCOPE } from './support/fixtures.js'
 import { send, type Seen } from './support/http.js'
 import { errorRenderings, identityNumbersIn, LeakIndex, SENT_VALUES, tokensIn } from './support/privacy.js'
@@ -346,7 +346,7 @@ describe('RPL-05 a store that throws synchronously', () => {
     const token = await loanToken(iss)
     await Promise.all(running.map(async (app) => expect((await send(app.baseUrl, { path: LOAN, headers: [['Authorization', `Bearer ${token}`]] })).status).not.toBe(200)))
   })
-  knownDefect('answers 503 store_unavailable — KNOWN DEFECT: guard.ts markUsed calls store.markUsed() outside its try, so a synchronous throw escapes as a plain Error: 500, and Fastify’s default handler sends the store’s message to the client', async () => {
+  it('answers 503 store_unavailable', async () => {
     const iss = await issuer()
     const running = await apps(iss, { store: throwing })
     await expectAll(running, await loanToken(iss), r503('store_unavailable'), 'store throws synchronously', LOAN)
@@ -422,7 +422,7 @@ describe('HTTP-12 the consumer allow-list (a dependency of the check)', () => {
     requirement: { ...(ADVERSARIAL_ROUTES[0] as AdversarialRoute).requirement, consumers: () => new Promise<boolean>(() => {}) },
   }
 
-  knownDefect('an allow-list lookup that never answers ends in 503 within a bounded time — KNOWN DEFECT: guard.ts checkConsumer awaits the route’s consumers() with no timeout, so the request hangs until the client gives up', async () => {
+  it('an allow-list lookup that never answers ends in 503 within a bounded time', async () => {
     const iss = await issuer()
     const running = await apps(iss, { storeTimeoutMs: 500 }, [hangingConsumers])
     await expectAll(running, await incomeToken(iss), r503('consumer_check_unavailable'), 'hanging allow-list', INCOME, 2_500)

@@ -60,10 +60,14 @@ export function maskIdentityNumbers(text: string): string {
   return text.replace(/(?<![0-9])[0-9]{11}(?![0-9])/g, '***********')
 }
 
+// A JWS-shaped value: three base64url runs joined by dots (a token sent in a URL by mistake).
+const JWS_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/
+
 /**
- * Makes a request URL safe for access logs: identity numbers masked (see {@link maskIdentityNumbers})
- * and the value of any `access_token` query parameter replaced (RFC 6750 §2.3 tokens, which the
- * guard refuses but a client may still send: security.md LOG-02).
+ * Makes a request URL safe for access logs: identity numbers masked (see {@link maskIdentityNumbers}),
+ * and the value of an `access_token` query parameter, or of any parameter that looks like a JWT
+ * (a consent token sent as `?AltinnSamtykke=...`), replaced. The guard refuses tokens in URLs, but a
+ * client may still send them (security.md LOG-02, HTTP-08).
  */
 export function redactUrlForLog(url: string): string {
   const q = url.indexOf('?')
@@ -81,7 +85,9 @@ export function redactUrlForLog(url: string): string {
       } catch {
         // keep the raw name
       }
-      return decoded.toLowerCase() === 'access_token' ? `${name}=[redacted]` : maskIdentityNumbers(part)
+      const value = eq === -1 ? '' : part.slice(eq + 1)
+      if (decoded.toLowerCase() === 'access_token' || JWS_LIKE.test(value)) return `${name}=[redacted]`
+      return maskIdentityNumbers(part)
     })
     .join('&')
   return `${path}?${query}`

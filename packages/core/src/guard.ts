@@ -177,6 +177,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       consumer: accessToken.consumer,
       now: nowMs,
       toleranceMs: resolved.clockTolerance * 1000,
+      ...(consentToken === undefined ? { issuedAt: accessToken.issuedAt * 1000 } : 'issuedAt' in consentToken ? { issuedAt: consentToken.issuedAt * 1000 } : {}),
       realm,
     })
     ctx.consentId = match.consent.id

@@ -96,5 +96,6 @@ describe('audit events and privacy', () => {
     expect(redactUrlForLog(`/income/2024/${FNR_A}?access_token=abc.def.ghi&year=2024`)).toBe('/income/2024/***********?access_token=[redacted]&year=2024')
     expect(redactUrlForLog(`/x?Access%5Ftoken=abc&p=${FNR_B}`)).toBe('/x?Access%5Ftoken=[redacted]&p=***********')
     expect(redactUrlForLog('/health')).toBe('/health')
+    expect(redactUrlForLog('/x?AltinnSamtykke=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl&a=1')).toBe('/x?AltinnSamtykke=[redacted]&a=1')
   })
 })

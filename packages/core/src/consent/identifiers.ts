@@ -51,6 +51,8 @@ export function isOrganizationNumber(value: unknown): value is string {
  */
 export function parseIso6523(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+  // A lower-case `id` beside `ID` (one Altinn page spells it so) makes the object ambiguous (CON-31).
+  if (Object.hasOwn(value, 'id')) return undefined
   const authority = Object.hasOwn(value, 'authority') ? (value as { authority: unknown }).authority : undefined
   const id = Object.hasOwn(value, 'ID') ? (value as { ID: unknown }).ID : undefined
   if (authority !== ISO6523_AUTHORITY || typeof id !== 'string') return undefined

@@ -63,8 +63,10 @@ export function parseConsents(claims: Readonly<Record<string, unknown>>, realm?:
     if (typeof type !== 'string') throw new ConsentGuardError('consent_malformed', { realm })
     if (type !== CONSENT_TYPE) continue
     const parsed = parseConsent(detail, realm)
-    if (ids.has(parsed.id)) throw new ConsentGuardError('consent_malformed', { realm })
-    ids.add(parsed.id)
+    // UUIDs compare case-insensitively (the one-time record key lower-cases them too).
+    const key = parsed.id.toLowerCase()
+    if (ids.has(key)) throw new ConsentGuardError('consent_malformed', { realm })
+    ids.add(key)
     out.push(parsed)
   }
   return Object.freeze(out)

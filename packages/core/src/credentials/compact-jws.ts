@@ -72,7 +72,8 @@ export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJ
     }
   }
   const payloadText = decodeUtf8(payloadBytes)
-  if (payloadText === undefined) throw new ConsentGuardError('token_malformed', { realm })
+  // A BOM is not JSON (RFC 8259 §8.1); jose would strip it, so refuse it here (CLM-15).
+  if (payloadText === undefined || payloadText.charCodeAt(0) === 0xfeff) throw new ConsentGuardError('token_malformed', { realm })
   return { token, header, payloadText }
 }
 

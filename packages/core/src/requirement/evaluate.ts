@@ -23,6 +23,11 @@ export interface MatchContext<Req> {
   readonly now: number
   /** Leeway for `consented`, in ms. `validTo` has none: it is an exclusive end. */
   readonly toleranceMs: number
+  /**
+   * Epoch ms at which the token carrying the consents was issued (`iat`), when it has one.
+   * Maskinporten looks the consent up before issuing, so a consent given later is inconsistent.
+   */
+  readonly issuedAt?: number
   readonly realm?: string
 }
 
@@ -79,6 +84,7 @@ function entryMismatch<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): Con
 
 function timeMismatch<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
   if (consent.consented > ctx.now + ctx.toleranceMs) return 'consent_not_yet_valid'
+  if (ctx.issuedAt !== undefined && consent.consented > ctx.issuedAt + ctx.toleranceMs) return 'consent_not_yet_valid'
   if (ctx.now >= consent.validTo || consent.validTo <= consent.consented) return 'consent_expired'
   return undefined
 }
