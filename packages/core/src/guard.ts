@@ -183,6 +183,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     ctx.consentId = match.consent.id
 
     let oneTimeKey: string | undefined
+    let tokenKey: string | undefined
     if (compiled.oneTime) {
       const consentIssuer = match.consent.kind === 'altinn2' ? 'altinn.no' : resolved.issuer
       oneTimeKey = oneTimeRecordKey(consentIssuer, match.consent.id, compiled.resource)
@@ -197,6 +198,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       const carrier = consentToken !== undefined && 'jti' in consentToken ? consentToken : consentToken === undefined ? accessToken : undefined
       if (carrier !== undefined) {
         const jtiKey = tokenRecordKey(resolved.issuer, carrier.jti, compiled.resource)
+        tokenKey = jtiKey
         const jtiTtl = Math.max((carrier.expiresAt + resolved.clockTolerance) * 1000 - nowMs, 1000)
         let fresh: boolean
         try {
@@ -213,7 +215,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       }
       ctx.oneTime = 'first_use'
     }
-    return buildVerifiedConsent({ match, accessToken, consentToken, resource: compiled.resource, oneTimeKey })
+    return buildVerifiedConsent({ match, accessToken, consentToken, resource: compiled.resource, oneTimeKey, tokenKey })
   }
 
   function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
@@ -291,7 +293,10 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     compile: (requirement, where) => compileRequirement(requirement, where),
     check,
     async release(consent) {
-      if (consent.oneTime !== undefined) await withStoreTimeout(Promise.resolve().then(() => store.release((consent.oneTime as { key: string }).key)))
+      const records = consent.oneTime
+      if (records === undefined) return
+      // The token record too: the consumer's retry may reuse the token that got the data-less failure.
+      await withStoreTimeout(Promise.all([records.key, ...(records.tokenKey === undefined ? [] : [records.tokenKey])].map((key) => Promise.resolve().then(() => store.release(key)))))
     },
     options: resolved,
     keySet,

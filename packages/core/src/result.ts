@@ -67,8 +67,8 @@ export interface VerifiedConsent {
   readonly token: TokenInfo
   /** The consent token, in two-token mode. */
   readonly consentToken: TokenInfo | Altinn2TokenInfo | undefined
-  /** Set on one-time routes: the record that marks this consent as used. */
-  readonly oneTime: { readonly key: string } | undefined
+  /** Set on one-time routes: the records that mark this consent (`key`) and its token (`tokenKey`) as used. */
+  readonly oneTime: { readonly key: string; readonly tokenKey?: string } | undefined
 }
 
 function toRight(right: ParsedRight): ConsentRight {
@@ -99,6 +99,7 @@ export function buildVerifiedConsent(input: {
   consentToken: MaskinportenToken | Altinn2Token | undefined
   resource: string
   oneTimeKey: string | undefined
+  tokenKey?: string | undefined
 }): VerifiedConsent {
   const { match, accessToken } = input
   const rights = match.consent.rights.map(toRight)
@@ -116,7 +117,7 @@ export function buildVerifiedConsent(input: {
     rights: Object.freeze(rights),
     token: toTokenInfo(accessToken),
     consentToken: input.consentToken === undefined ? undefined : 'consent' in input.consentToken ? Object.freeze({ kind: 'altinn2' as const, issuer: input.consentToken.issuer, expiresAt: new Date(input.consentToken.expiresAt * 1000) }) : toTokenInfo(input.consentToken),
-    oneTime: input.oneTimeKey === undefined ? undefined : Object.freeze({ key: input.oneTimeKey }),
+    oneTime: input.oneTimeKey === undefined ? undefined : Object.freeze({ key: input.oneTimeKey, ...(input.tokenKey !== undefined && { tokenKey: input.tokenKey }) }),
   }
   Object.defineProperty(result, 'toJSON', {
     enumerable: false,

@@ -5,6 +5,7 @@ import {
   isConsentGuardError,
   MemoryConsentUseStore,
   oneTimeRecordKey,
+  tokenRecordKey,
   type AuditEvent,
   type ConsentGuardOptions,
   type ConsentRequirement,
@@ -97,7 +98,7 @@ describe('one-time route with the memory store', () => {
     const { h } = await harness()
     const id = crypto.randomUUID()
     const first = await h.run(await bearerFor(h, { ...base, id }), {}, oneTimeRoute)
-    expect(first.oneTime).toEqual({ key: oneTimeRecordKey(issuer.issuer, id, RESOURCE) })
+    expect(first.oneTime).toEqual({ key: oneTimeRecordKey(issuer.issuer, id, RESOURCE), tokenKey: tokenRecordKey(issuer.issuer, first.token.jti, RESOURCE) })
 
     const err = await h.run(await bearerFor(h, { ...base, id }), {}, oneTimeRoute).catch((e: unknown) => e)
     expect(isConsentGuardError(err)).toBe(true)
