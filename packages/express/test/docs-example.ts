@@ -16,7 +16,6 @@ export function buildApp(maskinporten: MaskinportenEnvironment = 'prod'): Expres
   }, { maskinporten }))
 
   app.get('/income/:year/:personId', (req, res) => {
-    res.set('cache-control', 'no-store')
     res.json({ personId: req.params.personId, year: req.params.year, consentId: req.consent?.id })
   })
 
@@ -38,7 +37,7 @@ export function buildSharedApp(maskinporten: MaskinportenEnvironment = 'prod'): 
     subjectType: 'organization',
     subject: (req) => req.params.orgno,
   }), (req, res) => {
-    res.set('cache-control', 'no-store').json({ consentId: getConsent(req).id })
+    res.json({ consentId: getConsent(req).id })
   })
 
   app.get('/loan-check/:personId', consent.require({
@@ -48,7 +47,7 @@ export function buildSharedApp(maskinporten: MaskinportenEnvironment = 'prod'): 
     oneTime: true,
   }), async (req, res, next) => {
     try {
-      res.set('cache-control', 'no-store').json({ eligible: await loanCheck(getConsent(req).subject.id) })
+      res.json({ eligible: await loanCheck(getConsent(req).subject.id) })
     } catch (err) {
       // No data left the building: release the consent so the consumer can retry with it.
       consent.release(getConsent(req)).then(() => next(err), next)

@@ -17,9 +17,8 @@ export async function buildServer(maskinporten: MaskinportenEnvironment = 'prod'
         metadata: { inntektsaar: { equals: (request) => request.params.year } },
       },
     },
-  }, async (request, reply) => {
+  }, async (request) => {
     const consent = getConsent(request) // or request.consent, typed VerifiedConsent | null
-    reply.header('cache-control', 'no-store')
     return { personId: request.params.personId, year: request.params.year, consentId: consent.id }
   })
 
