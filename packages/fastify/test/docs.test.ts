@@ -1,28 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { checkDocSnippets } from '../../../test/support/doc-snippets.js'
 
-// Every `<!-- snippet: file#region -->` marker in these Markdown files must be followed by a code
-// block identical to that region of the file, so the docs show code the tests run.
-const root = new URL('../../../', import.meta.url)
-const documents = ['docs/fastify.md', 'packages/fastify/README.md']
-
-function region(file: string, name: string): string {
-  const text = readFileSync(new URL(file, root), 'utf8')
-  const match = new RegExp(`// #region ${name}\\n([\\s\\S]*?)// #endregion ${name}\\n`).exec(text)
-  if (match === null) throw new Error(`${file} has no region "${name}"`)
-  return (match[1] as string).trimEnd()
-}
-
-describe.each(documents)('%s', (document) => {
-  const markdown = readFileSync(new URL(document, root), 'utf8')
-  const snippets = [...markdown.matchAll(/<!-- snippet: ([^#\s]+)#([\w-]+) -->\n```ts\n([\s\S]*?)\n```/g)]
-
-  it('has snippets', () => {
-    expect(snippets.length).toBeGreaterThan(0)
-    expect(markdown.split('<!-- snippet:').length - 1).toBe(snippets.length)
-  })
-
-  it.each(snippets.map((m) => [`${m[1]}#${m[2]}`, m] as const))('%s matches the tested code', (_name, m) => {
-    expect(m[3]).toBe(region(m[1] as string, m[2] as string))
-  })
-})
+checkDocSnippets(['docs/fastify.md', 'packages/fastify/README.md'])

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import { listen } from './listen.js'
 import type { JWK } from 'jose'
 import { toPublicJwk, type SigningKey } from './keys.js'
 
@@ -119,9 +119,6 @@ function validateBehaviour(behaviour: JwksBehaviour): void {
   }
 }
 
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host
-}
 
 /**
  * Starts a local HTTP server (node:http, bound to loopback by default) that publishes a JSON Web
@@ -145,7 +142,6 @@ export async function createJwksServer(options: JwksServerOptions = {}): Promise
   let requests = 0
   let metadataRequests = 0
   let origin = ''
-  const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
 
   const publicSet = (): string => JSON.stringify({ keys: entries.map((entry) => entry.publicJwk) })
@@ -279,23 +275,9 @@ export async function createJwksServer(options: JwksServerOptions = {}): Promise
     }
     sendJson(res, 404, JSON.stringify({ error: 'not_found' }))
   })
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
+  const listening = await listen(server, host, options.port ?? 0)
+  origin = listening.origin
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host, port: options.port ?? 0, exclusive: true }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('JWKS server did not bind to a TCP port')
-  origin = `http://${formatHost(host)}:${address.port}`
-
-  let closing: Promise<void> | undefined
   return {
     url: `${origin}${path}`,
     origin,
@@ -318,13 +300,10 @@ export async function createJwksServer(options: JwksServerOptions = {}): Promise
       behaviour = next
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      return listening.close(() => {
         for (const timer of timers) clearTimeout(timer)
         timers.clear()
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
       })
-      return closing
     },
   }
 }

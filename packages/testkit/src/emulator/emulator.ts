@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import { listen } from '../listen.js'
 import { createLocalJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import { parseIso6523 } from '@consent-guard/core'
 import {
@@ -478,7 +478,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw new ProblemError(404, 'Not Found', `No route ${method} ${path}`, undefined, 'not_found')
   }
 
-  const sockets = new Set<Socket>()
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy()
@@ -486,23 +485,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       sendProblem(res, new ProblemError(500, 'Internal Server Error', err instanceof Error ? err.message : String(err), undefined, 'internal_error'))
     })
   })
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host, port: options.port ?? 0, exclusive: true }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('emulator did not bind to a TCP port')
-  origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  const listening = await listen(server, host, options.port ?? 0)
+  origin = listening.origin
   issuer = options.issuer ?? `${origin}/`
 
-  let closing: Promise<void> | undefined
   return {
     url: origin,
     issuer,
@@ -570,11 +556,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     altinn2Token: (claims = {}) => signAltinn2Token(altinn2Key, altinn2Claims({ now: clock(), ...claims })),
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-      })
-      return closing
+      return listening.close()
     },
   }
 }
