@@ -302,6 +302,9 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         const token = await consentToken({ scope: 'example:income', consent: income2023 })
         const res = await supertest(url).get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)
         expect(res.status).toBe(200)
+        // The access-log line may reach our pipe a moment after the response: wait for it.
+        const deadline = Date.now() + 5_000
+        while (!out.includes('/income/2023/***********') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
         expect(out).toContain('/income/2023/***********')
         expect(out).not.toContain(personA)
       } finally {
@@ -313,6 +316,6 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         }
       }
       expect(out).toContain('shutting down')
-    })
+    }, 60_000)
   })
 }
