@@ -15,7 +15,8 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Generous: some tests spawn CLIs and servers, which are slow on a loaded 2-core CI machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 })
