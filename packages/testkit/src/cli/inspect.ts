@@ -27,6 +27,7 @@ import {
   type ConsentGuard,
   type ConsentGuardErrorCode,
   type ConsentGuardOptions,
+  type MaskinportenToken,
   type MetadataFinding,
   type ParsedConsent,
   type ParsedRight,
@@ -220,7 +221,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     consents = await altinn2TokenRules()
     if (setup.standIn !== undefined) ({ consumer, supplier, scopes } = setup.standIn)
   } else {
-    consents = maskinportenTokenRules()
+    consents = await maskinportenTokenRules()
   }
 
   const compiled = setup.compiled
@@ -292,66 +293,96 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   }
   return finish()
 
-  /** Issuer, lifetime and claims of a Maskinporten token, then its consents. */
-  function maskinportenTokenRules(): readonly ParsedConsent[] | undefined {
-    const iss = own('iss')
-    if (cfg?.issuer !== undefined) {
-      if (iss === cfg.issuer) push('issuer', 'pass', `iss is ${cfg.issuer}`)
-      else failCode('issuer', 'token_issuer_invalid', `iss is ${JSON.stringify(iss)}; the route expects ${cfg.issuer}`)
-    } else {
-      push('issuer', 'info', `not checked (no "issuer" in the route config); iss is ${JSON.stringify(iss)}`)
+  /**
+   * Issuer, lifetime, claims, audience and consent shape of a Maskinporten token. The verdicts come
+   * from the core's own `verifyMaskinportenToken` (run on the re-signed copy, so only the signature
+   * is left out); this function only says which rule a code belongs to and shows the values.
+   */
+  async function maskinportenTokenRules(): Promise<readonly ParsedConsent[] | undefined> {
+    let code: ConsentGuardErrorCode | undefined
+    let verified: MaskinportenToken | undefined
+    if (setup.resigned !== undefined) {
+      try {
+        verified = await verifyMaskinportenToken(setup.resigned.token, {
+          issuer: o.issuer,
+          getKey: createLocalJWKSet(setup.resigned.jwks as Parameters<typeof createLocalJWKSet>[0]),
+          algorithms: o.algorithms,
+          clockTolerance: o.clockTolerance,
+          maxTokenAge: o.maxTokenAge,
+          ...(o.audience !== undefined && { audience: o.audience }),
+          requireAudience: o.requireAudience,
+          now: () => now,
+        })
+      } catch (err) {
+        if (!isConsentGuardError(err)) throw err
+        code = err.code
+      }
     }
-
-    const tolerance = o.clockTolerance
-    const maxAge = o.maxTokenAge
     const exp = own('exp')
     const iat = own('iat')
-    const nbf = own('nbf')
-    if (typeof exp !== 'number' || typeof iat !== 'number') {
-      failCode('lifetime', 'token_claims_invalid', 'exp and iat must be numbers')
-    } else if (nowSec - tolerance >= exp) {
-      failCode('lifetime', 'token_expired', `expired ${relative(exp * 1000, nowMs)} (exp ${isoSeconds(exp * 1000)})`)
-    } else if (iat > nowSec + tolerance || (typeof nbf === 'number' && nbf > nowSec + tolerance)) {
-      failCode('lifetime', 'token_not_yet_valid', `issued in the future: iat ${isoSeconds(iat * 1000)} (${relative(iat * 1000, nowMs)})`)
-    } else if (exp - iat > maxAge || exp <= iat) {
-      failCode('lifetime', 'token_lifetime_exceeded', `exp - iat = ${exp - iat} s; allowed 1-${maxAge} s`)
-    } else if (nowSec - iat > maxAge + tolerance) {
-      failCode('lifetime', 'token_expired', `issued ${relative(iat * 1000, nowMs)}, older than ${maxAge} s`)
-    } else {
-      push('lifetime', 'pass', `issued ${relative(iat * 1000, nowMs)}, expires ${relative(exp * 1000, nowMs)} (lifetime ${exp - iat} s)`)
-    }
-    duplicateClaims()
-
-    consumer = parseIso6523(own('consumer'))
-    supplier = own('supplier') === undefined ? undefined : parseIso6523(own('supplier'))
-    scopes = typeof own('scope') === 'string' ? (own('scope') as string).split(' ').filter(Boolean) : []
-    const clientId = own('client_id')
-    if (typeof own('jti') !== 'string' || typeof clientId !== 'string' || consumer === undefined || (own('supplier') !== undefined && supplier === undefined)) {
-      failCode('claims', 'token_claims_invalid', 'jti and client_id must be strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}')
-    } else {
-      push('claims', 'pass', `consumer ${consumer}${supplier !== undefined ? `, supplier ${supplier}` : ''}; client_id ${clientId} (never used for access control)`)
-    }
-    if (o.audience !== undefined) {
-      const aud = own('aud')
-      const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
-      if (aud === undefined && !o.requireAudience) push('audience', 'pass', 'no aud (not audience-restricted); accepted')
-      else if (values.some((v) => o.audience?.includes(v as string))) push('audience', 'pass', `aud ${JSON.stringify(aud)}`)
-      else failCode('audience', 'token_audience_invalid', `aud ${JSON.stringify(aud)}; expected one of ${o.audience.join(', ')}`)
+    const timesReadable = typeof exp === 'number' && typeof iat === 'number'
+    // The rule each token-level code belongs to, in the order the core checks them.
+    const ruleOf = (c: ConsentGuardErrorCode | undefined): string | undefined =>
+      c === undefined ? undefined
+        : c === 'token_issuer_invalid' ? 'issuer'
+        : LIFETIME_CODES.has(c) || (c === 'token_claims_invalid' && !timesReadable) ? 'lifetime'
+        : c === 'token_claims_invalid' ? (payloadSeg.duplicates ? 'json' : 'claims')
+        : c === 'token_audience_invalid' ? 'audience'
+        : c === 'consent_malformed' ? 'consent shape'
+        : undefined
+    const order = ['issuer', 'lifetime', 'json', 'claims', 'audience', 'consent shape']
+    const failed = ruleOf(code)
+    /** pass/fail/skip of `rule` given where the core stopped. */
+    const judge = (rule: string, passText: string, failText: string): void => {
+      if (setup.resigned === undefined) push(rule, 'skip', 'not reached')
+      else if (failed === rule) failCode(rule, code as ConsentGuardErrorCode, failText)
+      else if (failed === undefined || order.indexOf(failed) > order.indexOf(rule)) push(rule, 'pass', passText)
+      else push(rule, 'skip', `not reached (${failed} failed first)`)
     }
 
-    try {
-      const parsed = parseConsents(claims as Record<string, unknown>)
-      const n = parsed.length
-      push('consent shape', n === 0 ? 'info' : 'pass', n === 0 ? 'no urn:altinn:consent entry in authorization_details' : `${n} well-formed urn:altinn:consent entr${n === 1 ? 'y' : 'ies'}`)
-      return parsed
-    } catch (err) {
-      if (!isConsentGuardError(err)) throw err
-      failCode('consent shape', err.code, 'authorization_details is malformed (schema, identifiers, timestamps, limits or a repeated id)')
-      return undefined
+    const iss = own('iss')
+    // Without an issuer in the route config the guard was set up with the token's own iss.
+    if (cfg?.issuer === undefined) push('issuer', 'info', `not checked (no "issuer" in the route config); iss is ${JSON.stringify(iss)}`)
+    else judge('issuer', `iss is ${JSON.stringify(iss)}`, `iss is ${JSON.stringify(iss)}; the route expects ${o.issuer}`)
+    const times = timesReadable
+      ? `issued ${relative((iat as number) * 1000, nowMs)}, expires ${relative((exp as number) * 1000, nowMs)} (lifetime ${(exp as number) - (iat as number)} s; at most ${o.maxTokenAge} s, tolerance ${o.clockTolerance} s)`
+      : 'exp and iat must be numbers'
+    const lifetimeProblem: Partial<Record<ConsentGuardErrorCode, string>> = {
+      token_expired: 'expired',
+      token_not_yet_valid: 'not yet valid (issued in the future)',
+      token_lifetime_exceeded: 'lifetime over the cap',
+      token_claims_invalid: 'malformed times',
     }
+    judge('lifetime', times, `${(code !== undefined && lifetimeProblem[code]) || 'refused'}: ${times}`)
+    if (payloadSeg.duplicates) judge('json', 'no repeated members', 'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it')
+
+    consumer = verified?.consumer ?? parseIso6523(own('consumer'))
+    supplier = verified !== undefined ? verified.supplier : own('supplier') === undefined ? undefined : parseIso6523(own('supplier'))
+    scopes = verified?.scopes ?? (typeof own('scope') === 'string' ? (own('scope') as string).split(' ').filter(Boolean) : [])
+    judge(
+      'claims',
+      `consumer ${consumer}${supplier !== undefined ? `, supplier ${supplier}` : ''}; client_id ${String(own('client_id'))} (never used for access control)`,
+      'jti and client_id must be non-empty strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}; scope a string',
+    )
+    if (o.audience !== undefined) judge('audience', `aud ${JSON.stringify(own('aud'))}`, `aud ${JSON.stringify(own('aud'))}; expected one of ${o.audience.join(', ')}`)
+
+    let parsed: readonly ParsedConsent[] | undefined = verified?.consents
+    if (parsed === undefined) {
+      try {
+        parsed = parseConsents(claims as Record<string, unknown>)
+      } catch (err) {
+        if (!isConsentGuardError(err)) throw err
+      }
+    }
+    const n = parsed?.length ?? 0
+    judge(
+      'consent shape',
+      n === 0 ? 'no urn:altinn:consent entry in authorization_details' : `${n} well-formed urn:altinn:consent entr${n === 1 ? 'y' : 'ies'}`,
+      'authorization_details is malformed (schema, identifiers, timestamps, limits or a repeated id)',
+    )
+    return failed === 'consent shape' ? undefined : parsed
   }
 
-  /** Issuer, lifetime and claims of an Altinn 2 token (judged by the core on the re-signed copy), then its consent. */
   async function altinn2TokenRules(): Promise<readonly ParsedConsent[] | undefined> {
     push('issuer', 'pass', `iss is ${ALTINN2_ISSUER}: a legacy Altinn 2 consent token (verified with Altinn 2's key set, never the Maskinporten issuer's)`)
     let code: ConsentGuardErrorCode | undefined
