@@ -182,40 +182,49 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     })
     ctx.consentId = match.consent.id
 
-    let oneTimeKey: string | undefined
+    // The token that carried the consent (none for Altinn 2 tokens, which have no jti).
+    const carrier = consentToken === undefined ? accessToken : 'jti' in consentToken ? consentToken : undefined
+    const records = compiled.oneTime ? await recordOneTimeUse(match.consent, compiled.resource, carrier, nowMs, ctx) : undefined
+    return buildVerifiedConsent({ match, accessToken, consentToken, resource: compiled.resource, oneTimeKey: records?.key, tokenKey: records?.tokenKey })
+  }
+
+  /**
+   * Marks a one-time consent as used (issuer + consent id + resource) and its token (issuer + jti +
+   * resource): a second token with the same jti but another consent was forged or altered (RPL-07).
+   * Either mark already present → 403; the store failing → 503; a refused request leaves no mark.
+   */
+  async function recordOneTimeUse(
+    consent: ParsedConsent,
+    resource: string,
+    carrier: MaskinportenToken | undefined,
+    nowMs: number,
+    ctx: DecisionContext,
+  ): Promise<{ key: string; tokenKey: string | undefined }> {
+    const key = oneTimeRecordKey(consent.kind === 'altinn2' ? 'altinn.no' : resolved.issuer, consent.id, resource)
+    const ttlMs = Math.min(consent.validTo - nowMs + resolved.clockTolerance * 1000, resolved.oneTimeMaxTtl * 1000)
+    if (!(await markUsed(key, Math.max(ttlMs, 1000)))) {
+      ctx.oneTime = 'refused_reuse'
+      throw new ConsentGuardError('consent_already_used', { realm })
+    }
     let tokenKey: string | undefined
-    if (compiled.oneTime) {
-      const consentIssuer = match.consent.kind === 'altinn2' ? 'altinn.no' : resolved.issuer
-      oneTimeKey = oneTimeRecordKey(consentIssuer, match.consent.id, compiled.resource)
-      const ttlMs = Math.min(match.consent.validTo - nowMs + resolved.clockTolerance * 1000, resolved.oneTimeMaxTtl * 1000)
-      const first = await markUsed(oneTimeKey, Math.max(ttlMs, 1000))
-      if (!first) {
+    if (carrier !== undefined) {
+      tokenKey = tokenRecordKey(resolved.issuer, carrier.jti, resource)
+      const tokenTtlMs = Math.max((carrier.expiresAt + resolved.clockTolerance) * 1000 - nowMs, 1000)
+      let fresh: boolean
+      try {
+        fresh = await markUsed(tokenKey, tokenTtlMs)
+      } catch (err) {
+        await releaseQuietly(key)
+        throw err
+      }
+      if (!fresh) {
+        await releaseQuietly(key)
         ctx.oneTime = 'refused_reuse'
         throw new ConsentGuardError('consent_already_used', { realm })
       }
-      // The token that carried the consent is single-use on this route too: another consent under
-      // the same jti means a token was forged or replayed with altered content (RPL-07).
-      const carrier = consentToken !== undefined && 'jti' in consentToken ? consentToken : consentToken === undefined ? accessToken : undefined
-      if (carrier !== undefined) {
-        const jtiKey = tokenRecordKey(resolved.issuer, carrier.jti, compiled.resource)
-        tokenKey = jtiKey
-        const jtiTtl = Math.max((carrier.expiresAt + resolved.clockTolerance) * 1000 - nowMs, 1000)
-        let fresh: boolean
-        try {
-          fresh = await markUsed(jtiKey, jtiTtl)
-        } catch (err) {
-          await releaseQuietly(oneTimeKey)
-          throw err
-        }
-        if (!fresh) {
-          await releaseQuietly(oneTimeKey)
-          ctx.oneTime = 'refused_reuse'
-          throw new ConsentGuardError('consent_already_used', { realm })
-        }
-      }
-      ctx.oneTime = 'first_use'
     }
-    return buildVerifiedConsent({ match, accessToken, consentToken, resource: compiled.resource, oneTimeKey, tokenKey })
+    ctx.oneTime = 'first_use'
+    return { key, tokenKey }
   }
 
   function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
