@@ -265,10 +265,16 @@ describe('JWK-08 key-set URL hygiene: the adapters refuse to start', () => {
 })
 
 describe('DOS-08/09/10 key-set fetch discipline over HTTP', () => {
-  it('DOS-10 fifty concurrent cold requests: one fetch per app, all accepted', async () => {
+  /** Every adapter with a fresh issuer of its own, so each key-set fetch count starts at zero. */
+  async function startWithOwnIssuers() {
     const issuersPerApp = await Promise.all(TARGETS.map(() => issuer()))
     const running = await Promise.all(issuersPerApp.map((iss, i) => (TARGETS[i] as (typeof TARGETS)[number]).start({ maskinporten: { issuer: iss.issuer, jwksUri: iss.jwksUri }, realm: REALM })))
     open.push(running)
+    return { issuersPerApp, running }
+  }
+
+  it('DOS-10 fifty concurrent cold requests: one fetch per app, all accepted', async () => {
+    const { issuersPerApp, running } = await startWithOwnIssuers()
     await Promise.all(
       running.map(async (app, i) => {
         const iss = issuersPerApp[i] as TestIssuer
@@ -281,9 +287,7 @@ describe('DOS-08/09/10 key-set fetch discipline over HTTP', () => {
   })
 
   it('DOS-08 300 unknown kids within the cooldown: at most one refetch; DOS-09 300 bad signatures under the good kid: none', async () => {
-    const issuersPerApp = await Promise.all(TARGETS.map(() => issuer()))
-    const running = await Promise.all(issuersPerApp.map((iss, i) => (TARGETS[i] as (typeof TARGETS)[number]).start({ maskinporten: { issuer: iss.issuer, jwksUri: iss.jwksUri }, realm: REALM })))
-    open.push(running)
+    const { issuersPerApp, running } = await startWithOwnIssuers()
     await Promise.all(
       running.map(async (app, i) => {
         const iss = issuersPerApp[i] as TestIssuer
