@@ -30,7 +30,13 @@ export async function benchCore(): Promise<string> {
     // 16 calls in flight, as perf.md measures jose: the figure is CPU time per call, because
     // the RSA verification runs on libuv's threadpool and one call at a time would measure idle waits.
     const opts = { inFlight: 16 }
-    const joseOptions = { issuer: issuer.issuer, algorithms: ['RS256'], clockTolerance: 10, maxTokenAge: 3600, requiredClaims: ['iss', 'exp', 'iat', 'jti', 'client_id', 'consumer'] }
+    const joseOptions = {
+      issuer: issuer.issuer,
+      algorithms: ['RS256'],
+      clockTolerance: 10,
+      maxTokenAge: 3600,
+      requiredClaims: ['iss', 'exp', 'iat', 'jti', 'client_id', 'consumer'],
+    }
     const rejected = headersFromRecord({ authorization: `Bearer ${single.slice(0, -3)}AAA` })
     const malformed = headersFromRecord({ authorization: 'Bearer a.b' })
     const rows: Measurement[] = []
@@ -40,7 +46,10 @@ export async function benchCore(): Promise<string> {
       ['guard.check single-token (1 verify)', () => guard1.check({ headers: h1, request }, route1)],
       ['guard.check two-token (2 verifies)', () => guard2.check({ headers: h2, request }, route2)],
       ['guard.check rejecting a bad signature', () => guard1.check({ headers: rejected, request }, route1).catch(() => undefined)],
-      ['guard.check rejecting a malformed token (no crypto)', () => guard1.check({ headers: malformed, request }, route1).catch(() => undefined)],
+      [
+        'guard.check rejecting a malformed token (no crypto)',
+        () => guard1.check({ headers: malformed, request }, route1).catch(() => undefined),
+      ],
     ]
     for (let round = 0; round < 3; round++) {
       for (const [name, fn] of cases) {

@@ -100,11 +100,16 @@ export async function benchHttp(): Promise<string> {
       for (const t of order) rates.get(t.name)?.push(await load(t))
     }
     const m = (name: string) => median(rates.get(name) ?? [])
-    const rows = ['| framework | unguarded req/s | guarded req/s | guarded ÷ unguarded | added µs per request |', '|---|---:|---:|---:|---:|']
+    const rows = [
+      '| framework | unguarded req/s | guarded req/s | guarded ÷ unguarded | added µs per request |',
+      '|---|---:|---:|---:|---:|',
+    ]
     for (const fw of ['fastify', 'express']) {
       const u = m(`${fw} unguarded`)
       const g = m(`${fw} guarded`)
-      rows.push(`| ${fw} | ${Math.round(u).toLocaleString('en')} | ${Math.round(g).toLocaleString('en')} | ${(g / u).toFixed(2)} | ${(1e6 / g - 1e6 / u).toFixed(0)} |`)
+      rows.push(
+        `| ${fw} | ${Math.round(u).toLocaleString('en')} | ${Math.round(g).toLocaleString('en')} | ${(g / u).toFixed(2)} | ${(1e6 / g - 1e6 / u).toFixed(0)} |`,
+      )
     }
     return `${CONCURRENCY} in flight, ${DURATION_MS} ms per case, median of ${ROUNDS} rounds; client and server share the machine.\n\n${rows.join('\n')}`
   } finally {

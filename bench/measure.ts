@@ -9,7 +9,11 @@ export interface Measurement {
   callsPerBatch: number
 }
 
-export async function measure(name: string, fn: () => unknown, { batches = 15, minBatchMs = 150, inFlight = 1 } = {}): Promise<Measurement> {
+export async function measure(
+  name: string,
+  fn: () => unknown,
+  { batches = 15, minBatchMs = 150, inFlight = 1 } = {},
+): Promise<Measurement> {
   // With inFlight > 1, calls run that many at a time: the figure is then CPU time per call
   // (crypto runs on libuv's threadpool), not the latency of one call.
   const run = async (n: number) => {
@@ -18,9 +22,11 @@ export async function measure(name: string, fn: () => unknown, { batches = 15, m
       return
     }
     let next = 0
-    await Promise.all(Array.from({ length: inFlight }, async () => {
-      while (next++ < n) await fn()
-    }))
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next++ < n) await fn()
+      }),
+    )
   }
   // Warm up (JIT, key caches) and calibrate the batch size to about minBatchMs.
   let calls = 1
@@ -44,10 +50,15 @@ export async function measure(name: string, fn: () => unknown, { batches = 15, m
 
 export function table(rows: Measurement[], baseline?: string): string {
   const base = rows.find((r) => r.name === baseline)
-  const lines = ['| case | median µs/op | p10–p90 µs | ops/s (median) |' + (base ? ` × ${base.name} |` : ''), '|---|---:|---:|---:|' + (base ? '---:|' : '')]
+  const lines = [
+    '| case | median µs/op | p10–p90 µs | ops/s (median) |' + (base ? ` × ${base.name} |` : ''),
+    '|---|---:|---:|---:|' + (base ? '---:|' : ''),
+  ]
   for (const r of rows) {
     const ratio = base ? ` ${(r.medianUs / base.medianUs).toFixed(2)} |` : ''
-    lines.push(`| ${r.name} | ${r.medianUs.toFixed(1)} | ${r.p10Us.toFixed(1)}–${r.p90Us.toFixed(1)} | ${Math.round(1e6 / r.medianUs).toLocaleString('en')} |${ratio}`)
+    lines.push(
+      `| ${r.name} | ${r.medianUs.toFixed(1)} | ${r.p10Us.toFixed(1)}–${r.p90Us.toFixed(1)} | ${Math.round(1e6 / r.medianUs).toLocaleString('en')} |${ratio}`,
+    )
   }
   return lines.join('\n')
 }

@@ -11,7 +11,14 @@ import { randomUUID } from 'node:crypto'
 import type { ConsentGuardOptions, ConsentUseStore } from '@consent-guard/core'
 import { consentGuard } from '@consent-guard/fastify'
 import { createConsentGuard as createExpressGuard } from '@consent-guard/express'
-import { createJwksServer, createTestIssuer, generateSigningKey, signCompact, type JwksBehaviour, type TestIssuer } from '@consent-guard/testkit'
+import {
+  createJwksServer,
+  createTestIssuer,
+  generateSigningKey,
+  signCompact,
+  type JwksBehaviour,
+  type TestIssuer,
+} from '@consent-guard/testkit'
 import Fastify from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisConsentUseStore, type RedisConsentUseStore } from '../../packages/redis/src/index.js'
@@ -38,7 +45,12 @@ afterEach(async () => {
     expect(identityNumbersIn(text, [FNR_A]), `${app.name}: identity number in logs`).toEqual([])
     expect(index.find(text), `${app.name}: token fragment in logs`).toEqual([])
   }
-  await Promise.all(open.splice(0).flat().map((a) => a.close()))
+  await Promise.all(
+    open
+      .splice(0)
+      .flat()
+      .map((a) => a.close()),
+  )
   await Promise.all(issuers.splice(0).map((i) => i.close()))
 })
 
@@ -49,27 +61,56 @@ async function issuer(): Promise<TestIssuer> {
 }
 
 /** Fresh apps (cold caches) for every target. */
-async function apps(iss: { issuer: string; jwksUri: string }, extra: Partial<ConsentGuardOptions> = {}, routes?: readonly AdversarialRoute[]): Promise<RunningTarget[]> {
-  const started = await Promise.all(TARGETS.map((t) => t.start({ maskinporten: { issuer: iss.issuer, jwksUri: iss.jwksUri }, realm: REALM, ...extra }, routes === undefined ? {} : { routes })))
+async function apps(
+  iss: { issuer: string; jwksUri: string },
+  extra: Partial<ConsentGuardOptions> = {},
+  routes?: readonly AdversarialRoute[],
+): Promise<RunningTarget[]> {
+  const started = await Promise.all(
+    TARGETS.map((t) =>
+      t.start(
+        { maskinporten: { issuer: iss.issuer, jwksUri: iss.jwksUri }, realm: REALM, ...extra },
+        routes === undefined ? {} : { routes },
+      ),
+    ),
+  )
   open.push(started)
   return started
 }
 
 const incomeToken = (iss: TestIssuer, options: Parameters<TestIssuer['consentToken']>[1] = {}) =>
   iss.consentToken({ scope: SCOPE, consent: { from: { person: FNR_A }, resource: RESOURCE, metadata: { inntektsaar: '2023' } } }, options)
-const loanToken = (iss: TestIssuer, id: string = randomUUID()) => iss.consentToken({ scope: SCOPE, consent: { id, from: { person: FNR_A }, resource: 'example-loan-check' } })
+const loanToken = (iss: TestIssuer, id: string = randomUUID()) =>
+  iss.consentToken({ scope: SCOPE, consent: { id, from: { person: FNR_A }, resource: 'example-loan-check' } })
 
 /**
  * Sends `token` (or `token(i)` to app i) to every app, checks the answer like the catalogue does,
  * and bounds its time.
  */
-async function expectAll(running: readonly RunningTarget[], tokens: string | ((i: number) => string), expected: Expect, label: string, path = INCOME, ceiling = CEILING_MS): Promise<Seen[]> {
+async function expectAll(
+  running: readonly RunningTarget[],
+  tokens: string | ((i: number) => string),
+  expected: Expect,
+  label: string,
+  path = INCOME,
+  ceiling = CEILING_MS,
+): Promise<Seen[]> {
   return Promise.all(
     running.map(async (app, i) => {
       const target = TARGETS[i] as (typeof TARGETS)[number]
       const token = typeof tokens === 'string' ? tokens : tokens(i)
       const probe = randomUUID()
-      const seen = await send(app.baseUrl, { path, headers: [['Authorization', `Bearer ${token}`], ['x-probe', probe]] }, ceiling + 500)
+      const seen = await send(
+        app.baseUrl,
+        {
+          path,
+          headers: [
+            ['Authorization', `Bearer ${token}`],
+            ['x-probe', probe],
+          ],
+        },
+        ceiling + 500,
+      )
       checkAnswer(`${target.name} · ${label}`, target, app, probe, 'GET', seen, expected, [token])
       expect(seen.ms, `${target.name} · ${label}: answered within ${ceiling} ms`).toBeLessThan(ceiling)
       return seen
@@ -104,7 +145,10 @@ describe('JWK-01 key set down at cold start: 503, and the next request retries',
 
   it('name resolution fails', async () => {
     const iss = await issuer()
-    const running = await apps({ issuer: iss.issuer, jwksUri: 'https://consent-guard-adversarial.invalid/jwk' }, { keys: { timeoutMs: 1_000 } })
+    const running = await apps(
+      { issuer: iss.issuer, jwksUri: 'https://consent-guard-adversarial.invalid/jwk' },
+      { keys: { timeoutMs: 1_000 } },
+    )
     await expectAll(running, await incomeToken(iss), r503('jwks_unavailable'), 'DNS failure')
   })
 })
@@ -132,7 +176,15 @@ describe('JWK-03 garbage from the key-set endpoint', () => {
     ['{"foo":1}', 'not-a-set', r503('jwks_unavailable')],
     ['private key members (d, p, q…)', 'private-members', r503('jwks_unavailable')],
     ['a JSON array', { status: 200, body: '[]', headers: { 'content-type': 'application/json' } }, r503('jwks_unavailable')],
-    ['a symmetric key (k)', { status: 200, body: JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'mp-1' }] }), headers: { 'content-type': 'application/json' } }, r503('jwks_unavailable')],
+    [
+      'a symmetric key (k)',
+      {
+        status: 200,
+        body: JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'mp-1' }] }),
+        headers: { 'content-type': 'application/json' },
+      },
+      r503('jwks_unavailable'),
+    ],
     ['HTTP 404', { status: 404, body: 'not found' }, r503('jwks_unavailable')],
     // Fetched fine, no key for the kid: the token, not the dependency, is at fault.
     ['{"keys":[]}', 'empty-keys', r401('token_key_unknown')],
@@ -255,7 +307,13 @@ describe('JWK-06 outage after warm-up', () => {
 })
 
 describe('JWK-08 key-set URL hygiene: the adapters refuse to start', () => {
-  it.each(['http://maskinporten.example/jwk', 'https://user:pw@maskinporten.no/jwk', 'https://maskinporten.no/jwk?x=1', 'https://maskinporten.no/jwk#f', 'file:///etc/passwd'])('%s', async (jwksUri) => {
+  it.each([
+    'http://maskinporten.example/jwk',
+    'https://user:pw@maskinporten.no/jwk',
+    'https://maskinporten.no/jwk?x=1',
+    'https://maskinporten.no/jwk#f',
+    'file:///etc/passwd',
+  ])('%s', async (jwksUri) => {
     const options = { maskinporten: { issuer: 'https://maskinporten.no/', jwksUri } }
     expect(() => createExpressGuard(options)).toThrow(/jwksUri/)
     const app = Fastify({ logger: false })
@@ -268,7 +326,11 @@ describe('DOS-08/09/10 key-set fetch discipline over HTTP', () => {
   /** Every adapter with a fresh issuer of its own, so each key-set fetch count starts at zero. */
   async function startWithOwnIssuers() {
     const issuersPerApp = await Promise.all(TARGETS.map(() => issuer()))
-    const running = await Promise.all(issuersPerApp.map((iss, i) => (TARGETS[i] as (typeof TARGETS)[number]).start({ maskinporten: { issuer: iss.issuer, jwksUri: iss.jwksUri }, realm: REALM })))
+    const running = await Promise.all(
+      issuersPerApp.map((iss, i) =>
+        (TARGETS[i] as (typeof TARGETS)[number]).start({ maskinporten: { issuer: iss.issuer, jwksUri: iss.jwksUri }, realm: REALM }),
+      ),
+    )
     open.push(running)
     return { issuersPerApp, running }
   }
@@ -279,7 +341,9 @@ describe('DOS-08/09/10 key-set fetch discipline over HTTP', () => {
       running.map(async (app, i) => {
         const iss = issuersPerApp[i] as TestIssuer
         const token = await incomeToken(iss)
-        const answers = await Promise.all(Array.from({ length: 50 }, () => send(app.baseUrl, { path: INCOME, headers: [['Authorization', `Bearer ${token}`]] })))
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, () => send(app.baseUrl, { path: INCOME, headers: [['Authorization', `Bearer ${token}`]] })),
+        )
         expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 50 }, () => 200))
         expect(iss.server.requests, `${app.name}: one fetch`).toBe(1)
       }),
@@ -296,16 +360,23 @@ describe('DOS-08/09/10 key-set fetch discipline over HTTP', () => {
         const [h, p] = good.split('.') as [string, string]
         const flood = async (tokens: string[], code: string) => {
           for (let at = 0; at < tokens.length; at += 50) {
-            const batch = await Promise.all(tokens.slice(at, at + 50).map((t) => send(app.baseUrl, { path: INCOME, headers: [['Authorization', `Bearer ${t}`]] })))
+            const batch = await Promise.all(
+              tokens.slice(at, at + 50).map((t) => send(app.baseUrl, { path: INCOME, headers: [['Authorization', `Bearer ${t}`]] })),
+            )
             for (const a of batch) expect([a.status, (a.body as { code?: string }).code]).toEqual([401, code])
           }
         }
         const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>
-        const unknownKids = Array.from({ length: 300 }, (_, n) => signCompact({ alg: 'RS256', kid: `rnd-${n}` }, claims, iss.signer.privateKey))
+        const unknownKids = Array.from({ length: 300 }, (_, n) =>
+          signCompact({ alg: 'RS256', kid: `rnd-${n}` }, claims, iss.signer.privateKey),
+        )
         await flood(unknownKids, 'token_key_unknown')
         expect(iss.server.requests, `${app.name}: warm-up + at most one refetch`).toBeLessThanOrEqual(2)
         const before = iss.server.requests
-        const badSignatures = Array.from({ length: 300 }, () => `${h}.${p}.${Buffer.from(crypto.getRandomValues(new Uint8Array(256))).toString('base64url')}`)
+        const badSignatures = Array.from(
+          { length: 300 },
+          () => `${h}.${p}.${Buffer.from(crypto.getRandomValues(new Uint8Array(256))).toString('base64url')}`,
+        )
         await flood(badSignatures, 'token_signature_invalid')
         expect(iss.server.requests, `${app.name}: no fetch for bad signatures`).toBe(before)
       }),
@@ -317,9 +388,15 @@ describe('DOS-08/09/10 key-set fetch discipline over HTTP', () => {
 // The one-time store (RPL-05/06)
 // ---------------------------------------------------------------------------------------------
 describe('RPL-05 custom stores that fail: 503, never 200', () => {
-  const failing: ConsentUseStore = { markUsed: () => Promise.reject(new Error('store down')), release: () => Promise.reject(new Error('store down')) }
+  const failing: ConsentUseStore = {
+    markUsed: () => Promise.reject(new Error('store down')),
+    release: () => Promise.reject(new Error('store down')),
+  }
   const hanging: ConsentUseStore = { markUsed: () => new Promise(() => {}), release: () => new Promise(() => {}) }
-  const slowThenFirst: ConsentUseStore = { markUsed: () => new Promise((resolve) => setTimeout(() => resolve(true), 2_000)), release: async () => undefined }
+  const slowThenFirst: ConsentUseStore = {
+    markUsed: () => new Promise((resolve) => setTimeout(() => resolve(true), 2_000)),
+    release: async () => undefined,
+  }
   const garbage: ConsentUseStore = { markUsed: () => Promise.resolve('yes' as unknown as boolean), release: async () => undefined }
 
   it.each<[string, ConsentUseStore, Expect]>([
@@ -348,7 +425,11 @@ describe('RPL-05 a store that throws synchronously', () => {
     const iss = await issuer()
     const running = await apps(iss, { store: throwing })
     const token = await loanToken(iss)
-    await Promise.all(running.map(async (app) => expect((await send(app.baseUrl, { path: LOAN, headers: [['Authorization', `Bearer ${token}`]] })).status).not.toBe(200)))
+    await Promise.all(
+      running.map(async (app) =>
+        expect((await send(app.baseUrl, { path: LOAN, headers: [['Authorization', `Bearer ${token}`]] })).status).not.toBe(200),
+      ),
+    )
   })
   it('answers 503 store_unavailable', async () => {
     const iss = await issuer()
@@ -408,7 +489,11 @@ describe('RPL-06 the record outlives the consent; past validTo the consent itsel
     let offset = 0
     const running = await apps(iss, { clock: () => new Date(Date.now() + offset * 1000) })
     const now = Math.floor(Date.now() / 1000)
-    const token = await iss.consentToken({ scope: SCOPE, lifetimeSeconds: 600, consent: { id: randomUUID(), from: { person: FNR_A }, resource: 'example-loan-check', validTo: now + 60 } })
+    const token = await iss.consentToken({
+      scope: SCOPE,
+      lifetimeSeconds: 600,
+      consent: { id: randomUUID(), from: { person: FNR_A }, resource: 'example-loan-check', validTo: now + 60 },
+    })
     // Each app has its own in-memory store, so one token serves all three.
     await expectAll(running, token, ok, 'first use', LOAN)
     await expectAll(running, token, r403('consent_already_used'), 'just before validTo', LOAN)

@@ -30,9 +30,19 @@ beforeAll(async () => {
   issuer = await createTestIssuer()
   for (const target of TARGETS) {
     running.set(target.name, await target.start({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, realm: 'conformance' }))
-    runningTwo.set(target.name, await target.start({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, realm: 'conformance', consentHeader: 'AltinnSamtykke' }))
+    runningTwo.set(
+      target.name,
+      await target.start({
+        maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+        realm: 'conformance',
+        consentHeader: 'AltinnSamtykke',
+      }),
+    )
   }
-  validToken = await issuer.consentToken({ scope: SCOPE, consent: { from: { person: PERSON }, resource: RESOURCE, metadata: { inntektsaar: '2024' } } })
+  validToken = await issuer.consentToken({
+    scope: SCOPE,
+    consent: { from: { person: PERSON }, resource: RESOURCE, metadata: { inntektsaar: '2024' } },
+  })
   accessToken = await issuer.accessToken({ scope: SCOPE, consumer: CONSUMER })
 })
 afterAll(async () => {
@@ -101,26 +111,57 @@ function referenceAccepts(claims: unknown, year: string, personId: string, now: 
 const oneOf = <T>(...values: T[]) => fc.constantFrom(...values)
 // The first value is the valid one and comes up most often (15 to 1), so accepted requests occur in
 // every run: with about twenty such fields, roughly one request in eight is fully valid.
-const maybe = <T>(good: T, ...bad: unknown[]) => fc.oneof({ weight: 15, arbitrary: fc.constant(good as unknown) }, { weight: 1, arbitrary: fc.constantFrom(...bad) })
+const maybe = <T>(good: T, ...bad: unknown[]) =>
+  fc.oneof({ weight: 15, arbitrary: fc.constant(good as unknown) }, { weight: 1, arbitrary: fc.constantFrom(...bad) })
 
 const consentArb = (now: number) =>
   fc.record({
     type: maybe('urn:altinn:consent', 'urn:altinn:concent', 'urn:altinn:Consent', 42),
     id: maybe('f70542a8-d97a-40a8-9ef7-221603ffd5e6', 'not-a-uuid', '', 7),
-    from: maybe(`urn:altinn:person:identifier-no:${PERSON}`, `urn:altinn:person:identifier-no:${OTHER}`, `URN:ALTINN:PERSON:IDENTIFIER-NO:${PERSON}`, `urn:altinn:organization:identifier-no:${CONSUMER}`, 12),
+    from: maybe(
+      `urn:altinn:person:identifier-no:${PERSON}`,
+      `urn:altinn:person:identifier-no:${OTHER}`,
+      `URN:ALTINN:PERSON:IDENTIFIER-NO:${PERSON}`,
+      `urn:altinn:organization:identifier-no:${CONSUMER}`,
+      12,
+    ),
     to: maybe(
       { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}` },
       { authority: 'iso6523-actorid-upis', ID: `0192:${TEST_IDENTITIES.otherOrgno}` },
       `urn:altinn:organization:identifier-no:${CONSUMER}`,
       { authority: 'iso6523-actorid-upis', id: `0192:${CONSUMER}` },
     ),
-    consented: maybe(new Date((now - 86_400) * 1000).toISOString(), new Date((now + 3600) * 1000).toISOString(), '2026-02-30T00:00:00Z', 'yesterday'),
-    validTo: maybe(new Date((now + 86_400) * 1000).toISOString(), new Date((now - 1) * 1000).toISOString(), '2030-01-01T00:00:00', 1_900_000_000),
+    consented: maybe(
+      new Date((now - 86_400) * 1000).toISOString(),
+      new Date((now + 3600) * 1000).toISOString(),
+      '2026-02-30T00:00:00Z',
+      'yesterday',
+    ),
+    validTo: maybe(
+      new Date((now + 86_400) * 1000).toISOString(),
+      new Date((now - 1) * 1000).toISOString(),
+      '2030-01-01T00:00:00',
+      1_900_000_000,
+    ),
     consentRights: fc.array(
       fc.record({
         action: maybe(['consent'], ['read'], [], 'consent'),
-        resource: maybe([{ type: 'urn:altinn:resource', value: RESOURCE }], [{ type: 'urn:altinn:resource', value: 'other' }], [{ id: 'urn:altinn:resource', value: RESOURCE }], []),
-        metadata: maybe({ inntektsaar: '2024' }, { INNTEKTSAAR: '2024' }, { inntektsaar: '2023' }, { inntektsaar: 2024 }, { inntektsaar: '0x7E8' }, {}, null, { inntektsaar: '2024', formaal: 'x' }),
+        resource: maybe(
+          [{ type: 'urn:altinn:resource', value: RESOURCE }],
+          [{ type: 'urn:altinn:resource', value: 'other' }],
+          [{ id: 'urn:altinn:resource', value: RESOURCE }],
+          [],
+        ),
+        metadata: maybe(
+          { inntektsaar: '2024' },
+          { INNTEKTSAAR: '2024' },
+          { inntektsaar: '2023' },
+          { inntektsaar: 2024 },
+          { inntektsaar: '0x7E8' },
+          {},
+          null,
+          { inntektsaar: '2024', formaal: 'x' },
+        ),
       }),
       { minLength: 0, maxLength: 3 },
     ),
@@ -134,8 +175,16 @@ const claimsArb = (now: number) =>
     iat: maybe(now, now + 60, now - 4000, null, undefined),
     jti: maybe('jti-1', '', 5, undefined),
     client_id: maybe('c-1', undefined, 9),
-    consumer: maybe({ authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}` }, { authority: 'iso6523-actorid-upis', ID: CONSUMER }, `0192:${CONSUMER}`, undefined),
-    authorization_details: fc.oneof({ weight: 5, arbitrary: fc.array(consentArb(now), { minLength: 1, maxLength: 2 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, null, {}, ['x']) }),
+    consumer: maybe(
+      { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}` },
+      { authority: 'iso6523-actorid-upis', ID: CONSUMER },
+      `0192:${CONSUMER}`,
+      undefined,
+    ),
+    authorization_details: fc.oneof(
+      { weight: 5, arbitrary: fc.array(consentArb(now), { minLength: 1, maxLength: 2 }) },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, null, {}, ['x']) },
+    ),
   })
 
 function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
@@ -147,22 +196,27 @@ describe.each(TARGETS.map((t) => t.name))('%s', (name) => {
     const target = running.get(name) as RunningTarget
     let accepted = 0
     await fc.assert(
-      fc.asyncProperty(claimsArb(Math.floor(Date.now() / 1000)), maybe('2024', '2023') as fc.Arbitrary<string>, maybe(PERSON, OTHER) as fc.Arbitrary<string>, async (raw, year, personId) => {
-        const claims = stripUndefined(raw as Record<string, unknown>)
-        const token = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
-        const before = target.handled.length
-        const res = await send(target.baseUrl, { path: `/income/${year}/${personId}`, headers: [['Authorization', `Bearer ${token}`]] })
-        const now = Math.floor(Date.now() / 1000)
-        expect(res.status).not.toBe(500)
-        expect([200, 400, 401, 403]).toContain(res.status)
-        if (res.status === 200) {
-          accepted++
-          expect(referenceAccepts(claims, year, personId, now)).toBe(true)
-          expect(target.handled.length).toBe(before + 1)
-        } else {
-          expect(target.handled.length).toBe(before)
-        }
-      }),
+      fc.asyncProperty(
+        claimsArb(Math.floor(Date.now() / 1000)),
+        maybe('2024', '2023') as fc.Arbitrary<string>,
+        maybe(PERSON, OTHER) as fc.Arbitrary<string>,
+        async (raw, year, personId) => {
+          const claims = stripUndefined(raw as Record<string, unknown>)
+          const token = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
+          const before = target.handled.length
+          const res = await send(target.baseUrl, { path: `/income/${year}/${personId}`, headers: [['Authorization', `Bearer ${token}`]] })
+          const now = Math.floor(Date.now() / 1000)
+          expect(res.status).not.toBe(500)
+          expect([200, 400, 401, 403]).toContain(res.status)
+          if (res.status === 200) {
+            accepted++
+            expect(referenceAccepts(claims, year, personId, now)).toBe(true)
+            expect(target.handled.length).toBe(before + 1)
+          } else {
+            expect(target.handled.length).toBe(before)
+          }
+        },
+      ),
       { numRuns: RUNS },
     )
     // The generators must reach the accepting path, or the property above proves little.
@@ -181,13 +235,21 @@ describe.each(TARGETS.map((t) => t.name))('%s', (name) => {
       if (op === 'truncate') return validToken.slice(0, i)
       return validToken.slice(0, i) + '.' + validToken.slice(i)
     })
-    const header = fc.oneof(printable, printable.map((s) => `Bearer ${s}`), mutated.map((t) => `Bearer ${t}`), fc.constantFrom('Bearer', 'bearer  ', 'Basic x', `Bearer ${validToken}, Bearer ${validToken}`))
+    const header = fc.oneof(
+      printable,
+      printable.map((s) => `Bearer ${s}`),
+      mutated.map((t) => `Bearer ${t}`),
+      fc.constantFrom('Bearer', 'bearer  ', 'Basic x', `Bearer ${validToken}, Bearer ${validToken}`),
+    )
     await fc.assert(
       fc.asyncProperty(header, async (value) => {
         const trimmed = value.trim()
         fc.pre(trimmed !== `Bearer ${validToken}` && trimmed.replace(/^bearer +/i, 'Bearer ') !== `Bearer ${validToken}`)
         const before = target.handled.length
-        const res = await send(target.baseUrl, { path: `/income/2024/${PERSON}`, headers: trimmed === '' ? [] : [['Authorization', value]] })
+        const res = await send(target.baseUrl, {
+          path: `/income/2024/${PERSON}`,
+          headers: trimmed === '' ? [] : [['Authorization', value]],
+        })
         expect([400, 401, 403]).toContain(res.status)
         expect(target.handled.length).toBe(before)
       }),
@@ -201,21 +263,32 @@ describe.each(TARGETS.map((t) => t.name))('%s, two-token mode', (name) => {
     const target = runningTwo.get(name) as RunningTarget
     let accepted = 0
     await fc.assert(
-      fc.asyncProperty(claimsArb(Math.floor(Date.now() / 1000)), maybe('2024', '2023') as fc.Arbitrary<string>, maybe(PERSON, OTHER) as fc.Arbitrary<string>, async (raw, year, personId) => {
-        const claims = stripUndefined(raw as Record<string, unknown>)
-        const consent = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
-        const before = target.handled.length
-        const res = await send(target.baseUrl, { path: `/income/${year}/${personId}`, headers: [['Authorization', `Bearer ${accessToken}`], ['AltinnSamtykke', consent]] })
-        const now = Math.floor(Date.now() / 1000)
-        expect([200, 400, 401, 403]).toContain(res.status)
-        if (res.status === 200) {
-          accepted++
-          expect(referenceAccepts(claims, year, personId, now, true)).toBe(true)
-          expect(target.handled.length).toBe(before + 1)
-        } else {
-          expect(target.handled.length).toBe(before)
-        }
-      }),
+      fc.asyncProperty(
+        claimsArb(Math.floor(Date.now() / 1000)),
+        maybe('2024', '2023') as fc.Arbitrary<string>,
+        maybe(PERSON, OTHER) as fc.Arbitrary<string>,
+        async (raw, year, personId) => {
+          const claims = stripUndefined(raw as Record<string, unknown>)
+          const consent = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
+          const before = target.handled.length
+          const res = await send(target.baseUrl, {
+            path: `/income/${year}/${personId}`,
+            headers: [
+              ['Authorization', `Bearer ${accessToken}`],
+              ['AltinnSamtykke', consent],
+            ],
+          })
+          const now = Math.floor(Date.now() / 1000)
+          expect([200, 400, 401, 403]).toContain(res.status)
+          if (res.status === 200) {
+            accepted++
+            expect(referenceAccepts(claims, year, personId, now, true)).toBe(true)
+            expect(target.handled.length).toBe(before + 1)
+          } else {
+            expect(target.handled.length).toBe(before)
+          }
+        },
+      ),
       { numRuns: RUNS },
     )
     expect(accepted).toBeGreaterThan(0)
@@ -223,24 +296,39 @@ describe.each(TARGETS.map((t) => t.name))('%s, two-token mode', (name) => {
 
   it('answers every mutated or random consent header with 400/401/403 and never runs the handler', async () => {
     const target = runningTwo.get(name) as RunningTarget
-    const printable = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 300 })
-    const mutated = fc.tuple(fc.nat(), fc.constantFrom('drop', 'flip', 'insert', 'truncate', 'dup-dot', 'swap-segments'), printable).map(([pos, op, s]) => {
-      const i = pos % validToken.length
-      if (op === 'drop') return validToken.slice(0, i) + validToken.slice(i + 1)
-      if (op === 'flip') return validToken.slice(0, i) + (validToken[i] === 'A' ? 'B' : 'A') + validToken.slice(i + 1)
-      if (op === 'insert') return validToken.slice(0, i) + (s[0] ?? '.') + validToken.slice(i)
-      if (op === 'truncate') return validToken.slice(0, Math.max(i, 1))
-      if (op === 'swap-segments') return validToken.split('.').reverse().join('.')
-      return validToken.slice(0, i) + '.' + validToken.slice(i)
+    const printable = fc.string({
+      unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      minLength: 1,
+      maxLength: 300,
     })
+    const mutated = fc
+      .tuple(fc.nat(), fc.constantFrom('drop', 'flip', 'insert', 'truncate', 'dup-dot', 'swap-segments'), printable)
+      .map(([pos, op, s]) => {
+        const i = pos % validToken.length
+        if (op === 'drop') return validToken.slice(0, i) + validToken.slice(i + 1)
+        if (op === 'flip') return validToken.slice(0, i) + (validToken[i] === 'A' ? 'B' : 'A') + validToken.slice(i + 1)
+        if (op === 'insert') return validToken.slice(0, i) + (s[0] ?? '.') + validToken.slice(i)
+        if (op === 'truncate') return validToken.slice(0, Math.max(i, 1))
+        if (op === 'swap-segments') return validToken.split('.').reverse().join('.')
+        return validToken.slice(0, i) + '.' + validToken.slice(i)
+      })
     await fc.assert(
-      fc.asyncProperty(fc.oneof(printable, mutated, fc.constantFrom(`${validToken}, ${validToken}`, `${validToken},x`, `Bearer ${validToken}`)), async (value) => {
-        fc.pre(value.trim() !== validToken)
-        const before = target.handled.length
-        const res = await send(target.baseUrl, { path: `/income/2024/${PERSON}`, headers: [['Authorization', `Bearer ${accessToken}`], ['AltinnSamtykke', value]] })
-        expect([400, 401, 403]).toContain(res.status)
-        expect(target.handled.length).toBe(before)
-      }),
+      fc.asyncProperty(
+        fc.oneof(printable, mutated, fc.constantFrom(`${validToken}, ${validToken}`, `${validToken},x`, `Bearer ${validToken}`)),
+        async (value) => {
+          fc.pre(value.trim() !== validToken)
+          const before = target.handled.length
+          const res = await send(target.baseUrl, {
+            path: `/income/2024/${PERSON}`,
+            headers: [
+              ['Authorization', `Bearer ${accessToken}`],
+              ['AltinnSamtykke', value],
+            ],
+          })
+          expect([400, 401, 403]).toContain(res.status)
+          expect(target.handled.length).toBe(before)
+        },
+      ),
       { numRuns: RUNS },
     )
   })
@@ -249,7 +337,17 @@ describe.each(TARGETS.map((t) => t.name))('%s, two-token mode', (name) => {
 it('the reference check accepts the baseline token (it is not vacuous)', () => {
   const now = Math.floor(Date.now() / 1000)
   const claims = maskinportenClaims({ iss: issuer.issuer, scope: SCOPE, now })
-  const detail = { type: 'urn:altinn:consent', id: 'f70542a8-d97a-40a8-9ef7-221603ffd5e6', from: `urn:altinn:person:identifier-no:${PERSON}`, to: { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}` }, consented: new Date((now - 60) * 1000).toISOString(), validTo: new Date((now + 3600) * 1000).toISOString(), consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: '2024' } }] }
+  const detail = {
+    type: 'urn:altinn:consent',
+    id: 'f70542a8-d97a-40a8-9ef7-221603ffd5e6',
+    from: `urn:altinn:person:identifier-no:${PERSON}`,
+    to: { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}` },
+    consented: new Date((now - 60) * 1000).toISOString(),
+    validTo: new Date((now + 3600) * 1000).toISOString(),
+    consentRights: [
+      { action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: '2024' } },
+    ],
+  }
   expect(referenceAccepts({ ...claims, authorization_details: [detail] }, '2024', PERSON, now)).toBe(true)
   expect(referenceAccepts({ ...claims, authorization_details: [detail] }, '2023', PERSON, now)).toBe(false)
   // As a consent token the scope is not its business, but the consumer binding is.

@@ -19,7 +19,9 @@ const BOTH: readonly Mode[] = [SINGLE, TWO]
 const consentLine = (m: Mode, k: Kit): HeaderLine[] => (m.app === 'twoToken' ? [[CONSENT_HEADER, k.goodConsent]] : [])
 /** The token that carries the consent in this mode's Authorization header. */
 const accessToken = (m: Mode, k: Kit): string => (m.app === 'twoToken' ? k.goodAccess : k.good)
-const lines = (build: (m: Mode, k: Kit) => HeaderLine[]) => (m: Mode, k: Kit): HeaderLine[] => [...build(m, k), ...consentLine(m, k)]
+const lines =
+  (build: (m: Mode, k: Kit) => HeaderLine[]) =>
+  (m: Mode, k: Kit): HeaderLine[] => [...build(m, k), ...consentLine(m, k)]
 
 const ROWS: readonly Row[] = [
   {
@@ -28,11 +30,41 @@ const ROWS: readonly Row[] = [
     modes: BOTH,
     expect: r400('credentials_duplicated'),
     variants: (k) => [
-      { label: 'the same token twice', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ['Authorization', `Bearer ${accessToken(m, k)}`]]) },
-      { label: 'Authorization + authorization (other case), different tokens', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ['authorization', `Bearer ${k.sign(k.claims({ consumer: '313876144' }))}`]]) },
-      { label: 'AUTHORIZATION first, then Authorization', headers: lines((m) => [['AUTHORIZATION', 'Bearer x.y.z'], ['Authorization', `Bearer ${accessToken(m, k)}`]]) },
-      { label: 'a valid bearer line and a Basic line', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ['Authorization', 'Basic dXNlcjpwYXNz']]) },
-      { label: 'an empty line and a valid line', headers: lines((m) => [['Authorization', ''], ['Authorization', `Bearer ${accessToken(m, k)}`]]) },
+      {
+        label: 'the same token twice',
+        headers: lines((m) => [
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+        ]),
+      },
+      {
+        label: 'Authorization + authorization (other case), different tokens',
+        headers: lines((m) => [
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+          ['authorization', `Bearer ${k.sign(k.claims({ consumer: '313876144' }))}`],
+        ]),
+      },
+      {
+        label: 'AUTHORIZATION first, then Authorization',
+        headers: lines((m) => [
+          ['AUTHORIZATION', 'Bearer x.y.z'],
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+        ]),
+      },
+      {
+        label: 'a valid bearer line and a Basic line',
+        headers: lines((m) => [
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+          ['Authorization', 'Basic dXNlcjpwYXNz'],
+        ]),
+      },
+      {
+        label: 'an empty line and a valid line',
+        headers: lines((m) => [
+          ['Authorization', ''],
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+        ]),
+      },
     ],
   },
   {
@@ -40,11 +72,27 @@ const ROWS: readonly Row[] = [
     title: 'comma-joined credentials',
     modes: BOTH,
     variants: (k) => [
-      { label: 'Bearer A, Bearer B', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}, Bearer ${k.goodAccess}`]]), expect: r400('credentials_duplicated') },
-      { label: 'Bearer A,bearer B (no space, lower case)', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)},bearer ${k.goodAccess}`]]), expect: r400('credentials_duplicated') },
-      { label: 'Bearer A, A (the same token twice)', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}, Bearer ${accessToken(m, k)}`]]), expect: r400('credentials_duplicated') },
+      {
+        label: 'Bearer A, Bearer B',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}, Bearer ${k.goodAccess}`]]),
+        expect: r400('credentials_duplicated'),
+      },
+      {
+        label: 'Bearer A,bearer B (no space, lower case)',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)},bearer ${k.goodAccess}`]]),
+        expect: r400('credentials_duplicated'),
+      },
+      {
+        label: 'Bearer A, A (the same token twice)',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}, Bearer ${accessToken(m, k)}`]]),
+        expect: r400('credentials_duplicated'),
+      },
       // Not a second bearer credential: "," is no token character, so the token is malformed.
-      { label: 'Bearer A, Basic x', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}, Basic dXNlcjpwYXNz`]]), expect: r401('token_malformed') },
+      {
+        label: 'Bearer A, Basic x',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}, Basic dXNlcjpwYXNz`]]),
+        expect: r401('token_malformed'),
+      },
     ],
   },
   {
@@ -52,11 +100,36 @@ const ROWS: readonly Row[] = [
     title: 'token in the query string: alone not accepted, beside the header 400',
     modes: BOTH,
     variants: (k) => [
-      { label: '?access_token= alone', headers: (m, kit) => consentLine(m, kit), path: `${incomePath()}?access_token=${k.good}`, expect: noCredentials },
-      { label: '?access_token= and the header', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]), path: `${incomePath()}?access_token=${k.good}`, expect: r400('credentials_in_url') },
-      { label: '?x=1&access_token= (empty) and the header', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]), path: `${incomePath()}?x=1&access_token=`, expect: r400('credentials_in_url') },
-      { label: '?access%5Ftoken= (encoded name) and the header', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]), path: `${incomePath()}?access%5Ftoken=${k.good}`, expect: r400('credentials_in_url') },
-      { label: 'access_token as a query value (not a name) is fine', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]), path: `${incomePath()}?note=access_token`, expect: ok },
+      {
+        label: '?access_token= alone',
+        headers: (m, kit) => consentLine(m, kit),
+        path: `${incomePath()}?access_token=${k.good}`,
+        expect: noCredentials,
+      },
+      {
+        label: '?access_token= and the header',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]),
+        path: `${incomePath()}?access_token=${k.good}`,
+        expect: r400('credentials_in_url'),
+      },
+      {
+        label: '?x=1&access_token= (empty) and the header',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]),
+        path: `${incomePath()}?x=1&access_token=`,
+        expect: r400('credentials_in_url'),
+      },
+      {
+        label: '?access%5Ftoken= (encoded name) and the header',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]),
+        path: `${incomePath()}?access%5Ftoken=${k.good}`,
+        expect: r400('credentials_in_url'),
+      },
+      {
+        label: 'access_token as a query value (not a name) is fine',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`]]),
+        path: `${incomePath()}?note=access_token`,
+        expect: ok,
+      },
     ],
   },
   {
@@ -64,13 +137,22 @@ const ROWS: readonly Row[] = [
     title: 'token in a form body is never read',
     modes: BOTH,
     variants: (k) => [
-      { label: 'POST access_token=… alone', method: 'POST', body: `access_token=${k.good}`, headers: (m, kit) => [['Content-Type', 'application/x-www-form-urlencoded'], ...consentLine(m, kit)], expect: noCredentials },
+      {
+        label: 'POST access_token=… alone',
+        method: 'POST',
+        body: `access_token=${k.good}`,
+        headers: (m, kit) => [['Content-Type', 'application/x-www-form-urlencoded'], ...consentLine(m, kit)],
+        expect: noCredentials,
+      },
       {
         // text/plain: both frameworks read it without a plugin (Fastify has no form parser by default).
         label: 'POST with the header: a body holding another token is ignored (the guard runs before body parsing)',
         method: 'POST',
         body: `access_token=${k.sign(k.claims({ consumer: '313876144' }))}`,
-        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ['Content-Type', 'text/plain']]),
+        headers: lines((m) => [
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+          ['Content-Type', 'text/plain'],
+        ]),
         expect: ok,
       },
     ],
@@ -80,10 +162,36 @@ const ROWS: readonly Row[] = [
     title: 'consent token elsewhere than its header is not accepted',
     modes: [TWO],
     variants: (k) => [
-      { label: 'consent token in the query string', headers: [['Authorization', `Bearer ${k.goodAccess}`]], path: `${incomePath()}?${CONSENT_HEADER}=${k.goodConsent}`, expect: r403('consent_missing') },
-      { label: 'consent token in a cookie', headers: [['Authorization', `Bearer ${k.goodAccess}`], ['Cookie', `${CONSENT_HEADER}=${k.goodConsent}`]], expect: r403('consent_missing') },
-      { label: 'consent header over 8 KiB', headers: [['Authorization', `Bearer ${k.goodAccess}`], [CONSENT_HEADER, 'a'.repeat(9_000)]], expect: r401('token_too_large') },
-      { label: 'consent header over 16 KiB', headers: [['Authorization', `Bearer ${k.goodAccess}`], [CONSENT_HEADER, 'a'.repeat(17_000)]], expect: r431 },
+      {
+        label: 'consent token in the query string',
+        headers: [['Authorization', `Bearer ${k.goodAccess}`]],
+        path: `${incomePath()}?${CONSENT_HEADER}=${k.goodConsent}`,
+        expect: r403('consent_missing'),
+      },
+      {
+        label: 'consent token in a cookie',
+        headers: [
+          ['Authorization', `Bearer ${k.goodAccess}`],
+          ['Cookie', `${CONSENT_HEADER}=${k.goodConsent}`],
+        ],
+        expect: r403('consent_missing'),
+      },
+      {
+        label: 'consent header over 8 KiB',
+        headers: [
+          ['Authorization', `Bearer ${k.goodAccess}`],
+          [CONSENT_HEADER, 'a'.repeat(9_000)],
+        ],
+        expect: r401('token_too_large'),
+      },
+      {
+        label: 'consent header over 16 KiB',
+        headers: [
+          ['Authorization', `Bearer ${k.goodAccess}`],
+          [CONSENT_HEADER, 'a'.repeat(17_000)],
+        ],
+        expect: r431,
+      },
     ],
   },
   {
@@ -91,14 +199,32 @@ const ROWS: readonly Row[] = [
     title: 'header sizes: 15 KiB passes Node and meets the token cap; over 16 KiB Node answers 431',
     modes: BOTH,
     variants: (k) => [
-      { label: 'oversize token (8 KiB + 1)', headers: lines(() => [['Authorization', `Bearer ${'a'.repeat(8 * 1024 + 1)}`]]), expect: r401('token_too_large') },
       {
-        label: 'a 15 KiB Authorization header',
-        headers: (m, kit) => [['Authorization', `Bearer ${'a'.repeat(15 * 1024 - 7 - (m.app === 'twoToken' ? kit.goodConsent.length + 100 : 0))}`], ...consentLine(m, kit)],
+        label: 'oversize token (8 KiB + 1)',
+        headers: lines(() => [['Authorization', `Bearer ${'a'.repeat(8 * 1024 + 1)}`]]),
         expect: r401('token_too_large'),
       },
-      { label: 'a 20 KiB Authorization header', headers: lines(() => [['Authorization', `Bearer ${'a'.repeat(20 * 1024)}`]]), expect: r431 },
-      { label: 'a valid token beside a 17 KiB unrelated header', headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ['X-Pad', 'p'.repeat(17 * 1024)]]), expect: r431 },
+      {
+        label: 'a 15 KiB Authorization header',
+        headers: (m, kit) => [
+          ['Authorization', `Bearer ${'a'.repeat(15 * 1024 - 7 - (m.app === 'twoToken' ? kit.goodConsent.length + 100 : 0))}`],
+          ...consentLine(m, kit),
+        ],
+        expect: r401('token_too_large'),
+      },
+      {
+        label: 'a 20 KiB Authorization header',
+        headers: lines(() => [['Authorization', `Bearer ${'a'.repeat(20 * 1024)}`]]),
+        expect: r431,
+      },
+      {
+        label: 'a valid token beside a 17 KiB unrelated header',
+        headers: lines((m) => [
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+          ['X-Pad', 'p'.repeat(17 * 1024)],
+        ]),
+        expect: r431,
+      },
     ],
   },
 ]
@@ -123,9 +249,15 @@ const handle = defineCatalogue('headers over HTTP (HTTP-05..09, DOS-01)', ROWS, 
           const app = handle.apps(kind)[i] as RunningTarget
           const probe = randomUUID()
           const extra = kind === 'twoToken' ? `\r\n${CONSENT_HEADER}: ${k.goodConsent}` : ''
-          const answer = await sendRawHead(app.baseUrl, `GET ${incomePath()} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-probe: ${probe}\r\n${line(k.good)}${extra}\r\nConnection: close`)
+          const answer = await sendRawHead(
+            app.baseUrl,
+            `GET ${incomePath()} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-probe: ${probe}\r\n${line(k.good)}${extra}\r\nConnection: close`,
+          )
           expect(answer.status, `${target.name} (${kind})`).toBe(400)
-          expect(app.handled.some((h) => h.probe === probe), `${target.name} (${kind}): handler ran`).toBe(false)
+          expect(
+            app.handled.some((h) => h.probe === probe),
+            `${target.name} (${kind}): handler ran`,
+          ).toBe(false)
         }
       }),
     )
@@ -137,7 +269,10 @@ const handle = defineCatalogue('headers over HTTP (HTTP-05..09, DOS-01)', ROWS, 
       TARGETS.map(async (target, i) => {
         const app = handle.apps('single')[i] as RunningTarget
         const probe = randomUUID()
-        const answer = await sendRawHead(app.baseUrl, `GET ${incomePath()} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-probe: ${probe}\r\nAuthorization: Bearer ${k.good}\n\r\nConnection: close`)
+        const answer = await sendRawHead(
+          app.baseUrl,
+          `GET ${incomePath()} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-probe: ${probe}\r\nAuthorization: Bearer ${k.good}\n\r\nConnection: close`,
+        )
         // Node either refuses the framing (400) or ends the line at the LF; a 200 means the
         // guard saw exactly the canonical token, never one with a newline in it.
         expect([200, 400], target.name).toContain(answer.status)
@@ -167,7 +302,10 @@ const handle = defineCatalogue('headers over HTTP (HTTP-05..09, DOS-01)', ROWS, 
     await Promise.all(
       TARGETS.map(async (target, i) => {
         const app = handle.apps('single')[i] as RunningTarget
-        const answer = await sendRawHead(app.baseUrl, `GET /income/2023/${FNR_A} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'p'.repeat(17 * 1024)}\r\nConnection: close`)
+        const answer = await sendRawHead(
+          app.baseUrl,
+          `GET /income/2023/${FNR_A} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'p'.repeat(17 * 1024)}\r\nConnection: close`,
+        )
         expect(answer.status, target.name).toBe(431)
         expect(answer.text).not.toContain(FNR_A)
       }),

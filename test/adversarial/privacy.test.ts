@@ -75,7 +75,13 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
   let two: Running
   let outage: Running
 
-  const env = (extra: Record<string, string> = {}) => ({ MASKINPORTEN_ISSUER: issuer.issuer, MASKINPORTEN_JWKS_URI: issuer.jwksUri, PORT: '0', LOG_LEVEL: 'info', ...extra })
+  const env = (extra: Record<string, string> = {}) => ({
+    MASKINPORTEN_ISSUER: issuer.issuer,
+    MASKINPORTEN_JWKS_URI: issuer.jwksUri,
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ...extra,
+  })
   const call = async (app: Running, path: string, headers: HeaderLine[], status: number, method: 'GET' | 'HEAD' = 'GET'): Promise<Seen> => {
     const seen = await send(app.baseUrl, { method, path, headers })
     answers.push(seen)
@@ -83,7 +89,11 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
     return seen
   }
   const income = (scope = 'example:income', extra: Parameters<TestIssuer['consentToken']>[0] = {}) =>
-    issuer.consentToken({ scope, consent: { from: { person: MARKER_FNR }, resource: 'example-income', metadata: { inntektsaar: '2023' } }, ...extra })
+    issuer.consentToken({
+      scope,
+      consent: { from: { person: MARKER_FNR }, resource: 'example-income', metadata: { inntektsaar: '2023' } },
+      ...extra,
+    })
   const bearer = (token: string): HeaderLine => ['Authorization', `Bearer ${token}`]
 
   beforeAll(async () => {
@@ -106,11 +116,20 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
     await call(single, path, [bearer(good)], 200)
     await call(single, `${path}?note=${MARKER_FNR}`, [bearer(good)], 200)
     await call(single, path, [bearer(good)], 200, 'HEAD')
-    const period = await issuer.consentToken({ scope: 'example:income', consent: { from: { person: MARKER_FNR }, resource: 'example-income-period', metadata: { fraogmed: '2024-01', tilogmed: '2024-12' } } })
+    const period = await issuer.consentToken({
+      scope: 'example:income',
+      consent: { from: { person: MARKER_FNR }, resource: 'example-income-period', metadata: { fraogmed: '2024-01', tilogmed: '2024-12' } },
+    })
     await call(single, `/income-period/${MARKER_FNR}?from=2024-02&to=2024-03`, [bearer(period)], 200)
-    const company = await issuer.consentToken({ scope: 'example:accounts', consent: { from: { organization: otherOrgno }, resource: 'example-company-accounts' } })
+    const company = await issuer.consentToken({
+      scope: 'example:accounts',
+      consent: { from: { organization: otherOrgno }, resource: 'example-company-accounts' },
+    })
     await call(single, `/company/${otherOrgno}/accounts`, [bearer(company)], 200)
-    const loan = await issuer.consentToken({ scope: 'example:loan-check', consent: { from: { person: MARKER_FNR }, resource: 'example-loan-check' } })
+    const loan = await issuer.consentToken({
+      scope: 'example:loan-check',
+      consent: { from: { person: MARKER_FNR }, resource: 'example-loan-check' },
+    })
     await call(single, `/loan-check/${MARKER_FNR}`, [bearer(loan)], 200)
     // 403: reuse, another year, another person, a missing scope, another consumer's consent.
     await call(single, `/loan-check/${MARKER_FNR}`, [bearer(loan)], 403)
@@ -118,7 +137,19 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
     await call(single, `/income/2023/${TEST_IDENTITIES.personB}`, [bearer(good)], 403)
     await call(single, path, [bearer(await income('example:accounts'))], 403)
     await call(single, path, [bearer(await income('example:income', { consumer: otherOrgno }))], 200)
-    await call(single, path, [bearer(await issuer.consentToken({ scope: 'example:income', consent: { from: { person: MARKER_FNR }, to: otherOrgno, resource: 'example-income', metadata: { inntektsaar: '2023' } } }))], 403)
+    await call(
+      single,
+      path,
+      [
+        bearer(
+          await issuer.consentToken({
+            scope: 'example:income',
+            consent: { from: { person: MARKER_FNR }, to: otherOrgno, resource: 'example-income', metadata: { inntektsaar: '2023' } },
+          }),
+        ),
+      ],
+      403,
+    )
     // 401: none, malformed, expired, forged, and a token whose claims are broken after the signature.
     await call(single, path, [], 401)
     await call(single, path, [['Authorization', `Bearer ${good.slice(0, -5)}`]], 401)
@@ -138,7 +169,9 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
     await call(single, `/nothing/${MARKER_FNR}?access_token=${good}`, [], 404)
     // Two-token mode: accepted, consent missing, consent in the query string, duplicated, legacy-shaped garbage.
     const access = await issuer.accessToken({ scope: 'example:income' })
-    const consent = await issuer.consentToken({ consent: { from: { person: MARKER_FNR }, resource: 'example-income', metadata: { inntektsaar: '2023' } } })
+    const consent = await issuer.consentToken({
+      consent: { from: { person: MARKER_FNR }, resource: 'example-income', metadata: { inntektsaar: '2023' } },
+    })
     await call(two, path, [bearer(access), ['AltinnSamtykke', consent]], 200)
     await call(two, path, [bearer(access)], 403)
     await call(two, `${path}?AltinnSamtykke=${consent}`, [bearer(access)], 403)
@@ -188,7 +221,13 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
     const accepted = records.filter((r) => r.decision === 'accepted')
     expect(accepted.length).toBeGreaterThanOrEqual(5)
     for (const r of accepted) {
-      expect(r).toMatchObject({ consumer: expect.stringMatching(/^\d{9}$/), resource: expect.any(String), jti: expect.any(String), clientId: expect.any(String), consentId: expect.stringMatching(/^[0-9a-f-]{36}$/) })
+      expect(r).toMatchObject({
+        consumer: expect.stringMatching(/^\d{9}$/),
+        resource: expect.any(String),
+        jti: expect.any(String),
+        clientId: expect.any(String),
+        consentId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      })
       expect(typeof r.time).toBe('number')
       if (r.subjectType === 'person') expect(r.subjectRef).toMatch(/^hmac:[A-Za-z0-9_-]{22}$/)
     }
@@ -196,12 +235,23 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
     const refs = new Set(accepted.filter((r) => r.subjectType === 'person').map((r) => r.subjectRef))
     expect(refs.size).toBe(1)
     const rejected = records.filter((r) => r.decision === 'rejected')
-    expect(rejected.map((r) => r.code)).toEqual(expect.arrayContaining(['consent_already_used', 'consent_metadata_mismatch', 'consent_subject_mismatch', 'scope_missing', 'credentials_missing', 'token_expired']))
+    expect(rejected.map((r) => r.code)).toEqual(
+      expect.arrayContaining([
+        'consent_already_used',
+        'consent_metadata_mismatch',
+        'consent_subject_mismatch',
+        'scope_missing',
+        'credentials_missing',
+        'token_expired',
+      ]),
+    )
     expect(consumerOrgno).toMatch(/^\d{9}$/)
   })
 
   it('LOG-03 the audit record names the metadata the consent was used for', () => {
-    const accepted = single.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.event === 'consent_guard.decision' && r.decision === 'accepted' && r.resource === 'example-income')
+    const accepted = single.lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((r) => r.event === 'consent_guard.decision' && r.decision === 'accepted' && r.resource === 'example-income')
     expect(accepted.length).toBeGreaterThan(0)
     for (const r of accepted) expect(r.metadata).toEqual({ inntektsaar: '2023' })
   })
@@ -209,7 +259,8 @@ describe.each(EXAMPLES)('$name: logs and answers hold no identity number and no 
 
 describe('the scanner is not blind', () => {
   it('finds a planted payload segment, a signature fragment and an identity number', () => {
-    const token = 'eyJhbGciOiJSUzI1NiIsImtpZCI6Im1wLTEifQ.eyJzY29wZSI6ImV4YW1wbGU6aW5jb21lIiwiaXNzIjoiaHR0cHM6Ly9tYXNraW5wb3J0ZW4ubm8vIiwiY29uc3VtZXIiOnt9fQ.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU'
+    const token =
+      'eyJhbGciOiJSUzI1NiIsImtpZCI6Im1wLTEifQ.eyJzY29wZSI6ImV4YW1wbGU6aW5jb21lIiwiaXNzIjoiaHR0cHM6Ly9tYXNraW5wb3J0ZW4ubm8vIiwiY29uc3VtZXIiOnt9fQ.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU'
     const [, payload, signature] = token.split('.') as [string, string, string]
     const index = new LeakIndex(tokensIn([`Bearer ${token}`]))
     expect(index.find(`{"msg":"x","p":"${payload}"}`)).toHaveLength(1)

@@ -71,7 +71,12 @@ async function observe(baseUrl: string, token: string, decisions: () => { accept
     const d1 = decisions()
     const withToken = await send(baseUrl, { method: v.method, path: v.path, headers: [['Authorization', `Bearer ${token}`]] })
     const d2 = decisions()
-    out.set(v.name, { withoutToken, withToken, acceptedDecisions: d2.accepted - d1.accepted, acceptedWithoutToken: d1.accepted - d0.accepted })
+    out.set(v.name, {
+      withoutToken,
+      withToken,
+      acceptedDecisions: d2.accepted - d1.accepted,
+      acceptedWithoutToken: d1.accepted - d0.accepted,
+    })
   }
   return out
 }
@@ -87,7 +92,8 @@ function checkCoverage(where: string, observations: Map<string, Observation>, ow
     const o = observations.get(v.name) as Observation
     // Without a token: never data, never an accepted decision.
     expect(served(o.withoutToken, v.method), `${where} · ${v.name}: data without a token (${o.withoutToken.status})`).toBe(false)
-    if (ownNotFound || o.withoutToken.status !== 404) expect(o.withoutToken.text.includes(F), `${where} · ${v.name}: identity number echoed`).toBe(false)
+    if (ownNotFound || o.withoutToken.status !== 404)
+      expect(o.withoutToken.text.includes(F), `${where} · ${v.name}: identity number echoed`).toBe(false)
     expect(o.acceptedWithoutToken, `${where} · ${v.name}: accepted without a token`).toBe(0)
     if (o.withoutToken.status === 200) expect(v.method, `${where} · ${v.name}: a 200 without a token`).toBe('OPTIONS')
     else expect([400, 401, 404], `${where} · ${v.name}: status without a token`).toContain(o.withoutToken.status)
@@ -105,18 +111,31 @@ function checkCoverage(where: string, observations: Map<string, Observation>, ow
 
 /** Which variants each app serves with a valid token (pinned: a change in routing must be a decision). */
 const FASTIFY_SERVES = ['canonical', 'HEAD', 'percent-encoded digits', 'percent-encoded route name', 'empty query']
-const EXPRESS_SERVES = ['canonical', 'HEAD', 'trailing slash', 'upper-case path', 'mixed-case path', 'percent-encoded digits', 'empty query']
+const EXPRESS_SERVES = [
+  'canonical',
+  'HEAD',
+  'trailing slash',
+  'upper-case path',
+  'mixed-case path',
+  'percent-encoded digits',
+  'empty query',
+]
 
 let issuer: TestIssuer
 let token: string
 beforeAll(async () => {
   issuer = await createTestIssuer()
-  token = await issuer.consentToken({ scope: 'example:income', consent: { from: { person: F }, resource: 'example-income', metadata: { inntektsaar: '2023' } } })
+  token = await issuer.consentToken({
+    scope: 'example:income',
+    consent: { from: { person: F }, resource: 'example-income', metadata: { inntektsaar: '2023' } },
+  })
 })
 afterAll(() => issuer?.close())
 
 const decisionsIn = (lines: readonly string[]) => () => {
-  const records = lines.map((l) => JSON.parse(l) as { event?: string; decision?: string }).filter((r) => r.event === 'consent_guard.decision')
+  const records = lines
+    .map((l) => JSON.parse(l) as { event?: string; decision?: string })
+    .filter((r) => r.event === 'consent_guard.decision')
   return { accepted: records.filter((r) => r.decision === 'accepted').length }
 }
 
@@ -153,13 +172,19 @@ describe('HTTP-10 route coverage of the example APIs', () => {
 
   it.each(examples)('$name: every served variant was checked; served: the pinned set', async (example) => {
     const lines: string[] = []
-    const app = await example.start({ MASKINPORTEN_ISSUER: issuer.issuer, MASKINPORTEN_JWKS_URI: issuer.jwksUri, PORT: '0', LOG_LEVEL: 'info' }, lines)
+    const app = await example.start(
+      { MASKINPORTEN_ISSUER: issuer.issuer, MASKINPORTEN_JWKS_URI: issuer.jwksUri, PORT: '0', LOG_LEVEL: 'info' },
+      lines,
+    )
     try {
       const observations = await observe(app.baseUrl, token, decisionsIn(lines))
       expect(checkCoverage(example.name, observations, true)).toEqual(example.serves)
 
       // A HEAD on a one-time route is checked too, and uses the consent up.
-      const loan = await issuer.consentToken({ scope: 'example:loan-check', consent: { from: { person: F }, resource: 'example-loan-check' } })
+      const loan = await issuer.consentToken({
+        scope: 'example:loan-check',
+        consent: { from: { person: F }, resource: 'example-loan-check' },
+      })
       const headers: [string, string][] = [['Authorization', `Bearer ${loan}`]]
       expect((await send(app.baseUrl, { method: 'HEAD', path: `/loan-check/${F}`, headers })).status).toBe(200)
       const after = await send(app.baseUrl, { path: `/loan-check/${F}`, headers })
@@ -181,13 +206,16 @@ describe('HTTP-10 route coverage of the adapters', () => {
     await Promise.all(running.map((a) => a.close()))
   })
 
-  it.each(TARGETS.map((t, i) => [t.name, i] as const))('%s: every request that reached the handler was accepted by the guard first', async (name, i) => {
-    const app = running[i] as RunningTarget
-    const accepted = () => ({ accepted: app.events.filter((e) => e.decision === 'accepted').length })
-    const observations = await observe(app.baseUrl, token, accepted)
-    const servedNames = checkCoverage(name, observations, false)
-    expect(servedNames).toEqual(name === 'fastify' ? FASTIFY_SERVES : EXPRESS_SERVES)
-    // Each handled request came after its own accepted decision: as many handled as accepted.
-    expect(app.handled.length).toBe(app.events.filter((e) => e.decision === 'accepted').length)
-  })
+  it.each(TARGETS.map((t, i) => [t.name, i] as const))(
+    '%s: every request that reached the handler was accepted by the guard first',
+    async (name, i) => {
+      const app = running[i] as RunningTarget
+      const accepted = () => ({ accepted: app.events.filter((e) => e.decision === 'accepted').length })
+      const observations = await observe(app.baseUrl, token, accepted)
+      const servedNames = checkCoverage(name, observations, false)
+      expect(servedNames).toEqual(name === 'fastify' ? FASTIFY_SERVES : EXPRESS_SERVES)
+      // Each handled request came after its own accepted decision: as many handled as accepted.
+      expect(app.handled.length).toBe(app.events.filter((e) => e.decision === 'accepted').length)
+    },
+  )
 })

@@ -47,13 +47,16 @@ function sendRaw(baseUrl: string, spec: RequestSpec): Promise<ResponseSeen> {
   // Node's raw header format: [name, value, name, value, ...], sent as written (case kept).
   const raw = ['Host', url.host, ...spec.headers.flatMap(([name, value]) => [name, value])]
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method: spec.method ?? 'GET', headers: raw }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parseJson(text) }))
-      res.on('error', reject)
-    })
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: spec.method ?? 'GET', headers: raw },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (text += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parseJson(text) }))
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     req.end()
   })

@@ -58,7 +58,6 @@ describe.each(TARGETS)('conformance: $name', (target) => {
 
   it.each(SCENARIOS)('$name', async (scenario) => {
     await runScenario(target, apps[scenario.app], scenario)
-
   })
 })
 

@@ -53,7 +53,12 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
   const logs = new LogCollector()
   const tokens: string[] = []
   const apps: RunningApp[] = []
-  const env = (extra: Record<string, string> = {}) => ({ MASKINPORTEN_ISSUER: issuer.issuer, MASKINPORTEN_JWKS_URI: issuer.jwksUri, PORT: '0', ...extra })
+  const env = (extra: Record<string, string> = {}) => ({
+    MASKINPORTEN_ISSUER: issuer.issuer,
+    MASKINPORTEN_JWKS_URI: issuer.jwksUri,
+    PORT: '0',
+    ...extra,
+  })
 
   beforeAll(async () => {
     issuer = await createTestIssuer()
@@ -104,7 +109,9 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       expect([year.status, problemCode(year.text)]).toEqual([403, 'consent_metadata_mismatch'])
       const person = await api.get(`/income/2023/${personB}`).set('authorization', `Bearer ${token}`)
       expect([person.status, problemCode(person.text)]).toEqual([403, 'consent_subject_mismatch'])
-      const scope = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${await consentToken({ scope: 'example:accounts', consent: income2023 })}`)
+      const scope = await api
+        .get(`/income/2023/${personA}`)
+        .set('authorization', `Bearer ${await consentToken({ scope: 'example:accounts', consent: income2023 })}`)
       expect([scope.status, problemCode(scope.text)]).toEqual([403, 'scope_missing'])
       expect(scope.headers['www-authenticate']).toContain('scope="example:income"')
       const none = await api.get(`/income/2023/${personA}`)
@@ -117,7 +124,11 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       const token = await consentToken({ scope: 'example:income', consent: periodConsent })
       const ok = await api.get(`/income-period/${personA}?from=2024-03&to=2024-05`).set('authorization', `Bearer ${token}`)
       expect(ok.status).toBe(200)
-      expect((ok.body as { income: { months: { month: string }[] } }).income.months.map((m) => m.month)).toEqual(['2024-03', '2024-04', '2024-05'])
+      expect((ok.body as { income: { months: { month: string }[] } }).income.months.map((m) => m.month)).toEqual([
+        '2024-03',
+        '2024-04',
+        '2024-05',
+      ])
       const outside = await api.get(`/income-period/${personA}?from=2024-11&to=2025-01`).set('authorization', `Bearer ${token}`)
       expect([outside.status, problemCode(outside.text)]).toEqual([403, 'consent_metadata_mismatch'])
       const missing = await api.get(`/income-period/${personA}?from=2024-03`).set('authorization', `Bearer ${token}`)
@@ -162,7 +173,9 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
 
     it('ALLOWED_CONSUMERS limits the consumers of every data route', async () => {
       const api = await start({ ALLOWED_CONSUMERS: ` ${otherOrgno} ` })
-      const refused = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${await consentToken({ scope: 'example:income', consent: income2023 })}`)
+      const refused = await api
+        .get(`/income/2023/${personA}`)
+        .set('authorization', `Bearer ${await consentToken({ scope: 'example:income', consent: income2023 })}`)
       expect([refused.status, problemCode(refused.text)]).toEqual([403, 'consumer_not_allowed'])
       const allowed = await api
         .get(`/income/2023/${personA}`)
@@ -181,10 +194,14 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         redisUrl: undefined,
         altinn2: undefined,
       })
-      expect(example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'tt02', REDIS_URL: 'redis://127.0.0.1:6380' })).toMatchObject({ altinn2: 'tt02', redisUrl: 'redis://127.0.0.1:6380' })
+      expect(
+        example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'tt02', REDIS_URL: 'redis://127.0.0.1:6380' }),
+      ).toMatchObject({ altinn2: 'tt02', redisUrl: 'redis://127.0.0.1:6380' })
       expect(() => example.loadConfig({ ALTINN2_ENV: 'tt02' })).toThrow(/CONSENT_TOKEN_HEADER/)
       expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'test' })).toThrow(/ALTINN2_ENV/)
-      expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'x', ALTINN2_ENV: 'tt02', ALTINN2_JWKS_URI: 'https://x/jwk' })).toThrow(/either/)
+      expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'x', ALTINN2_ENV: 'tt02', ALTINN2_JWKS_URI: 'https://x/jwk' })).toThrow(
+        /either/,
+      )
       expect(() => example.loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/)
       expect(example.loadConfig({ MASKINPORTEN_ENV: 'prod', ALLOWED_CONSUMERS: `${consumerOrgno},${otherOrgno}` })).toMatchObject({
         maskinporten: 'prod',
@@ -205,16 +222,24 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         const legacyOn = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_JWKS_URI: altinn2.jwksUri })
         const legacyOff = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke' })
         const access = remember(await issuer.accessToken({ scope: 'example:income' }))
-        const legacy = remember(altinn2.token({ services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2016' } }] }))
+        const legacy = remember(
+          altinn2.token({ services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2016' } }] }),
+        )
         const ok = await legacyOn.get(`/income/2016/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', legacy)
         expect(ok.status).toBe(200)
         expect(ok.body).toMatchObject({ personId: personA, year: '2016' })
-        const otherYear = await legacyOn.get(`/income/2017/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', legacy)
+        const otherYear = await legacyOn
+          .get(`/income/2017/${personA}`)
+          .set('authorization', `Bearer ${access}`)
+          .set('AltinnSamtykke', legacy)
         expect([otherYear.status, problemCode(otherYear.text)]).toEqual([403, 'consent_metadata_mismatch'])
         const off = await legacyOff.get(`/income/2016/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', legacy)
         expect([off.status, problemCode(off.text)]).toEqual([401, 'legacy_token_not_accepted'])
         const migrated = await consentToken({ consent: { resource: 'ex_4629_2', metadata: { inntektsaar: '2016' } } })
-        const viaMigrated = await legacyOn.get(`/income/2016/${personA}`).set('authorization', `Bearer ${access}`).set('AltinnSamtykke', migrated)
+        const viaMigrated = await legacyOn
+          .get(`/income/2016/${personA}`)
+          .set('authorization', `Bearer ${access}`)
+          .set('AltinnSamtykke', migrated)
         expect(viaMigrated.status).toBe(200)
       } finally {
         await altinn2.close()
@@ -234,14 +259,16 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       const first = await start({ REDIS_URL: redis.url })
       const second = await start({ REDIS_URL: redis.url })
       const token = await consentToken({ scope: 'example:loan-check', consent: { resource: 'example-loan-check' } })
-      const results = await Promise.all([first, second, first, second].map((api) => api.get(`/loan-check/${personA}`).set('authorization', `Bearer ${token}`)))
+      const results = await Promise.all(
+        [first, second, first, second].map((api) => api.get(`/loan-check/${personA}`).set('authorization', `Bearer ${token}`)),
+      )
       expect(results.map((r) => r.status).sort()).toEqual([200, 403, 403, 403])
       for (const r of results.filter((x) => x.status === 403)) expect(problemCode(r.text)).toBe('consent_already_used')
     })
   })
 
   describe(`${example.name}: README walk-through`, () => {
-    it('the dev issuer\'s tokens are accepted on the README\'s curl lines', async () => {
+    it("the dev issuer's tokens are accepted on the README's curl lines", async () => {
       const dev = await example.startDevIssuer(0)
       try {
         const app = await example.start({ ...dev.env, PORT: '0' }, logs)
@@ -282,7 +309,12 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     it('starts the server from the example directory, answers, logs masked lines and stops on SIGTERM', async () => {
       const dir = fileURLToPath(new URL(`../../examples/${example.name}/`, import.meta.url))
       // Detached: its own process group, so the group (pnpm, sh, node) can be stopped by its id.
-      const child = spawn('pnpm', ['start'], { cwd: dir, env: { ...process.env, ...env(), LOG_LEVEL: 'info' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn('pnpm', ['start'], {
+        cwd: dir,
+        env: { ...process.env, ...env(), LOG_LEVEL: 'info' },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let out = ''
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))

@@ -12,7 +12,10 @@ export interface NeutralRequest {
   readonly query: unknown
 }
 
-const param = (name: string) => (req: NeutralRequest): string | undefined => (req.params as Record<string, string | undefined>)[name]
+const param =
+  (name: string) =>
+  (req: NeutralRequest): string | undefined =>
+    (req.params as Record<string, string | undefined>)[name]
 const query = (req: NeutralRequest, name: string): string | undefined => {
   const value = (req.query as Record<string, unknown>)[name]
   return typeof value === 'string' ? value : undefined

@@ -251,7 +251,11 @@ export const SCENARIOS: readonly Scenario[] = [
       const first = await issuer.consentToken({ scope: SCOPE, consent })
       // A fresh token for the same consent is refused too: the record is per consent, not per token.
       const second = await issuer.consentToken({ scope: SCOPE, consent })
-      return { before: [{ spec: { path: `/loan-check/${personA}`, headers: [bearer(first)] }, status: 200 }], path: `/loan-check/${personA}`, headers: [bearer(second)] }
+      return {
+        before: [{ spec: { path: `/loan-check/${personA}`, headers: [bearer(first)] }, status: 200 }],
+        path: `/loan-check/${personA}`,
+        headers: [bearer(second)],
+      }
     },
     expect: rejected(403, 'consent_already_used', 'insufficient_scope'),
   },
@@ -288,7 +292,13 @@ export const SCENARIOS: readonly Scenario[] = [
     async prepare({ issuer }) {
       const token = await issuer.consentToken({ scope: SCOPE, consent: income2023 })
       const other = await issuer.consentToken({ scope: SCOPE, consent: { ...income2023, from: { person: personB } } })
-      return { path: incomePath(), headers: [['Authorization', `Bearer ${token}`], ['authorization', `Bearer ${other}`]] }
+      return {
+        path: incomePath(),
+        headers: [
+          ['Authorization', `Bearer ${token}`],
+          ['authorization', `Bearer ${other}`],
+        ],
+      }
     },
     expect: rejected(400, 'credentials_duplicated', 'invalid_request'),
   },
@@ -323,7 +333,10 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'period route without the period',
     app: 'single',
     async prepare({ issuer }) {
-      const token = await issuer.consentToken({ scope: SCOPE, consent: { resource: 'example-income-period', metadata: { fraogmed: '2024-01', tilogmed: '2024-12' } } })
+      const token = await issuer.consentToken({
+        scope: SCOPE,
+        consent: { resource: 'example-income-period', metadata: { fraogmed: '2024-01', tilogmed: '2024-12' } },
+      })
       return { path: `/income-period/${personA}`, headers: [bearer(token)] }
     },
     expect: rejected(400, 'request_parameter_missing', 'invalid_request'),

@@ -83,8 +83,4 @@ function expressTarget(name: string, createApp: typeof express5): Target {
   }
 }
 
-export const TARGETS: readonly Target[] = [
-  fastifyTarget,
-  expressTarget('express 5', express5),
-  expressTarget('express 4', express4),
-]
+export const TARGETS: readonly Target[] = [fastifyTarget, expressTarget('express 5', express5), expressTarget('express 4', express4)]

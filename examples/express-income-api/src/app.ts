@@ -36,7 +36,10 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   )
 
   // One-time consents: in memory for one instance, in Redis when several instances serve the API.
-  const store = config.redisUrl === undefined ? undefined : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => logger.warn({ err: err.message }, 'redis') })
+  const store =
+    config.redisUrl === undefined
+      ? undefined
+      : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => logger.warn({ err: err.message }, 'redis') })
   // server.ts (and tests) call this on shutdown.
   app.locals.close = async () => store?.close()
 
@@ -53,64 +56,80 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     res.json({ status: 'ok' })
   })
 
-  app.get('/income/:year/:personId', consent.require({
-    ...consumers,
-    scope: 'example:income',
-    resource: 'example-income',
-    // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
-    altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
-    subjectType: 'person',
-    subject: (req) => req.params.personId,
-    metadata: { inntektsaar: { equals: (req) => req.params.year } },
-  }), (req, res) => {
-    const { year, personId } = req.params as { year: string; personId: string }
-    res.json({ personId, year, income: yearlyIncome(personId, year), consentId: getConsent(req).id })
-  })
+  app.get(
+    '/income/:year/:personId',
+    consent.require({
+      ...consumers,
+      scope: 'example:income',
+      resource: 'example-income',
+      // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
+      altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+      subjectType: 'person',
+      subject: (req) => req.params.personId,
+      metadata: { inntektsaar: { equals: (req) => req.params.year } },
+    }),
+    (req, res) => {
+      const { year, personId } = req.params as { year: string; personId: string }
+      res.json({ personId, year, income: yearlyIncome(personId, year), consentId: getConsent(req).id })
+    },
+  )
 
-  app.get('/income-period/:personId', consent.require({
-    ...consumers,
-    scope: 'example:income',
-    resource: 'example-income-period',
-    subjectType: 'person',
-    subject: (req) => req.params.personId,
-    period: { start: 'fraogmed', end: 'tilogmed', requested: (req) => ({ from: query(req, 'from') ?? '', to: query(req, 'to') ?? '' }) },
-  }), (req, res) => {
-    // The guard has checked that from and to are YYYY-MM strings inside the consented period.
-    const from = query(req, 'from') as string
-    const to = query(req, 'to') as string
-    const personId = req.params.personId as string
-    res.json({ personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(req).id })
-  })
+  app.get(
+    '/income-period/:personId',
+    consent.require({
+      ...consumers,
+      scope: 'example:income',
+      resource: 'example-income-period',
+      subjectType: 'person',
+      subject: (req) => req.params.personId,
+      period: { start: 'fraogmed', end: 'tilogmed', requested: (req) => ({ from: query(req, 'from') ?? '', to: query(req, 'to') ?? '' }) },
+    }),
+    (req, res) => {
+      // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+      const from = query(req, 'from') as string
+      const to = query(req, 'to') as string
+      const personId = req.params.personId as string
+      res.json({ personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(req).id })
+    },
+  )
 
-  app.get('/company/:orgno/accounts', consent.require({
-    ...consumers,
-    scope: 'example:accounts',
-    resource: 'example-company-accounts',
-    subjectType: 'organization',
-    subject: (req) => req.params.orgno,
-  }), (req, res) => {
-    const orgno = req.params.orgno as string
-    res.json({ orgno, accounts: companyAccounts(orgno), consentId: getConsent(req).id })
-  })
+  app.get(
+    '/company/:orgno/accounts',
+    consent.require({
+      ...consumers,
+      scope: 'example:accounts',
+      resource: 'example-company-accounts',
+      subjectType: 'organization',
+      subject: (req) => req.params.orgno,
+    }),
+    (req, res) => {
+      const orgno = req.params.orgno as string
+      res.json({ orgno, accounts: companyAccounts(orgno), consentId: getConsent(req).id })
+    },
+  )
 
-  app.get('/loan-check/:personId', consent.require({
-    ...consumers,
-    scope: 'example:loan-check',
-    resource: 'example-loan-check',
-    subjectType: 'person',
-    subject: (req) => req.params.personId,
-    // Engangssamtykke: the first accepted request uses the consent up. The in-memory store
-    // covers one process; run several instances only with a shared store.
-    oneTime: true,
-  }), (req, res, next) => {
-    const used = getConsent(req)
-    const personId = req.params.personId as string
-    loanAssessment(personId).then(
-      (assessment) => res.json({ personId, ...assessment, consentId: used.id }),
-      // No data left: release the consent so the consumer can retry with it.
-      (err: unknown) => consent.release(used).then(() => next(err), next),
-    )
-  })
+  app.get(
+    '/loan-check/:personId',
+    consent.require({
+      ...consumers,
+      scope: 'example:loan-check',
+      resource: 'example-loan-check',
+      subjectType: 'person',
+      subject: (req) => req.params.personId,
+      // Engangssamtykke: the first accepted request uses the consent up. The in-memory store
+      // covers one process; run several instances only with a shared store.
+      oneTime: true,
+    }),
+    (req, res, next) => {
+      const used = getConsent(req)
+      const personId = req.params.personId as string
+      loanAssessment(personId).then(
+        (assessment) => res.json({ personId, ...assessment, consentId: used.id }),
+        // No data left: release the consent so the consumer can retry with it.
+        (err: unknown) => consent.release(used).then(() => next(err), next),
+      )
+    },
+  )
 
   // Express's default 404 page repeats the URL, which may hold a fødselsnummer.
   app.use((_req, res) => {

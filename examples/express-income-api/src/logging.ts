@@ -15,7 +15,9 @@ export interface LogSink {
  *    covers messages and error texts that quote a URL.
  */
 export function createLogger(config: AppConfig, sink: LogSink = process.stdout): Logger {
-  const headerPaths = ['authorization', ...(config.consentHeader ? [config.consentHeader.toLowerCase()] : [])].map((h) => `req.headers["${h}"]`)
+  const headerPaths = ['authorization', ...(config.consentHeader ? [config.consentHeader.toLowerCase()] : [])].map(
+    (h) => `req.headers["${h}"]`,
+  )
   return pino(
     { level: config.logLevel, redact: { paths: headerPaths, censor: '[redacted]' } },
     { write: (line: string) => sink.write(maskIdentityNumbers(line)) },

@@ -13,7 +13,10 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
   const app = Fastify({ logger: loggerOptions(config, options.logSink) })
 
   // One-time consents: in memory for one instance, in Redis when several instances serve the API.
-  const store = config.redisUrl === undefined ? undefined : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
+  const store =
+    config.redisUrl === undefined
+      ? undefined
+      : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
   if (store !== undefined) app.addHook('onClose', () => store.close())
 
   await app.register(consentGuard, {
@@ -30,81 +33,101 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
 
   app.get('/health', { config: { consent: false } }, async () => ({ status: 'ok' }))
 
-  app.get<{ Params: { year: string; personId: string } }>('/income/:year/:personId', {
-    config: {
-      consent: {
-        ...consumers,
-        scope: 'example:income',
-        resource: 'example-income',
-        // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
-        altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
-        subjectType: 'person',
-        subject: (request) => request.params.personId,
-        metadata: { inntektsaar: { equals: (request) => request.params.year } },
+  app.get<{ Params: { year: string; personId: string } }>(
+    '/income/:year/:personId',
+    {
+      config: {
+        consent: {
+          ...consumers,
+          scope: 'example:income',
+          resource: 'example-income',
+          // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
+          altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+          subjectType: 'person',
+          subject: (request) => request.params.personId,
+          metadata: { inntektsaar: { equals: (request) => request.params.year } },
+        },
       },
     },
-  }, async (request) => {
-    const { year, personId } = request.params
-    return { personId, year, income: yearlyIncome(personId, year), consentId: getConsent(request).id }
-  })
+    async (request) => {
+      const { year, personId } = request.params
+      return { personId, year, income: yearlyIncome(personId, year), consentId: getConsent(request).id }
+    },
+  )
 
-  app.get<{ Params: { personId: string }; Querystring: { from: string; to: string } }>('/income-period/:personId', {
-    config: {
-      consent: {
-        ...consumers,
-        scope: 'example:income',
-        resource: 'example-income-period',
-        subjectType: 'person',
-        subject: (request) => request.params.personId,
-        period: { start: 'fraogmed', end: 'tilogmed', requested: (request) => ({ from: single(request.query.from), to: single(request.query.to) }) },
+  app.get<{ Params: { personId: string }; Querystring: { from: string; to: string } }>(
+    '/income-period/:personId',
+    {
+      config: {
+        consent: {
+          ...consumers,
+          scope: 'example:income',
+          resource: 'example-income-period',
+          subjectType: 'person',
+          subject: (request) => request.params.personId,
+          period: {
+            start: 'fraogmed',
+            end: 'tilogmed',
+            requested: (request) => ({ from: single(request.query.from), to: single(request.query.to) }),
+          },
+        },
       },
     },
-  }, async (request) => {
-    // The guard has checked that from and to are YYYY-MM strings inside the consented period.
-    const { from, to } = request.query
-    const { personId } = request.params
-    return { personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(request).id }
-  })
+    async (request) => {
+      // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+      const { from, to } = request.query
+      const { personId } = request.params
+      return { personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(request).id }
+    },
+  )
 
-  app.get<{ Params: { orgno: string } }>('/company/:orgno/accounts', {
-    config: {
-      consent: {
-        ...consumers,
-        scope: 'example:accounts',
-        resource: 'example-company-accounts',
-        subjectType: 'organization',
-        subject: (request) => request.params.orgno,
+  app.get<{ Params: { orgno: string } }>(
+    '/company/:orgno/accounts',
+    {
+      config: {
+        consent: {
+          ...consumers,
+          scope: 'example:accounts',
+          resource: 'example-company-accounts',
+          subjectType: 'organization',
+          subject: (request) => request.params.orgno,
+        },
       },
     },
-  }, async (request) => {
-    const { orgno } = request.params
-    return { orgno, accounts: companyAccounts(orgno), consentId: getConsent(request).id }
-  })
+    async (request) => {
+      const { orgno } = request.params
+      return { orgno, accounts: companyAccounts(orgno), consentId: getConsent(request).id }
+    },
+  )
 
-  app.get<{ Params: { personId: string } }>('/loan-check/:personId', {
-    config: {
-      consent: {
-        ...consumers,
-        scope: 'example:loan-check',
-        resource: 'example-loan-check',
-        subjectType: 'person',
-        subject: (request) => request.params.personId,
-        // Engangssamtykke: the first accepted request uses the consent up. The in-memory store
-        // covers one process; run several instances only with a shared store.
-        oneTime: true,
+  app.get<{ Params: { personId: string } }>(
+    '/loan-check/:personId',
+    {
+      config: {
+        consent: {
+          ...consumers,
+          scope: 'example:loan-check',
+          resource: 'example-loan-check',
+          subjectType: 'person',
+          subject: (request) => request.params.personId,
+          // Engangssamtykke: the first accepted request uses the consent up. The in-memory store
+          // covers one process; run several instances only with a shared store.
+          oneTime: true,
+        },
       },
     },
-  }, async (request) => {
-    const consent = getConsent(request)
-    const { personId } = request.params
-    try {
-      return { personId, ...(await loanAssessment(personId)), consentId: consent.id }
-    } catch (err) {
-      // No data left: release the consent so the consumer can retry with it.
-      await app.consentGuard.release(consent)
-      throw err
-    }
-  })
+    async (request) => {
+      const consent = getConsent(request)
+      const { personId } = request.params
+      try {
+        return { personId, ...(await loanAssessment(personId)), consentId: consent.id }
+      } catch (err) {
+        // No data left: release the consent so the consumer can retry with it.
+        await app.consentGuard.release(consent)
+        throw err
+      }
+    },
+  )
 
   return app
 }

@@ -44,7 +44,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const envName = value('MASKINPORTEN_ENV')
   let maskinporten: MaskinportenEnvironment
   if (issuer !== undefined || jwksUri !== undefined) {
-    if (issuer === undefined || jwksUri === undefined) throw new ConfigError('MASKINPORTEN_ISSUER and MASKINPORTEN_JWKS_URI must be set together')
+    if (issuer === undefined || jwksUri === undefined)
+      throw new ConfigError('MASKINPORTEN_ISSUER and MASKINPORTEN_JWKS_URI must be set together')
     if (envName !== undefined) throw new ConfigError('set either MASKINPORTEN_ENV or MASKINPORTEN_ISSUER + MASKINPORTEN_JWKS_URI, not both')
     maskinporten = { issuer, jwksUri }
   } else {
@@ -54,7 +55,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
 
   const consumersText = value('ALLOWED_CONSUMERS')
-  const allowedConsumers = consumersText?.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const allowedConsumers = consumersText
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   for (const orgno of allowedConsumers ?? []) {
     if (!/^\d{9}$/.test(orgno)) throw new ConfigError(`ALLOWED_CONSUMERS must list 9-digit organisation numbers, got "${orgno}"`)
   }
@@ -65,7 +69,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const altinn2Env = value('ALTINN2_ENV')
   const altinn2JwksUri = value('ALTINN2_JWKS_URI')
   let altinn2: Altinn2Environment | undefined
-  if (altinn2Env !== undefined && altinn2JwksUri !== undefined) throw new ConfigError('set either ALTINN2_ENV or ALTINN2_JWKS_URI, not both')
+  if (altinn2Env !== undefined && altinn2JwksUri !== undefined)
+    throw new ConfigError('set either ALTINN2_ENV or ALTINN2_JWKS_URI, not both')
   if (altinn2Env !== undefined) {
     if (altinn2Env !== 'tt02' && altinn2Env !== 'prod') throw new ConfigError(`ALTINN2_ENV must be "tt02" or "prod", got "${altinn2Env}"`)
     altinn2 = altinn2Env
@@ -73,7 +78,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     altinn2 = { jwksUri: altinn2JwksUri }
   }
   if (altinn2 !== undefined && value('CONSENT_TOKEN_HEADER') === undefined) {
-    throw new ConfigError('ALTINN2_ENV / ALTINN2_JWKS_URI need CONSENT_TOKEN_HEADER: Altinn 2 consent tokens travel beside the Maskinporten token')
+    throw new ConfigError(
+      'ALTINN2_ENV / ALTINN2_JWKS_URI need CONSENT_TOKEN_HEADER: Altinn 2 consent tokens travel beside the Maskinporten token',
+    )
   }
 
   return {

@@ -29,8 +29,16 @@ export const ERROR_CODES = {
   credentials_in_url: { status: 400, bearerError: 'invalid_request', description: 'Tokens are not accepted in the URL' },
   subject_missing: { status: 400, bearerError: 'invalid_request', description: 'The request does not name whose data is asked for' },
   subject_invalid: { status: 400, bearerError: 'invalid_request', description: 'The request names an invalid identifier' },
-  request_parameter_missing: { status: 400, bearerError: 'invalid_request', description: 'The request lacks a parameter the consent is checked against' },
-  request_parameter_invalid: { status: 400, bearerError: 'invalid_request', description: 'The request has a parameter in an invalid format' },
+  request_parameter_missing: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'The request lacks a parameter the consent is checked against',
+  },
+  request_parameter_invalid: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'The request has a parameter in an invalid format',
+  },
   // 401 invalid_token: a token is unusable.
   token_too_large: { status: 401, bearerError: 'invalid_token', description: 'The token is too large' },
   token_malformed: { status: 401, bearerError: 'invalid_token', description: 'The token is malformed' },
@@ -50,7 +58,11 @@ export const ERROR_CODES = {
   scope_missing: { status: 403, bearerError: 'insufficient_scope', description: 'The token lacks a required scope' },
   consumer_not_allowed: { status: 403, bearerError: 'insufficient_scope', description: 'The consumer is not allowed to use this API' },
   supplier_not_allowed: { status: 403, bearerError: 'insufficient_scope', description: 'Delegated (supplier) access is not allowed here' },
-  token_binding_mismatch: { status: 403, bearerError: 'insufficient_scope', description: 'The access token and the consent token do not belong together' },
+  token_binding_mismatch: {
+    status: 403,
+    bearerError: 'insufficient_scope',
+    description: 'The access token and the consent token do not belong together',
+  },
   consent_missing: { status: 403, bearerError: 'insufficient_scope', description: 'A consent is required' },
   // All consent mismatches share one description so the response is no oracle (HTTP-13).
   consent_not_for_consumer: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
@@ -168,8 +180,11 @@ export const DEFAULT_REALM = 'consent-guard'
 export function isConsentGuardError(value: unknown): value is ConsentGuardError {
   return (
     value instanceof ConsentGuardError ||
-    (typeof value === 'object' && value !== null && (value as { name?: unknown }).name === 'ConsentGuardError' &&
-      typeof (value as { code?: unknown }).code === 'string' && Object.hasOwn(ERROR_CODES, (value as { code: string }).code))
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { name?: unknown }).name === 'ConsentGuardError' &&
+      typeof (value as { code?: unknown }).code === 'string' &&
+      Object.hasOwn(ERROR_CODES, (value as { code: string }).code))
   )
 }
 

@@ -64,7 +64,9 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const resolved = resolveOptions(options)
   const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm)
   const altinn2KeySet =
-    resolved.altinn2JwksUri === undefined ? undefined : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm)
+    resolved.altinn2JwksUri === undefined
+      ? undefined
+      : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm)
   const store: ConsentUseStore = options.store ?? new MemoryConsentUseStore()
   const hasher = new SubjectHasher(options.auditKey)
   const realm = resolved.realm
@@ -177,7 +179,11 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       consumer: accessToken.consumer,
       now: nowMs,
       toleranceMs: resolved.clockTolerance * 1000,
-      ...(consentToken === undefined ? { issuedAt: accessToken.issuedAt * 1000 } : 'issuedAt' in consentToken ? { issuedAt: consentToken.issuedAt * 1000 } : {}),
+      ...(consentToken === undefined
+        ? { issuedAt: accessToken.issuedAt * 1000 }
+        : 'issuedAt' in consentToken
+          ? { issuedAt: consentToken.issuedAt * 1000 }
+          : {}),
       realm,
     })
     ctx.consentId = match.consent.id
@@ -185,7 +191,14 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     // The token that carried the consent (none for Altinn 2 tokens, which have no jti).
     const carrier = consentToken === undefined ? accessToken : 'jti' in consentToken ? consentToken : undefined
     const records = compiled.oneTime ? await recordOneTimeUse(match.consent, compiled.resource, carrier, nowMs, ctx) : undefined
-    return buildVerifiedConsent({ match, accessToken, consentToken, resource: compiled.resource, oneTimeKey: records?.key, tokenKey: records?.tokenKey })
+    return buildVerifiedConsent({
+      match,
+      accessToken,
+      consentToken,
+      resource: compiled.resource,
+      oneTimeKey: records?.key,
+      tokenKey: records?.tokenKey,
+    })
   }
 
   /**
@@ -230,7 +243,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
     const scope = compiled.scope
     if (scope === undefined) return
-    const ok = scope.mode === 'all' ? scope.scopes.every((s) => token.scopes.includes(s)) : scope.scopes.some((s) => token.scopes.includes(s))
+    const ok =
+      scope.mode === 'all' ? scope.scopes.every((s) => token.scopes.includes(s)) : scope.scopes.some((s) => token.scopes.includes(s))
     if (!ok) throw new ConsentGuardError('scope_missing', { realm, scope: scope.scopes })
   }
 
@@ -249,7 +263,12 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     let ok: boolean
     if (typeof allow === 'function') {
       // An access-list lookup that throws, rejects or hangs is a dependency failure: 503, bounded.
-      ok = (await withTimeout(Promise.resolve().then(() => allow(consumer, request)), resolved.consumerCheckTimeoutMs, 'consumer_check_unavailable')) === true
+      ok =
+        (await withTimeout(
+          Promise.resolve().then(() => allow(consumer, request)),
+          resolved.consumerCheckTimeoutMs,
+          'consumer_check_unavailable',
+        )) === true
     } else {
       ok = allow.has(consumer)
     }
@@ -281,7 +300,12 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   }
 
   /** Bounds a dependency call; a failure or a timeout becomes the given 503. */
-  async function withTimeout<T>(call: Promise<T>, ms: number, code: 'store_unavailable' | 'consumer_check_unavailable', onTimeout?: () => void): Promise<T> {
+  async function withTimeout<T>(
+    call: Promise<T>,
+    ms: number,
+    code: 'store_unavailable' | 'consumer_check_unavailable',
+    onTimeout?: () => void,
+  ): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -305,7 +329,13 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       const records = consent.oneTime
       if (records === undefined) return
       // The token record too: the consumer's retry may reuse the token that got the data-less failure.
-      await withStoreTimeout(Promise.all([records.key, ...(records.tokenKey === undefined ? [] : [records.tokenKey])].map((key) => Promise.resolve().then(() => store.release(key)))))
+      await withStoreTimeout(
+        Promise.all(
+          [records.key, ...(records.tokenKey === undefined ? [] : [records.tokenKey])].map((key) =>
+            Promise.resolve().then(() => store.release(key)),
+          ),
+        ),
+      )
     },
     options: resolved,
     keySet,

@@ -39,7 +39,15 @@ export type {
   ConsumerAllowList,
 } from './requirement/types.js'
 export { compileRequirement, isCompiledRequirement, type CompiledRequirement } from './requirement/compile.js'
-export { matchConsent, explainConsents, type ConsentMatch, type MatchContext, type ConsentFinding, type RightFinding, type MetadataFinding } from './requirement/evaluate.js'
+export {
+  matchConsent,
+  explainConsents,
+  type ConsentMatch,
+  type MatchContext,
+  type ConsentFinding,
+  type RightFinding,
+  type MetadataFinding,
+} from './requirement/evaluate.js'
 export { readRequestFacts, type RequestFacts } from './requirement/request-facts.js'
 export { headersFromNodeRequest, headersFromRecord, type HeaderSource, type NodeRequestLike } from './credentials/headers.js'
 export { extractCredentials, type Credentials } from './credentials/extract.js'
@@ -70,5 +78,10 @@ export {
   type PartyType,
 } from './consent/identifiers.js'
 export { parseRfc3339, isYearMonth } from './consent/time.js'
-export { MemoryConsentUseStore, ConsentUseStoreFullError, type ConsentUseStore, type MemoryConsentUseStoreOptions } from './one-time/store.js'
+export {
+  MemoryConsentUseStore,
+  ConsentUseStoreFullError,
+  type ConsentUseStore,
+  type MemoryConsentUseStoreOptions,
+} from './one-time/store.js'
 export { maskIdentityNumbers, redactUrlForLog, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'

@@ -130,19 +130,26 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
 
   let consentHeader: string | undefined
   if (options.consentHeader !== undefined) {
-    if (typeof options.consentHeader !== 'string' || !HEADER_NAME.test(options.consentHeader)) fail('"consentHeader" must be an HTTP header name')
+    if (typeof options.consentHeader !== 'string' || !HEADER_NAME.test(options.consentHeader))
+      fail('"consentHeader" must be an HTTP header name')
     consentHeader = options.consentHeader.toLowerCase()
     if (consentHeader === 'authorization') fail('"consentHeader" must not be Authorization')
   }
   let altinn2JwksUri: URL | undefined
   if (options.altinn2 !== undefined) {
     const a2 = options.altinn2
-    const uri = a2 === 'tt02' || a2 === 'prod' ? ALTINN2_ENVIRONMENTS[a2].jwksUri : typeof a2 === 'object' && a2 !== null ? a2.jwksUri : fail('"altinn2" must be "tt02", "prod" or { jwksUri }')
+    const uri =
+      a2 === 'tt02' || a2 === 'prod'
+        ? ALTINN2_ENVIRONMENTS[a2].jwksUri
+        : typeof a2 === 'object' && a2 !== null
+          ? a2.jwksUri
+          : fail('"altinn2" must be "tt02", "prod" or { jwksUri }')
     altinn2JwksUri = checkJwksUri(uri, fail)
     if (consentHeader === undefined) fail('"altinn2" needs "consentHeader": Altinn 2 consent tokens travel beside the Maskinporten token')
   }
   const altinn2MaxTokenAge = options.altinn2MaxTokenAge ?? 120
-  if (!Number.isFinite(altinn2MaxTokenAge) || altinn2MaxTokenAge <= 0 || altinn2MaxTokenAge > 3600) fail('"altinn2MaxTokenAge" must be 1-3600 seconds')
+  if (!Number.isFinite(altinn2MaxTokenAge) || altinn2MaxTokenAge <= 0 || altinn2MaxTokenAge > 3600)
+    fail('"altinn2MaxTokenAge" must be 1-3600 seconds')
   const algorithms = options.algorithms ?? ['RS256']
   if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => SUPPORTED_ALGS.has(a))) {
     fail(`"algorithms" must list asymmetric algorithms from ${[...SUPPORTED_ALGS].join(', ')}`)
@@ -151,8 +158,10 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 60) fail('"clockTolerance" must be 0-60 seconds')
   const maxTokenAge = options.maxTokenAge ?? 3600
   if (!Number.isFinite(maxTokenAge) || maxTokenAge <= 0 || maxTokenAge > 86_400) fail('"maxTokenAge" must be 1-86400 seconds')
-  const audience = options.audience === undefined ? undefined : typeof options.audience === 'string' ? [options.audience] : [...options.audience]
-  if (audience !== undefined && (audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== ''))) fail('"audience" must be non-empty strings')
+  const audience =
+    options.audience === undefined ? undefined : typeof options.audience === 'string' ? [options.audience] : [...options.audience]
+  if (audience !== undefined && (audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== '')))
+    fail('"audience" must be non-empty strings')
   const requireAudience = options.requireAudience ?? false
   if (requireAudience && audience === undefined) fail('"requireAudience" needs "audience"')
   const realm = options.realm ?? DEFAULT_REALM
@@ -163,7 +172,10 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   if (!Number.isFinite(consumerCheckTimeoutMs) || consumerCheckTimeoutMs <= 0) fail('"consumerCheckTimeoutMs" must be a positive number')
   const oneTimeMaxTtl = options.oneTimeMaxTtl ?? 3 * 366 * 86_400
   if (!Number.isFinite(oneTimeMaxTtl) || oneTimeMaxTtl <= 0) fail('"oneTimeMaxTtl" must be a positive number of seconds')
-  if (options.delegationSources !== undefined && (!Array.isArray(options.delegationSources) || !options.delegationSources.every((s) => typeof s === 'string'))) {
+  if (
+    options.delegationSources !== undefined &&
+    (!Array.isArray(options.delegationSources) || !options.delegationSources.every((s) => typeof s === 'string'))
+  ) {
     fail('"delegationSources" must be an array of strings')
   }
   return Object.freeze({
@@ -197,7 +209,8 @@ function checkJwksUri(value: string | URL, fail: (m: string) => never): URL {
   } catch {
     return fail('"jwksUri" is not a URL')
   }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') fail('"jwksUri" must not carry credentials, a query or a fragment')
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    fail('"jwksUri" must not carry credentials, a query or a fragment')
   if (url.protocol === 'https:') return url
   if (url.protocol === 'http:' && isLoopback(url.hostname)) return url
   return fail('"jwksUri" must use https (http is allowed only for loopback addresses)')

@@ -76,7 +76,9 @@ function toRight(right: ParsedRight): ConsentRight {
   if (right.metadata.status === 'ok') for (const [k, v] of right.metadata.values) metadata[k] = v
   return Object.freeze({
     actions: right.actions,
-    resources: Object.freeze(right.resources.filter((r) => r.type === RESOURCE_TYPE || r.type === ALTINN2_SERVICE_TYPE).map((r) => r.value)),
+    resources: Object.freeze(
+      right.resources.filter((r) => r.type === RESOURCE_TYPE || r.type === ALTINN2_SERVICE_TYPE).map((r) => r.value),
+    ),
     metadata: Object.freeze(metadata),
   })
 }
@@ -116,8 +118,20 @@ export function buildVerifiedConsent(input: {
     right: rights[match.consent.rights.indexOf(match.right)] ?? toRight(match.right),
     rights: Object.freeze(rights),
     token: toTokenInfo(accessToken),
-    consentToken: input.consentToken === undefined ? undefined : 'consent' in input.consentToken ? Object.freeze({ kind: 'altinn2' as const, issuer: input.consentToken.issuer, expiresAt: new Date(input.consentToken.expiresAt * 1000) }) : toTokenInfo(input.consentToken),
-    oneTime: input.oneTimeKey === undefined ? undefined : Object.freeze({ key: input.oneTimeKey, ...(input.tokenKey !== undefined && { tokenKey: input.tokenKey }) }),
+    consentToken:
+      input.consentToken === undefined
+        ? undefined
+        : 'consent' in input.consentToken
+          ? Object.freeze({
+              kind: 'altinn2' as const,
+              issuer: input.consentToken.issuer,
+              expiresAt: new Date(input.consentToken.expiresAt * 1000),
+            })
+          : toTokenInfo(input.consentToken),
+    oneTime:
+      input.oneTimeKey === undefined
+        ? undefined
+        : Object.freeze({ key: input.oneTimeKey, ...(input.tokenKey !== undefined && { tokenKey: input.tokenKey }) }),
   }
   Object.defineProperty(result, 'toJSON', {
     enumerable: false,

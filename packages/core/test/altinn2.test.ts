@@ -27,7 +27,10 @@ afterAll(async () => {
 })
 
 const access = (o: Parameters<Harness['issuer']['accessToken']>[0] = {}) => h.issuer.accessToken({ scope: SCOPE, ...o })
-const send = async (legacy: string, o: Parameters<Harness['issuer']['accessToken']>[0] = {}) => ({ authorization: `Bearer ${await access(o)}`, AltinnSamtykke: legacy })
+const send = async (legacy: string, o: Parameters<Harness['issuer']['accessToken']>[0] = {}) => ({
+  authorization: `Bearer ${await access(o)}`,
+  AltinnSamtykke: legacy,
+})
 const year2016 = { year: '2016' }
 
 describe('the three kinds through one declaration', () => {
@@ -53,11 +56,20 @@ describe('the three kinds through one declaration', () => {
     }
   })
   it('accepts an Altinn 3 consent and a migrated consent on the same route', async () => {
-    const a3 = await h.issuer.consentToken({ scope: 'x', consent: { from: { person: FNR_A }, resource: 'example-income', metadata: { inntektsaar: '2016' } } })
+    const a3 = await h.issuer.consentToken({
+      scope: 'x',
+      consent: { from: { person: FNR_A }, resource: 'example-income', metadata: { inntektsaar: '2016' } },
+    })
     expect(await h.outcome(await send(a3), year2016, route)).toBe('accepted')
-    const migrated = await h.issuer.consentToken({ scope: 'x', consent: { from: { person: FNR_A }, resource: 'ex_4629_2', metadata: { inntektsaar: '2016' } } })
+    const migrated = await h.issuer.consentToken({
+      scope: 'x',
+      consent: { from: { person: FNR_A }, resource: 'ex_4629_2', metadata: { inntektsaar: '2016' } },
+    })
     expect(await h.outcome(await send(migrated), year2016, route)).toBe('accepted')
-    const unrelated = await h.issuer.consentToken({ scope: 'x', consent: { from: { person: FNR_A }, resource: 'ex_4629_3', metadata: { inntektsaar: '2016' } } })
+    const unrelated = await h.issuer.consentToken({
+      scope: 'x',
+      consent: { from: { person: FNR_A }, resource: 'ex_4629_3', metadata: { inntektsaar: '2016' } },
+    })
     expect(await h.outcome(await send(unrelated), year2016, route)).toBe('consent_resource_mismatch')
   })
   it('matches migrated metadata keys case-insensitively (fraOgMed in Altinn 2, fraogmed after migration)', async () => {
@@ -68,7 +80,9 @@ describe('the three kinds through one declaration', () => {
       subject: (r) => r.params.personId,
       period: { start: 'fraogmed', end: 'tilogmed', requested: (r) => r.params.month },
     }
-    const token = a2.token({ services: [{ serviceCode: '4630', serviceEdition: '2', metadata: { fraOgMed: '2017-06', tilOgMed: '2017-08' } }] })
+    const token = a2.token({
+      services: [{ serviceCode: '4630', serviceEdition: '2', metadata: { fraOgMed: '2017-06', tilOgMed: '2017-08' } }],
+    })
     expect(await h.outcome(await send(token), { month: '2017-07' }, periodRoute)).toBe('accepted')
     expect(await h.outcome(await send(token), { month: '2017-09' }, periodRoute)).toBe('consent_metadata_mismatch')
   })
@@ -83,10 +97,19 @@ describe('LEG: the catalogue', () => {
     expect(await off.outcome(await send(a2.token()), year2016, route)).toBe('legacy_token_not_accepted')
   })
   it('LEG-02 a legacy-shaped token signed by the Maskinporten key, and a legacy token in Authorization → 401', async () => {
-    const forged = signCompact({ alg: 'RS256', kid: a2.thumbprint, x5t: a2.thumbprint }, altinn2Claims({ now: NOW }), h.issuer.signer.privateKey)
+    const forged = signCompact(
+      { alg: 'RS256', kid: a2.thumbprint, x5t: a2.thumbprint },
+      altinn2Claims({ now: NOW }),
+      h.issuer.signer.privateKey,
+    )
     expect(await h.outcome(await send(forged), year2016, route)).toBe('token_signature_invalid')
-    const consentToken = await h.issuer.consentToken({ scope: SCOPE, consent: { from: { person: FNR_A }, resource: 'example-income', metadata: { inntektsaar: '2016' } } })
-    expect(await h.outcome({ authorization: `Bearer ${a2.token()}`, AltinnSamtykke: consentToken }, year2016, route)).toBe('token_key_unknown')
+    const consentToken = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: { from: { person: FNR_A }, resource: 'example-income', metadata: { inntektsaar: '2016' } },
+    })
+    expect(await h.outcome({ authorization: `Bearer ${a2.token()}`, AltinnSamtykke: consentToken }, year2016, route)).toBe(
+      'token_key_unknown',
+    )
   })
   it('LEG-03 a token signed by another environment’s Altinn key → 401', async () => {
     const otherEnv = await createAltinn2Issuer({ now: NOW, key: await generateSigningKey() })
@@ -99,10 +122,30 @@ describe('LEG: the catalogue', () => {
   it('LEG-04 certificate header tricks', async () => {
     const attacker = await generateSigningKey()
     const claims = altinn2Claims({ now: NOW })
-    expect(await h.outcome(await send(signCompact({ alg: 'RS256', kid: a2.thumbprint, x5t: a2.thumbprint }, claims, attacker.privateKey)), year2016, route)).toBe('token_signature_invalid')
-    expect(await h.outcome(await send(signCompact({ alg: 'RS256', kid: 'other', x5t: a2.thumbprint }, claims, a2.key.privateKey)), year2016, route)).toBe('token_header_invalid')
-    expect(await h.outcome(await send(signCompact({ alg: 'RS256', x5t: a2.thumbprint }, claims, a2.key.privateKey)), year2016, route)).toBe('accepted')
-    expect(await h.outcome(await send(signCompact({ alg: 'RS256', kid: a2.thumbprint, x5c: ['MIIB'] }, claims, attacker.privateKey)), year2016, route)).toBe('token_signature_invalid')
+    expect(
+      await h.outcome(
+        await send(signCompact({ alg: 'RS256', kid: a2.thumbprint, x5t: a2.thumbprint }, claims, attacker.privateKey)),
+        year2016,
+        route,
+      ),
+    ).toBe('token_signature_invalid')
+    expect(
+      await h.outcome(
+        await send(signCompact({ alg: 'RS256', kid: 'other', x5t: a2.thumbprint }, claims, a2.key.privateKey)),
+        year2016,
+        route,
+      ),
+    ).toBe('token_header_invalid')
+    expect(await h.outcome(await send(signCompact({ alg: 'RS256', x5t: a2.thumbprint }, claims, a2.key.privateKey)), year2016, route)).toBe(
+      'accepted',
+    )
+    expect(
+      await h.outcome(
+        await send(signCompact({ alg: 'RS256', kid: a2.thumbprint, x5c: ['MIIB'] }, claims, attacker.privateKey)),
+        year2016,
+        route,
+      ),
+    ).toBe('token_signature_invalid')
   })
   it('LEG-05 party mismatch', async () => {
     expect(await h.outcome(await send(a2.token({ offeredBy: FNR_B })), year2016, route)).toBe('consent_subject_mismatch')
@@ -110,14 +153,20 @@ describe('LEG: the catalogue', () => {
     expect(await h.outcome(await send(a2.token({ coveredBy: `0192:${CONSUMER}` })), year2016, route)).toBe('consent_malformed')
     expect(await h.outcome(await send(a2.token({ handledBy: SUPPLIER }), { supplier: SUPPLIER }), year2016, route)).toBe('accepted')
     expect(await h.outcome(await send(a2.token({ handledBy: SUPPLIER })), year2016, route)).toBe('token_binding_mismatch')
-    expect(await h.outcome(await send(a2.token({ handledBy: OTHER_ORG }), { supplier: SUPPLIER }), year2016, route)).toBe('token_binding_mismatch')
+    expect(await h.outcome(await send(a2.token({ handledBy: OTHER_ORG }), { supplier: SUPPLIER }), year2016, route)).toBe(
+      'token_binding_mismatch',
+    )
   })
   it('LEG-06 Services parsing is strict', async () => {
     const token = (Services: unknown) => a2.token({ extra: { Services } })
     expect(await h.outcome(await send(token('4629_2_inntektsaar=2016')), year2016, route)).toBe('accepted')
     expect(await h.outcome(await send(token(['4629,2', '4629,2,inntektsaar=2016'])), year2016, route)).toBe('accepted')
-    expect(await h.outcome(await send(token(['4629_2', '4629_2_inntektsaar=2016', '4629_2_inntektsaar=2023'])), year2016, route)).toBe('consent_metadata_mismatch')
-    expect(await h.outcome(await send(token(['4629_2', '4629_2_inntektsaar=2016_inntektsaar=2023'])), year2016, route)).toBe('consent_malformed')
+    expect(await h.outcome(await send(token(['4629_2', '4629_2_inntektsaar=2016', '4629_2_inntektsaar=2023'])), year2016, route)).toBe(
+      'consent_metadata_mismatch',
+    )
+    expect(await h.outcome(await send(token(['4629_2', '4629_2_inntektsaar=2016_inntektsaar=2023'])), year2016, route)).toBe(
+      'consent_malformed',
+    )
     expect(await h.outcome(await send(token(['4631_1', '4631_1_inntektsaar=2016'])), year2016, route)).toBe('consent_resource_mismatch')
     expect(await h.outcome(await send(token(['4629_2,inntektsaar=2016'])), year2016, route)).toBe('consent_malformed')
     expect(await h.outcome(await send(token(42)), year2016, route)).toBe('consent_malformed')
@@ -127,7 +176,9 @@ describe('LEG: the catalogue', () => {
     expect(await h.outcome(await send(a2.token({ validToDate: NOW - 1 })), year2016, route)).toBe('consent_expired')
     expect(await h.outcome(await send(a2.token({ delegatedDate: NOW + 3600 })), year2016, route)).toBe('consent_not_yet_valid')
     expect(await h.outcome(await send(a2.token({ now: NOW - 100 })), year2016, route)).toBe('token_expired')
-    expect(await h.outcome(await send(a2.token({ extra: { nbf: NOW + 60 } , lifetimeSeconds: 90 })), year2016, route)).toBe('token_not_yet_valid')
+    expect(await h.outcome(await send(a2.token({ extra: { nbf: NOW + 60 }, lifetimeSeconds: 90 })), year2016, route)).toBe(
+      'token_not_yet_valid',
+    )
   })
   it('LEG-08 a long-lived legacy token → 401', async () => {
     expect(await h.outcome(await send(a2.token({ lifetimeSeconds: 3 * 86_400 })), year2016, route)).toBe('token_lifetime_exceeded')
@@ -142,12 +193,16 @@ describe('LEG: the catalogue', () => {
 describe('configuration', () => {
   it('legacy needs two-token mode', () => {
     expect(() => createConsentGuard({ maskinporten: 'test', altinn2: 'tt02' })).toThrow(ConsentGuardConfigError)
-    expect(createConsentGuard({ maskinporten: 'test', consentHeader: 'AltinnSamtykke', altinn2: 'tt02' }).options.altinn2JwksUri?.href).toBe('https://tt02.altinn.no/api/metadata/jwk')
+    expect(
+      createConsentGuard({ maskinporten: 'test', consentHeader: 'AltinnSamtykke', altinn2: 'tt02' }).options.altinn2JwksUri?.href,
+    ).toBe('https://tt02.altinn.no/api/metadata/jwk')
   })
   it('validates the route declaration', () => {
     const g = createConsentGuard({ maskinporten: 'test' })
     expect(() => g.compile({ ...route, altinn2: { serviceCode: '46x', serviceEdition: '2' } })).toThrow(/serviceCode/)
-    expect(() => g.compile({ ...route, altinn2: { serviceCode: '4629', serviceEdition: 2 as unknown as string } })).toThrow(/serviceEdition/)
+    expect(() => g.compile({ ...route, altinn2: { serviceCode: '4629', serviceEdition: 2 as unknown as string } })).toThrow(
+      /serviceEdition/,
+    )
     expect(() => g.compile({ ...route, altinn2: { serviceCode: '4629', serviceEdition: '2', extra: 1 } as never })).toThrow(/altinn2.extra/)
   })
 })

@@ -18,7 +18,10 @@ afterAll(async () => {
 const consent = { from: { person: FNR_A }, resource: RESOURCE, metadata: { inntektsaar: '2023' } }
 const at = (o: Parameters<TestIssuer['accessToken']>[0] = {}) => h.issuer.accessToken({ scope: SCOPE, ...o })
 const ct = (o: Parameters<TestIssuer['consentToken']>[0] = {}) => h.issuer.consentToken({ scope: 'altinn:consent', consent, ...o })
-const pair = (access: string, consentToken?: string) => ({ authorization: `Bearer ${access}`, ...(consentToken !== undefined && { AltinnSamtykke: consentToken }) })
+const pair = (access: string, consentToken?: string) => ({
+  authorization: `Bearer ${access}`,
+  ...(consentToken !== undefined && { AltinnSamtykke: consentToken }),
+})
 
 describe('BND: two-token binding', () => {
   it('accepts a matching pair and reports both tokens', async () => {
@@ -52,11 +55,19 @@ describe('BND: two-token binding', () => {
   })
   it('BND-05 delegation: consent must be given to the consumer, suppliers must agree', async () => {
     const delegated = { consumer: CONSUMER, supplier: SUPPLIER }
-    expect(await h.outcome(pair(await at(delegated), await ct({ ...delegated, consent: { ...consent, to: SUPPLIER } })))).toBe('consent_not_for_consumer')
+    expect(await h.outcome(pair(await at(delegated), await ct({ ...delegated, consent: { ...consent, to: SUPPLIER } })))).toBe(
+      'consent_not_for_consumer',
+    )
     expect(await h.outcome(pair(await at(delegated), await ct(delegated)))).toBe('accepted')
     expect(await h.outcome(pair(await at(delegated), await ct({ consumer: CONSUMER, supplier: OTHER_ORG })))).toBe('token_binding_mismatch')
     expect(await h.outcome(pair(await at(delegated), await ct()))).toBe('token_binding_mismatch')
-    const deny = { scope: SCOPE, resource: RESOURCE, subject: (r: { params: Record<string, string | undefined> }) => r.params.personId, metadata: { inntektsaar: { equals: '2023' } }, delegation: 'deny' as const }
+    const deny = {
+      scope: SCOPE,
+      resource: RESOURCE,
+      subject: (r: { params: Record<string, string | undefined> }) => r.params.personId,
+      metadata: { inntektsaar: { equals: '2023' } },
+      delegation: 'deny' as const,
+    }
     expect(await h.outcome(pair(await at(delegated), await ct(delegated)), {}, deny)).toBe('supplier_not_allowed')
   })
   it('BND-07 expired consent token with a fresh access token → 401', async () => {
@@ -73,7 +84,8 @@ describe('BND: two-token binding', () => {
 describe('ISS-08 delegation source policy', () => {
   it('refuses delegated tokens from an unexpected delegation_source', async () => {
     const strict = await createHarness({ delegationSources: ['https://www.altinn.no'] }, h.issuer)
-    const token = (source?: string) => h.issuer.consentToken({ scope: SCOPE, consent, supplier: SUPPLIER, ...(source !== undefined && { delegation_source: source }) })
+    const token = (source?: string) =>
+      h.issuer.consentToken({ scope: SCOPE, consent, supplier: SUPPLIER, ...(source !== undefined && { delegation_source: source }) })
     expect(await strict.outcome(strict.bearer(await token('https://tt02.altinn.no/')))).toBe('supplier_not_allowed')
     expect(await strict.outcome(strict.bearer(await token('https://www.altinn.no')))).toBe('accepted')
     const noSource = await h.issuer.consentToken({ scope: SCOPE, consent, supplier: SUPPLIER, extra: { delegation_source: undefined } })
@@ -94,16 +106,42 @@ describe('consumer allow-list', () => {
     const token = single.bearer(await single.token())
     expect(await single.outcome(token, {}, route([CONSUMER]))).toBe('accepted')
     expect(await single.outcome(token, {}, route([OTHER_ORG]))).toBe('consumer_not_allowed')
-    expect(await single.outcome(token, {}, route(async (c) => c === CONSUMER))).toBe('accepted')
-    expect(await single.outcome(token, {}, route(async () => false))).toBe('consumer_not_allowed')
-    expect(await single.outcome(token, {}, route(async () => { throw new Error('access list down') }))).toBe('consumer_check_unavailable')
+    expect(
+      await single.outcome(
+        token,
+        {},
+        route(async (c) => c === CONSUMER),
+      ),
+    ).toBe('accepted')
+    expect(
+      await single.outcome(
+        token,
+        {},
+        route(async () => false),
+      ),
+    ).toBe('consumer_not_allowed')
+    expect(
+      await single.outcome(
+        token,
+        {},
+        route(async () => {
+          throw new Error('access list down')
+        }),
+      ),
+    ).toBe('consumer_check_unavailable')
   })
 })
 
 describe('consumer allow-list that never answers', () => {
   it('ends in 503 consumer_check_unavailable after consumerCheckTimeoutMs', async () => {
     const slow = await createHarness({ consumerCheckTimeoutMs: 100 }, h.issuer)
-    const route = { scope: SCOPE, resource: RESOURCE, subject: (r: { params: Record<string, string | undefined> }) => r.params.personId, metadata: { inntektsaar: { equals: '2023' } }, consumers: () => new Promise<boolean>(() => undefined) }
+    const route = {
+      scope: SCOPE,
+      resource: RESOURCE,
+      subject: (r: { params: Record<string, string | undefined> }) => r.params.personId,
+      metadata: { inntektsaar: { equals: '2023' } },
+      consumers: () => new Promise<boolean>(() => undefined),
+    }
     const started = Date.now()
     expect(await slow.outcome(slow.bearer(await slow.token()), {}, route)).toBe('consumer_check_unavailable')
     expect(Date.now() - started).toBeLessThan(1000)

@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consentDetail, type ConsentDetailOptions, type ConsentTokenOptions } from '@consent-guard/testkit'
 import type { ConsentRequirement } from '@consent-guard/core'
-import { CONSUMER, createHarness, FNR_A, FNR_B, incomeRoute, NOW, OTHER_ORG, RESOURCE, SCOPE, type FakeRequest, type Harness } from './support.js'
+import {
+  CONSUMER,
+  createHarness,
+  FNR_A,
+  FNR_B,
+  incomeRoute,
+  NOW,
+  OTHER_ORG,
+  RESOURCE,
+  SCOPE,
+  type FakeRequest,
+  type Harness,
+} from './support.js'
 
 // Consent semantics (security.md CON-*). Malformed consent → 401 consent_malformed; well-formed
 // but not covering the request → 403 with a consent_* code.
@@ -17,8 +29,11 @@ const withConsent = async (consent: ConsentDetailOptions | ConsentDetailOptions[
   h.bearer(await h.issuer.consentToken({ scope: SCOPE, consent, ...extra }))
 const rawDetails = async (details: unknown) =>
   h.bearer(await h.issuer.accessToken({ scope: SCOPE, extra: { authorization_details: details } }))
-const outcomeOf = async (consent: ConsentDetailOptions | ConsentDetailOptions[], params?: Partial<FakeRequest['params']>, requirement?: ConsentRequirement<FakeRequest>) =>
-  h.outcome(await withConsent(consent), params, requirement)
+const outcomeOf = async (
+  consent: ConsentDetailOptions | ConsentDetailOptions[],
+  params?: Partial<FakeRequest['params']>,
+  requirement?: ConsentRequirement<FakeRequest>,
+) => h.outcome(await withConsent(consent), params, requirement)
 
 describe('CON: who, what and when', () => {
   it('CON-01 consent given to another org', async () => {
@@ -58,15 +73,38 @@ describe('CON: who, what and when', () => {
     expect(await outcomeOf({ ...base, resource })).toBe('consent_resource_mismatch')
   })
   it('CON-07 resource with another type or the old {id, value} shape', async () => {
-    const token = await h.issuer.consentToken({ scope: SCOPE, consent: { ...base, extra: { consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:app', value: RESOURCE }], metadata: { inntektsaar: '2023' } }] } } })
+    const token = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: {
+        ...base,
+        extra: {
+          consentRights: [
+            { action: ['consent'], resource: [{ type: 'urn:altinn:app', value: RESOURCE }], metadata: { inntektsaar: '2023' } },
+          ],
+        },
+      },
+    })
     expect(await h.outcome(h.bearer(token))).toBe('consent_resource_mismatch')
-    const old = await h.issuer.consentToken({ scope: SCOPE, consent: { ...base, extra: { consentRights: [{ action: ['consent'], resource: [{ id: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: '2023' } }] } } })
+    const old = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: {
+        ...base,
+        extra: {
+          consentRights: [
+            { action: ['consent'], resource: [{ id: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: '2023' } },
+          ],
+        },
+      },
+    })
     expect(await h.outcome(h.bearer(old))).toBe('consent_resource_mismatch')
   })
   it('CON-08 action mismatch, empty, or a string', async () => {
     expect(await outcomeOf({ ...base, action: ['read'] })).toBe('consent_action_mismatch')
     expect(await outcomeOf({ ...base, action: [] })).toBe('consent_action_mismatch')
-    const token = await h.issuer.consentToken({ scope: SCOPE, consent: { ...base, extra: { consentRights: [{ action: 'consent', resource: [{ type: 'urn:altinn:resource', value: RESOURCE }] }] } } })
+    const token = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: { ...base, extra: { consentRights: [{ action: 'consent', resource: [{ type: 'urn:altinn:resource', value: RESOURCE }] }] } },
+    })
     expect(await h.outcome(h.bearer(token))).toBe('consent_malformed')
   })
 })
@@ -78,14 +116,33 @@ describe('CON: metadata', () => {
   it('CON-10 metadata missing, empty or null never means unrestricted', async () => {
     expect(await outcomeOf({ from: { person: FNR_A }, resource: RESOURCE })).toBe('consent_metadata_mismatch')
     expect(await outcomeOf({ ...base, metadata: {} })).toBe('consent_metadata_mismatch')
-    const token = await h.issuer.consentToken({ scope: SCOPE, consent: { ...base, extra: { consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: null }] } } })
+    const token = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: {
+        ...base,
+        extra: { consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: null }] },
+      },
+    })
     expect(await h.outcome(h.bearer(token))).toBe('consent_metadata_mismatch')
   })
-  it.each([['0x7E7'], ['0o3747'], ['0b11111100111'], ['2.023e3'], ['2023.0'], [' 2023'], ['2023\n'], ['2023abc']])('CON-11 numeric look-alike %j', async (value) => {
-    expect(await outcomeOf({ ...base, metadata: { inntektsaar: value } })).toBe('consent_metadata_mismatch')
-  })
+  it.each([['0x7E7'], ['0o3747'], ['0b11111100111'], ['2.023e3'], ['2023.0'], [' 2023'], ['2023\n'], ['2023abc']])(
+    'CON-11 numeric look-alike %j',
+    async (value) => {
+      expect(await outcomeOf({ ...base, metadata: { inntektsaar: value } })).toBe('consent_metadata_mismatch')
+    },
+  )
   it.each([[2023], [['2023']], [{ v: '2023' }], [true]])('CON-12 metadata value of type %j', async (value) => {
-    const token = await h.issuer.consentToken({ scope: SCOPE, consent: { ...base, extra: { consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: value } }] } } })
+    const token = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: {
+        ...base,
+        extra: {
+          consentRights: [
+            { action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: value } },
+          ],
+        },
+      },
+    })
     expect(await h.outcome(h.bearer(token))).toBe('consent_metadata_mismatch')
   })
   it('CON-13a upper-case key matches case-insensitively (Altinn semantics)', async () => {
@@ -98,7 +155,22 @@ describe('CON: metadata', () => {
     expect(await outcomeOf({ ...base, metadata: { inntektsaar: '2022', INNTEKTSAAR: '2023' } })).toBe('consent_metadata_mismatch')
   })
   it('CON-13d both metadata and metaData are ambiguous', async () => {
-    const token = await h.issuer.consentToken({ scope: SCOPE, consent: { ...base, extra: { consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: RESOURCE }], metadata: { inntektsaar: '2023' }, metaData: { inntektsaar: '2023' } }] } } })
+    const token = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: {
+        ...base,
+        extra: {
+          consentRights: [
+            {
+              action: ['consent'],
+              resource: [{ type: 'urn:altinn:resource', value: RESOURCE }],
+              metadata: { inntektsaar: '2023' },
+              metaData: { inntektsaar: '2023' },
+            },
+          ],
+        },
+      },
+    })
     expect(await h.outcome(h.bearer(token))).toBe('consent_metadata_mismatch')
   })
   describe('CON-14 period rule', () => {
@@ -106,9 +178,14 @@ describe('CON: metadata', () => {
       scope: SCOPE,
       resource: RESOURCE,
       subject: (r) => r.params.personId,
-      period: { start: 'fraOgMed', end: 'tilOgMed', requested: (r) => (r.params.from === undefined ? undefined : { from: r.params.from, to: r.params.to ?? r.params.from }) },
+      period: {
+        start: 'fraOgMed',
+        end: 'tilOgMed',
+        requested: (r) => (r.params.from === undefined ? undefined : { from: r.params.from, to: r.params.to ?? r.params.from }),
+      },
     }
-    const run = (metadata: Record<string, string>, from?: string, to?: string) => outcomeOf({ ...base, metadata }, { from, to }, periodRoute)
+    const run = (metadata: Record<string, string>, from?: string, to?: string) =>
+      outcomeOf({ ...base, metadata }, { from, to }, periodRoute)
     it('accepts a period inside the consent and compares keys case-insensitively', async () => {
       expect(await run({ fraOgMed: '2017-06', tilOgMed: '2017-08' }, '2017-06', '2017-08')).toBe('accepted')
       expect(await run({ fraogmed: '2017-06', tilogmed: '2017-08' }, '2017-07')).toBe('accepted')
@@ -167,7 +244,12 @@ describe('CON: validity', () => {
     expect(await outcomeOf({ ...base, extra: { validTo: NOW + DAY } })).toBe('consent_malformed')
   })
   it('accepts Altinn fraction and offset variants', async () => {
-    for (const validTo of ['2027-02-03T10:13:27.897002+00:00', '2027-02-03T10:13:27.836Z', '2027-02-03T11:13:27.2597103+01:00', '2027-02-03T10:13:27Z']) {
+    for (const validTo of [
+      '2027-02-03T10:13:27.897002+00:00',
+      '2027-02-03T10:13:27.836Z',
+      '2027-02-03T11:13:27.2597103+01:00',
+      '2027-02-03T10:13:27Z',
+    ]) {
       expect(await outcomeOf({ ...base, validTo })).toBe('accepted')
     }
   })
@@ -187,17 +269,31 @@ describe('CON: shape', () => {
   it.each([[null], [{}], [['a', 'b']], ['urn:altinn:consent']])('CON-20 authorization_details %j → 401', async (details) => {
     expect(await h.outcome(await rawDetails(details))).toBe('consent_malformed')
   })
-  it.each([['urn:altinn:Consent'], ['urn:altinn:concent'], ['urn:altinn:consent '], ['URN:altinn:consent'], ['urn:altinn:cоnsent'], ['urn:altinn：consent']])(
-    'CON-21 type %j is not a consent',
-    async (type) => {
-      expect(await h.outcome(await rawDetails([{ ...consentDetail({ ...base, to: CONSUMER, now: NOW }), type }]))).toBe('consent_missing')
-    },
-  )
+  it.each([
+    ['urn:altinn:Consent'],
+    ['urn:altinn:concent'],
+    ['urn:altinn:consent '],
+    ['URN:altinn:consent'],
+    ['urn:altinn:cоnsent'],
+    ['urn:altinn：consent'],
+  ])('CON-21 type %j is not a consent', async (type) => {
+    expect(await h.outcome(await rawDetails([{ ...consentDetail({ ...base, to: CONSUMER, now: NOW }), type }]))).toBe('consent_missing')
+  })
   it('CON-22 no mixing across entries', async () => {
-    expect(await outcomeOf([{ ...base, resource: 'other', metadata: { inntektsaar: '2023' } }, { ...base, to: OTHER_ORG }])).toBe('consent_resource_mismatch')
+    expect(
+      await outcomeOf([
+        { ...base, resource: 'other', metadata: { inntektsaar: '2023' } },
+        { ...base, to: OTHER_ORG },
+      ]),
+    ).toBe('consent_resource_mismatch')
   })
   it('CON-23 no mixing across rights', async () => {
-    expect(await outcomeOf({ from: { person: FNR_A }, rights: [{ resource: RESOURCE }, { resource: 'other', metadata: { inntektsaar: '2023' } }] })).toBe('consent_metadata_mismatch')
+    expect(
+      await outcomeOf({
+        from: { person: FNR_A },
+        rights: [{ resource: RESOURCE }, { resource: 'other', metadata: { inntektsaar: '2023' } }],
+      }),
+    ).toBe('consent_metadata_mismatch')
   })
   it('CON-24 a broken consent entry is never skipped; a foreign type is ignored', async () => {
     const good = consentDetail({ ...base, to: CONSUMER, now: NOW })
@@ -221,7 +317,9 @@ describe('CON: shape', () => {
   it('CON-28 cardinality caps → 401', async () => {
     const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']))
     expect(await outcomeOf({ ...base, metadata: many })).toBe('consent_malformed')
-    expect(await outcomeOf({ from: { person: FNR_A }, rights: Array.from({ length: 51 }, () => ({ resource: RESOURCE })) })).toBe('consent_malformed')
+    expect(await outcomeOf({ from: { person: FNR_A }, rights: Array.from({ length: 51 }, () => ({ resource: RESOURCE })) })).toBe(
+      'consent_malformed',
+    )
     expect(await outcomeOf({ ...base, resource: Array.from({ length: 21 }, (_, i) => `r${i}`) })).toBe('consent_malformed')
   })
   it.each([
@@ -246,5 +344,8 @@ async function tokenClaimsWithMetadataText(metadataJson: string): Promise<Record
   const detail = consentDetail({ ...base, to: CONSUMER, now: NOW }) as unknown as { consentRights: { metadata?: unknown }[] }
   const right = detail.consentRights[0] as { metadata?: unknown }
   right.metadata = JSON.parse(metadataJson)
-  return { ...(await import('@consent-guard/testkit')).maskinportenClaims({ iss: h.issuer.issuer, now: NOW, scope: SCOPE }), authorization_details: [detail] }
+  return {
+    ...(await import('@consent-guard/testkit')).maskinportenClaims({ iss: h.issuer.issuer, now: NOW, scope: SCOPE }),
+    authorization_details: [detail],
+  }
 }

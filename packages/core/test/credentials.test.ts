@@ -29,9 +29,12 @@ describe('HTTP: credential extraction', () => {
     expect(await h.outcome({ authorization: `bearer ${token}` })).toBe('accepted')
     expect(await h.outcome({ authorization: `BEARER ${token}` })).toBe('accepted')
   })
-  it.each([['Basic dXNlcjpwYXNz'], ['DPoP abc'], ['Token abc'], ['Bearer'], ['Bearer '], ['Bearerabc']])('HTTP-03 %j → credentials_missing', async (value) => {
-    expect(await h.outcome({ authorization: value })).toBe('credentials_missing')
-  })
+  it.each([['Basic dXNlcjpwYXNz'], ['DPoP abc'], ['Token abc'], ['Bearer'], ['Bearer '], ['Bearerabc']])(
+    'HTTP-03 %j → credentials_missing',
+    async (value) => {
+      expect(await h.outcome({ authorization: value })).toBe('credentials_missing')
+    },
+  )
   it('HTTP-04 several spaces are allowed (1*SP); a tab is not', async () => {
     expect(await h.outcome({ authorization: `Bearer  ${token}` })).toBe('accepted')
     expect(await h.outcome({ authorization: `Bearer\t${token}` })).toBe('credentials_missing')
@@ -48,20 +51,34 @@ describe('HTTP: credential extraction', () => {
   })
   it('HTTP-07 access_token in the URL: alone not accepted, with a header → 400', () => {
     expect(codeOf(() => extractCredentials(headersFromRecord({}), { url: `/x?access_token=${token}` }))).toBe('credentials_missing')
-    expect(codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}` }), { url: `/x?a=1&access_token=${token}` }))).toBe('credentials_in_url')
-    expect(codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}` }), { url: `/x?access%5Ftoken=1` }))).toBe('credentials_in_url')
-    expect(codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}` }), { url: `/x?not_access_token=1` }))).toBe('ok')
+    expect(
+      codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}` }), { url: `/x?a=1&access_token=${token}` })),
+    ).toBe('credentials_in_url')
+    expect(codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}` }), { url: `/x?access%5Ftoken=1` }))).toBe(
+      'credentials_in_url',
+    )
+    expect(
+      codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}` }), { url: `/x?not_access_token=1` })),
+    ).toBe('ok')
   })
   it('reads header names case-insensitively from rawHeaders and falls back to headers', () => {
     expect(extractCredentials(headersFromNodeRequest({ rawHeaders: ['AUTHORIZATION', `Bearer ${token}`] })).accessToken).toBe(token)
-    expect(extractCredentials(headersFromNodeRequest({ rawHeaders: [], headers: { authorization: `Bearer ${token}` } })).accessToken).toBe(token)
+    expect(extractCredentials(headersFromNodeRequest({ rawHeaders: [], headers: { authorization: `Bearer ${token}` } })).accessToken).toBe(
+      token,
+    )
   })
   it('BND-08 consent header: duplicated or comma-joined → 400, absent → no consent token', () => {
     const opts = { consentHeader: 'altinnsamtykke' }
-    expect(codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}`, AltinnSamtykke: [token, token] }), opts))).toBe('consent_token_duplicated')
-    expect(codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}`, AltinnSamtykke: `${token}, ${token}` }), opts))).toBe('consent_token_duplicated')
+    expect(
+      codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}`, AltinnSamtykke: [token, token] }), opts)),
+    ).toBe('consent_token_duplicated')
+    expect(
+      codeOf(() => extractCredentials(headersFromRecord({ authorization: `Bearer ${token}`, AltinnSamtykke: `${token}, ${token}` }), opts)),
+    ).toBe('consent_token_duplicated')
     expect(extractCredentials(headersFromRecord({ authorization: `Bearer ${token}` }), opts).consentToken).toBeUndefined()
-    expect(extractCredentials(headersFromRecord({ authorization: `Bearer ${token}`, AltinnSamtykke: token }), opts).consentToken).toBe(token)
+    expect(extractCredentials(headersFromRecord({ authorization: `Bearer ${token}`, AltinnSamtykke: token }), opts).consentToken).toBe(
+      token,
+    )
   })
 })
 
@@ -98,7 +115,9 @@ describe('DOS and RPL-04: compact JWS syntax before any decoding', () => {
     const last = sig.at(-1) as string
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
     // A 256-byte signature leaves 4 spare bits in its last character: 15 other characters decode alike.
-    const twins = [...alphabet].filter((c) => c !== last && Buffer.from(sig.slice(0, -1) + c, 'base64url').equals(Buffer.from(sig, 'base64url')))
+    const twins = [...alphabet].filter(
+      (c) => c !== last && Buffer.from(sig.slice(0, -1) + c, 'base64url').equals(Buffer.from(sig, 'base64url')),
+    )
     expect(twins.length).toBe(15)
     for (const c of twins) expect(await h.outcome({ authorization: `Bearer ${token.slice(0, -1)}${c}` })).toBe('token_malformed')
     expect(await h.outcome({ authorization: `Bearer ${token}==` })).toBe('token_malformed')

@@ -6,7 +6,10 @@ import { ERROR_CODES } from '@consent-guard/core'
 describe('docs/core.md', () => {
   const doc = readFileSync(new URL('../../../docs/core.md', import.meta.url), 'utf8')
   const rows = new Map(
-    [...doc.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| ([a-z_—]+) \| (.+) \|$/gm)].map((m) => [m[1], { status: Number(m[2]), error: m[3], description: m[4] }]),
+    [...doc.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| ([a-z_—]+) \| (.+) \|$/gm)].map((m) => [
+      m[1],
+      { status: Number(m[2]), error: m[3], description: m[4] },
+    ]),
   )
   it('lists every code exactly as the code defines it', () => {
     expect([...rows.keys()].sort()).toEqual(Object.keys(ERROR_CODES).sort())

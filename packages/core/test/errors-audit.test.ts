@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConsentGuardError, ERROR_CODES, maskIdentityNumbers, redactUrlForLog, SubjectHasher, type ConsentGuardErrorCode } from '@consent-guard/core'
+import {
+  ConsentGuardError,
+  ERROR_CODES,
+  maskIdentityNumbers,
+  redactUrlForLog,
+  SubjectHasher,
+  type ConsentGuardErrorCode,
+} from '@consent-guard/core'
 import { createHarness, FNR_A, FNR_B, type Harness } from './support.js'
 
 describe('ConsentGuardError', () => {
@@ -13,15 +20,24 @@ describe('ConsentGuardError', () => {
         expect(err.headers['WWW-Authenticate']).toBeUndefined()
         expect(err.headers['Retry-After']).toBe('5')
       } else {
-        const expected = spec.bearerError === null ? 'Bearer realm="consent-guard"' : `Bearer realm="consent-guard", error="${spec.bearerError}", error_description="${spec.description}"`
+        const expected =
+          spec.bearerError === null
+            ? 'Bearer realm="consent-guard"'
+            : `Bearer realm="consent-guard", error="${spec.bearerError}", error_description="${spec.description}"`
         expect(err.headers['WWW-Authenticate']).toBe(expected)
       }
-      expect({ 400: 'invalid_request', 401: spec.bearerError === null ? null : 'invalid_token', 403: 'insufficient_scope', 503: null }[spec.status]).toBe(spec.bearerError)
+      expect(
+        { 400: 'invalid_request', 401: spec.bearerError === null ? null : 'invalid_token', 403: 'insufficient_scope', 503: null }[
+          spec.status
+        ],
+      ).toBe(spec.bearerError)
     }
   })
   it('names missing scopes in the challenge and uses the configured realm', () => {
     const err = new ConsentGuardError('scope_missing', { realm: 'skatt', scope: ['a:b', 'c:d'] })
-    expect(err.headers['WWW-Authenticate']).toBe('Bearer realm="skatt", error="insufficient_scope", error_description="The token lacks a required scope", scope="a:b c:d"')
+    expect(err.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="skatt", error="insufficient_scope", error_description="The token lacks a required scope", scope="a:b c:d"',
+    )
   })
   it('renders RFC 9457 problem details', () => {
     expect(new ConsentGuardError('consent_expired').toProblem()).toEqual({
@@ -33,7 +49,14 @@ describe('ConsentGuardError', () => {
     })
   })
   it('gives every consent mismatch the same description (no oracle, HTTP-13)', () => {
-    const codes: ConsentGuardErrorCode[] = ['consent_not_for_consumer', 'consent_subject_mismatch', 'consent_resource_mismatch', 'consent_metadata_mismatch', 'consent_expired', 'consent_already_used']
+    const codes: ConsentGuardErrorCode[] = [
+      'consent_not_for_consumer',
+      'consent_subject_mismatch',
+      'consent_resource_mismatch',
+      'consent_metadata_mismatch',
+      'consent_expired',
+      'consent_already_used',
+    ]
     expect(new Set(codes.map((c) => new ConsentGuardError(c).message)).size).toBe(1)
   })
 })
@@ -42,7 +65,10 @@ describe('audit events and privacy', () => {
   let h: Harness
   const lines: string[] = []
   beforeAll(async () => {
-    h = await createHarness({ logger: { info: (o, m) => lines.push(JSON.stringify(o) + m), warn: (o, m) => lines.push(JSON.stringify(o) + m) }, auditKey: 'test-key' })
+    h = await createHarness({
+      logger: { info: (o, m) => lines.push(JSON.stringify(o) + m), warn: (o, m) => lines.push(JSON.stringify(o) + m) },
+      auditKey: 'test-key',
+    })
   })
   afterAll(() => h.close())
 
@@ -76,7 +102,7 @@ describe('audit events and privacy', () => {
     const errors: unknown[] = []
     for (const personId of [FNR_A, FNR_B]) await h.run(h.bearer(token), { personId }).catch((e: unknown) => errors.push(e))
     await h.run(h.bearer(token.slice(0, -3) + 'AAA')).catch((e: unknown) => errors.push(e))
-    await h.run(h.bearer(await h.token({ exp: 1 , iat: 0 }))).catch((e: unknown) => errors.push(e))
+    await h.run(h.bearer(await h.token({ exp: 1, iat: 0 }))).catch((e: unknown) => errors.push(e))
     const text = lines.join('\n') + errors.map((e) => JSON.stringify(e) + String(e) + (e as Error).stack).join('\n')
     expect(lines.length).toBeGreaterThanOrEqual(4)
     for (const secret of [FNR_A, FNR_B, token, token.split('.')[1] as string]) expect(text).not.toContain(secret)
@@ -93,9 +119,13 @@ describe('audit events and privacy', () => {
     expect(maskIdentityNumbers('123456789012')).toBe('123456789012')
   })
   it('redacts access_token query values and identity numbers in URLs for access logs', () => {
-    expect(redactUrlForLog(`/income/2024/${FNR_A}?access_token=abc.def.ghi&year=2024`)).toBe('/income/2024/***********?access_token=[redacted]&year=2024')
+    expect(redactUrlForLog(`/income/2024/${FNR_A}?access_token=abc.def.ghi&year=2024`)).toBe(
+      '/income/2024/***********?access_token=[redacted]&year=2024',
+    )
     expect(redactUrlForLog(`/x?Access%5Ftoken=abc&p=${FNR_B}`)).toBe('/x?Access%5Ftoken=[redacted]&p=***********')
     expect(redactUrlForLog('/health')).toBe('/health')
-    expect(redactUrlForLog('/x?AltinnSamtykke=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl&a=1')).toBe('/x?AltinnSamtykke=[redacted]&a=1')
+    expect(redactUrlForLog('/x?AltinnSamtykke=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl&a=1')).toBe(
+      '/x?AltinnSamtykke=[redacted]&a=1',
+    )
   })
 })

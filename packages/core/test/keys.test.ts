@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateKeyPairSync, webcrypto } from 'node:crypto'
-import { consentTokenClaims, createJwksServer, createTestIssuer, generateSigningKey, signCompact, type TestIssuer } from '@consent-guard/testkit'
+import {
+  consentTokenClaims,
+  createJwksServer,
+  createTestIssuer,
+  generateSigningKey,
+  signCompact,
+  type TestIssuer,
+} from '@consent-guard/testkit'
 import { ConsentGuardConfigError, createConsentGuard, type KeySetOptions } from '@consent-guard/core'
 import { createHarness, NOW, type Harness } from './support.js'
 
@@ -19,17 +26,20 @@ async function setup(keys: Omit<KeySetOptions, 'jwksUri'> = {}): Promise<{ issue
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('JWK-01/02/03: the key set cannot be had', () => {
-  it.each(['down', 'status500', 'html', 'invalid-json', 'not-a-set', 'private-members'] as const)('cold start with %s → 503, then recovers', async (behaviour) => {
-    const { issuer, h } = await setup()
-    const token = await h.token()
-    issuer.server.setBehaviour(behaviour)
-    const err = await h.run(h.bearer(token)).catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: 'jwks_unavailable', statusCode: 503 })
-    expect((err as { headers: Record<string, string> }).headers['Retry-After']).toBe('5')
-    expect((err as { headers: Record<string, string> }).headers['WWW-Authenticate']).toBeUndefined()
-    issuer.server.setBehaviour('ok')
-    expect(await h.outcome(h.bearer(token))).toBe('accepted')
-  })
+  it.each(['down', 'status500', 'html', 'invalid-json', 'not-a-set', 'private-members'] as const)(
+    'cold start with %s → 503, then recovers',
+    async (behaviour) => {
+      const { issuer, h } = await setup()
+      const token = await h.token()
+      issuer.server.setBehaviour(behaviour)
+      const err = await h.run(h.bearer(token)).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'jwks_unavailable', statusCode: 503 })
+      expect((err as { headers: Record<string, string> }).headers['Retry-After']).toBe('5')
+      expect((err as { headers: Record<string, string> }).headers['WWW-Authenticate']).toBeUndefined()
+      issuer.server.setBehaviour('ok')
+      expect(await h.outcome(h.bearer(token))).toBe('accepted')
+    },
+  )
   it('an empty key set is a 401 (fetched fine, no such key)', async () => {
     const { issuer, h } = await setup()
     issuer.server.setBehaviour('empty-keys')
@@ -138,7 +148,9 @@ describe('DOS-08/10: fetch discipline', () => {
   it('DOS-08 two hundred unknown kids within the cooldown cause no extra fetch', async () => {
     const { issuer, h } = await setup()
     expect(await h.outcome(h.bearer(await h.token()))).toBe('accepted')
-    const tokens = Array.from({ length: 200 }, (_, i) => signCompact({ alg: 'RS256', kid: `rnd-${i}` }, { iss: issuer.issuer }, issuer.signer.privateKey))
+    const tokens = Array.from({ length: 200 }, (_, i) =>
+      signCompact({ alg: 'RS256', kid: `rnd-${i}` }, { iss: issuer.issuer }, issuer.signer.privateKey),
+    )
     const results = await Promise.all(tokens.map((t) => h.outcome(h.bearer(t))))
     expect(new Set(results)).toEqual(new Set(['token_key_unknown']))
     expect(issuer.server.requests).toBeLessThanOrEqual(2)
@@ -158,11 +170,23 @@ describe('JWK-08/09: configuration hygiene', () => {
   ])('refuses %s at start-up', (url) => {
     expect(make(url)).toThrow(ConsentGuardConfigError)
   })
-  it.each(['http://127.0.0.1:1/jwk', 'http://127.5.6.7/jwk', 'http://localhost:8080/jwk', 'http://[::1]:9/jwk', 'https://maskinporten.no/jwk'])('allows %s', (url) => {
+  it.each([
+    'http://127.0.0.1:1/jwk',
+    'http://127.5.6.7/jwk',
+    'http://localhost:8080/jwk',
+    'http://[::1]:9/jwk',
+    'https://maskinporten.no/jwk',
+  ])('allows %s', (url) => {
     expect(make(url)).not.toThrow()
   })
   it('presets pin the published issuer and key-set URL', () => {
-    expect(createConsentGuard({ maskinporten: 'prod' }).options).toMatchObject({ issuer: 'https://maskinporten.no/', jwksUri: new URL('https://maskinporten.no/jwk') })
-    expect(createConsentGuard({ maskinporten: 'test' }).options).toMatchObject({ issuer: 'https://test.maskinporten.no/', jwksUri: new URL('https://test.maskinporten.no/jwk') })
+    expect(createConsentGuard({ maskinporten: 'prod' }).options).toMatchObject({
+      issuer: 'https://maskinporten.no/',
+      jwksUri: new URL('https://maskinporten.no/jwk'),
+    })
+    expect(createConsentGuard({ maskinporten: 'test' }).options).toMatchObject({
+      issuer: 'https://test.maskinporten.no/',
+      jwksUri: new URL('https://test.maskinporten.no/jwk'),
+    })
   })
 })

@@ -98,7 +98,10 @@ describe('one-time route with the memory store', () => {
     const { h } = await harness()
     const id = crypto.randomUUID()
     const first = await h.run(await bearerFor(h, { ...base, id }), {}, oneTimeRoute)
-    expect(first.oneTime).toEqual({ key: oneTimeRecordKey(issuer.issuer, id, RESOURCE), tokenKey: tokenRecordKey(issuer.issuer, first.token.jti, RESOURCE) })
+    expect(first.oneTime).toEqual({
+      key: oneTimeRecordKey(issuer.issuer, id, RESOURCE),
+      tokenKey: tokenRecordKey(issuer.issuer, first.token.jti, RESOURCE),
+    })
 
     const err = await h.run(await bearerFor(h, { ...base, id }), {}, oneTimeRoute).catch((e: unknown) => e)
     expect(isConsentGuardError(err)).toBe(true)
@@ -157,7 +160,9 @@ describe('one-time route with the memory store', () => {
     const id = crypto.randomUUID()
     expect(await h.outcome(await bearerFor(h, { ...base, id }), { personId: FNR_B }, oneTimeRoute)).toBe('consent_subject_mismatch')
     expect(await h.outcome(await bearerFor(h, { ...base, id }), { year: '2024' }, oneTimeRoute)).toBe('consent_metadata_mismatch')
-    expect(await h.outcome(await h.bearer(await h.token({ consent: { ...base, id }, scope: 'other:scope' })), {}, oneTimeRoute)).toBe('scope_missing')
+    expect(await h.outcome(await h.bearer(await h.token({ consent: { ...base, id }, scope: 'other:scope' })), {}, oneTimeRoute)).toBe(
+      'scope_missing',
+    )
     expect(store.markUsed).not.toHaveBeenCalled()
     expect(await h.outcome(await bearerFor(h, { ...base, id }), {}, oneTimeRoute)).toBe('accepted')
     // Two records: the consent, and the token that carried it (RPL-07).
@@ -315,12 +320,23 @@ describe('RPL-07: one token id, two consents', () => {
     expect(await h.outcome(h.bearer(first), {}, oneTimeRoute)).toBe('accepted')
     expect(await h.outcome(h.bearer(second), {}, oneTimeRoute)).toBe('consent_already_used')
     // The second consent was not used up by the refused request: a proper token may still use it.
-    expect(await h.outcome(h.bearer(await h.issuer.consentToken({ scope: SCOPE, consent: secondConsent })), {}, oneTimeRoute)).toBe('accepted')
+    expect(await h.outcome(h.bearer(await h.issuer.consentToken({ scope: SCOPE, consent: secondConsent })), {}, oneTimeRoute)).toBe(
+      'accepted',
+    )
   })
   it('one token may serve two different one-time resources', async () => {
     const h = await createHarness({}, issuer)
     const otherRoute = { ...oneTimeRoute, resource: 'example-other' }
-    const token = await h.issuer.consentToken({ scope: SCOPE, consent: { from: { person: FNR_A }, rights: [{ resource: RESOURCE, metadata: { inntektsaar: '2023' } }, { resource: 'example-other', metadata: { inntektsaar: '2023' } }] } })
+    const token = await h.issuer.consentToken({
+      scope: SCOPE,
+      consent: {
+        from: { person: FNR_A },
+        rights: [
+          { resource: RESOURCE, metadata: { inntektsaar: '2023' } },
+          { resource: 'example-other', metadata: { inntektsaar: '2023' } },
+        ],
+      },
+    })
     expect(await h.outcome(h.bearer(token), {}, oneTimeRoute)).toBe('accepted')
     expect(await h.outcome(h.bearer(token), {}, otherRoute)).toBe('accepted')
   })

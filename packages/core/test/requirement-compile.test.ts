@@ -16,7 +16,11 @@ describe('compileRequirement', () => {
     expect(compileRequirement({ ...base, scope: { any: ['a', 'b'] } }).scope).toEqual({ mode: 'any', scopes: ['a', 'b'] })
   })
   it('lower-cases metadata keys and records known keys', () => {
-    const c = compileRequirement({ ...base, metadata: { InntektsAar: { equals: '2024' }, formaal: { any: true } }, period: { start: 'fraOgMed', end: 'tilOgMed', requested: () => '2024-01' } })
+    const c = compileRequirement({
+      ...base,
+      metadata: { InntektsAar: { equals: '2024' }, formaal: { any: true } },
+      period: { start: 'fraOgMed', end: 'tilOgMed', requested: () => '2024-01' },
+    })
     expect([...c.knownKeys].sort()).toEqual(['formaal', 'fraogmed', 'inntektsaar', 'tilogmed'])
   })
   const bad: [string, unknown, RegExp][] = [
@@ -35,7 +39,11 @@ describe('compileRequirement', () => {
     ['equals of a wrong type', { ...base, metadata: { inntektsaar: { equals: 2024 } } }, /equals/],
     ['check not a function', { ...base, metadata: { inntektsaar: { check: true } } }, /check/],
     ['period with equal keys', { ...base, period: { start: 'a', end: 'A', requested: () => undefined } }, /must differ/],
-    ['period key also a rule', { ...base, metadata: { fraogmed: { any: true } }, period: { start: 'fraogmed', end: 'tilogmed', requested: () => undefined } }, /both a rule and a period/],
+    [
+      'period key also a rule',
+      { ...base, metadata: { fraogmed: { any: true } }, period: { start: 'fraogmed', end: 'tilogmed', requested: () => undefined } },
+      /both a rule and a period/,
+    ],
     ['consumer not an orgno', { ...base, consumers: ['12345'] }, /9-digit/],
     ['delegation unknown', { ...base, delegation: 'maybe' }, /"delegation"/],
     ['oneTime not boolean', { ...base, oneTime: 'yes' }, /"oneTime"/],

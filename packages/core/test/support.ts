@@ -38,9 +38,17 @@ export interface Harness {
   /** Baseline consent token options (scope + one consent for FNR_A, 2023). */
   tokenOptions(overrides?: ConsentTokenOptions): ConsentTokenOptions
   token(overrides?: ConsentTokenOptions): Promise<string>
-  run(headers: Record<string, string | string[]>, params?: Partial<FakeRequest['params']>, requirement?: ConsentRequirement<FakeRequest>): Promise<VerifiedConsent>
+  run(
+    headers: Record<string, string | string[]>,
+    params?: Partial<FakeRequest['params']>,
+    requirement?: ConsentRequirement<FakeRequest>,
+  ): Promise<VerifiedConsent>
   /** Runs and returns the error code, or 'accepted'. */
-  outcome(headers: Record<string, string | string[]>, params?: Partial<FakeRequest['params']>, requirement?: ConsentRequirement<FakeRequest>): Promise<string>
+  outcome(
+    headers: Record<string, string | string[]>,
+    params?: Partial<FakeRequest['params']>,
+    requirement?: ConsentRequirement<FakeRequest>,
+  ): Promise<string>
   bearer(token: string): Record<string, string>
   close(): Promise<void>
 }

@@ -22,7 +22,8 @@ const claims = (patch: Record<string, unknown> = {}): Record<string, unknown> =>
   for (const [k, v] of Object.entries(patch)) if (v === undefined) delete out[k]
   return out
 }
-const good = (payload: object | string = claims(), header: object | string = { alg: 'RS256', kid: 'mp-1' }) => signCompact(header, payload, signer.privateKey)
+const good = (payload: object | string = claims(), header: object | string = { alg: 'RS256', kid: 'mp-1' }) =>
+  signCompact(header, payload, signer.privateKey)
 const outcome = (token: string) => h.outcome(h.bearer(token))
 
 describe('baseline', () => {
@@ -33,25 +34,66 @@ describe('baseline', () => {
 
 describe('SIG: signature and algorithm', () => {
   const cases: [string, () => string, string][] = [
-    ['SIG-01 alg none, empty signature', () => signCompact({ alg: 'none', kid: 'mp-1' }, claims(), null, 'none').replace(/\.$/, '.AA'), 'token_algorithm_not_allowed'],
-    ['SIG-01 alg none with the original signature', () => { const [, p, s] = good().split('.'); return `${Buffer.from('{"alg":"none","kid":"mp-1"}').toString('base64url')}.${p}.${s}` }, 'token_algorithm_not_allowed'],
+    [
+      'SIG-01 alg none, empty signature',
+      () => signCompact({ alg: 'none', kid: 'mp-1' }, claims(), null, 'none').replace(/\.$/, '.AA'),
+      'token_algorithm_not_allowed',
+    ],
+    [
+      'SIG-01 alg none with the original signature',
+      () => {
+        const [, p, s] = good().split('.')
+        return `${Buffer.from('{"alg":"none","kid":"mp-1"}').toString('base64url')}.${p}.${s}`
+      },
+      'token_algorithm_not_allowed',
+    ],
     ['SIG-02 alg NoNe', () => signCompact({ alg: 'NoNe', kid: 'mp-1' }, claims(), signer.privateKey), 'token_algorithm_not_allowed'],
     ['SIG-02 alg rs256', () => signCompact({ alg: 'rs256', kid: 'mp-1' }, claims(), signer.privateKey), 'token_algorithm_not_allowed'],
     ['SIG-02 alg "RS256 "', () => signCompact({ alg: 'RS256 ', kid: 'mp-1' }, claims(), signer.privateKey), 'token_algorithm_not_allowed'],
-    ['SIG-03 HS256 keyed with the public JWK text', () => signCompact({ alg: 'HS256', kid: 'mp-1' }, claims(), Buffer.from(JSON.stringify(signer.publicJwk)), 'HS256'), 'token_algorithm_not_allowed'],
-    ['SIG-04 HS256 with empty key and unknown kid', () => signCompact({ alg: 'HS256', kid: 'nope' }, claims(), Buffer.alloc(0), 'HS256'), 'token_algorithm_not_allowed'],
-    ['SIG-05 RS512 signed by the trusted key', () => signCompact({ alg: 'RS512', kid: 'mp-1' }, claims(), signer.privateKey, 'RS512'), 'token_algorithm_not_allowed'],
+    [
+      'SIG-03 HS256 keyed with the public JWK text',
+      () => signCompact({ alg: 'HS256', kid: 'mp-1' }, claims(), Buffer.from(JSON.stringify(signer.publicJwk)), 'HS256'),
+      'token_algorithm_not_allowed',
+    ],
+    [
+      'SIG-04 HS256 with empty key and unknown kid',
+      () => signCompact({ alg: 'HS256', kid: 'nope' }, claims(), Buffer.alloc(0), 'HS256'),
+      'token_algorithm_not_allowed',
+    ],
+    [
+      'SIG-05 RS512 signed by the trusted key',
+      () => signCompact({ alg: 'RS512', kid: 'mp-1' }, claims(), signer.privateKey, 'RS512'),
+      'token_algorithm_not_allowed',
+    ],
     ['SIG-06 alg missing', () => signCompact({ kid: 'mp-1' }, claims(), signer.privateKey), 'token_algorithm_not_allowed'],
     ['SIG-06 alg as array', () => signCompact({ alg: ['RS256'], kid: 'mp-1' }, claims(), signer.privateKey), 'token_algorithm_not_allowed'],
-    ['SIG-07a payload changed, signature kept', () => { const [hd, , s] = good().split('.'); return `${hd}.${Buffer.from(JSON.stringify(claims({ jti: 'changed' }))).toString('base64url')}.${s}` }, 'token_signature_invalid'],
+    [
+      'SIG-07a payload changed, signature kept',
+      () => {
+        const [hd, , s] = good().split('.')
+        return `${hd}.${Buffer.from(JSON.stringify(claims({ jti: 'changed' }))).toString('base64url')}.${s}`
+      },
+      'token_signature_invalid',
+    ],
     // Dropping characters from a random signature leaves a canonical tail only sometimes, so
     // both forms are built deterministically: a re-encoded shorter signature reaches the verifier,
     // a dangling character is refused by the syntax check.
-    ['SIG-07b signature 3 bytes short (canonical)', () => { const [hd, p, sg] = good().split('.') as [string, string, string]; return `${hd}.${p}.${Buffer.from(sg, 'base64url').subarray(0, 253).toString('base64url')}` }, 'token_signature_invalid'],
+    [
+      'SIG-07b signature 3 bytes short (canonical)',
+      () => {
+        const [hd, p, sg] = good().split('.') as [string, string, string]
+        return `${hd}.${p}.${Buffer.from(sg, 'base64url').subarray(0, 253).toString('base64url')}`
+      },
+      'token_signature_invalid',
+    ],
     ['SIG-07b a dangling base64url character', () => good().slice(0, -1), 'token_malformed'],
     ['SIG-07c empty signature', () => good().replace(/\.[^.]+$/, '.'), 'token_malformed'],
     ['SIG-07d zero signature', () => good().replace(/\.[^.]+$/, '.' + Buffer.alloc(256).toString('base64url')), 'token_signature_invalid'],
-    ['SIG-08 attacker key with trusted kid', () => signCompact({ alg: 'RS256', kid: 'mp-1' }, claims(), attacker.privateKey), 'token_signature_invalid'],
+    [
+      'SIG-08 attacker key with trusted kid',
+      () => signCompact({ alg: 'RS256', kid: 'mp-1' }, claims(), attacker.privateKey),
+      'token_signature_invalid',
+    ],
     ['SIG-10 compact JWE (5 segments)', () => 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aaaa.bbbb.cccc', 'token_malformed'],
     ['SIG-11 flattened JSON serialization', () => JSON.stringify({ protected: 'a', payload: 'b', signature: 'c' }), 'token_malformed'],
   ]
@@ -62,22 +104,62 @@ describe('SIG: signature and algorithm', () => {
 
 describe('HDR: header injection', () => {
   const cases: [string, () => Promise<string> | string, string][] = [
-    ['HDR-01 embedded jwk, attacker-signed', () => signCompact({ alg: 'RS256', kid: 'mp-1', jwk: attacker.publicJwk }, claims(), attacker.privateKey), 'token_signature_invalid'],
-    ['HDR-04 kid path traversal', () => signCompact({ alg: 'RS256', kid: '../../../../dev/null' }, claims(), signer.privateKey), 'token_header_invalid'],
+    [
+      'HDR-01 embedded jwk, attacker-signed',
+      () => signCompact({ alg: 'RS256', kid: 'mp-1', jwk: attacker.publicJwk }, claims(), attacker.privateKey),
+      'token_signature_invalid',
+    ],
+    [
+      'HDR-04 kid path traversal',
+      () => signCompact({ alg: 'RS256', kid: '../../../../dev/null' }, claims(), signer.privateKey),
+      'token_header_invalid',
+    ],
     ['HDR-04 kid with NUL', () => signCompact({ alg: 'RS256', kid: 'mp-1\u0000x' }, claims(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-04 kid of 10 000 chars', () => signCompact({ alg: 'RS256', kid: 'k'.repeat(10_000) }, claims(), signer.privateKey), 'token_too_large'],
+    [
+      'HDR-04 kid of 10 000 chars',
+      () => signCompact({ alg: 'RS256', kid: 'k'.repeat(10_000) }, claims(), signer.privateKey),
+      'token_too_large',
+    ],
     ['HDR-05 kid as number', () => signCompact({ alg: 'RS256', kid: 0 }, claims(), signer.privateKey), 'token_header_invalid'],
     ['HDR-05 kid as array', () => signCompact({ alg: 'RS256', kid: ['mp-1'] }, claims(), signer.privateKey), 'token_header_invalid'],
     ['HDR-06 kid missing', () => signCompact({ alg: 'RS256' }, claims(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-07 crit', () => signCompact({ alg: 'RS256', kid: 'mp-1', crit: ['exp'], exp: 1 }, claims(), signer.privateKey), 'token_header_invalid'],
+    [
+      'HDR-07 crit',
+      () => signCompact({ alg: 'RS256', kid: 'mp-1', crit: ['exp'], exp: 1 }, claims(), signer.privateKey),
+      'token_header_invalid',
+    ],
     ['HDR-08 b64 false', () => signCompact({ alg: 'RS256', kid: 'mp-1', b64: false }, claims(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-09 typ secevent+jwt', () => signCompact({ alg: 'RS256', kid: 'mp-1', typ: 'secevent+jwt' }, claims(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-09 typ dpop+jwt', () => signCompact({ alg: 'RS256', kid: 'mp-1', typ: 'dpop+jwt' }, claims(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-10 nested JWT (cty)', () => signCompact({ alg: 'RS256', kid: 'mp-1', cty: 'JWT' }, good(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-11 duplicate kid member', () => signCompact('{"alg":"RS256","kid":"other","kid":"mp-1"}', claims(), signer.privateKey), 'token_header_invalid'],
+    [
+      'HDR-09 typ secevent+jwt',
+      () => signCompact({ alg: 'RS256', kid: 'mp-1', typ: 'secevent+jwt' }, claims(), signer.privateKey),
+      'token_header_invalid',
+    ],
+    [
+      'HDR-09 typ dpop+jwt',
+      () => signCompact({ alg: 'RS256', kid: 'mp-1', typ: 'dpop+jwt' }, claims(), signer.privateKey),
+      'token_header_invalid',
+    ],
+    [
+      'HDR-10 nested JWT (cty)',
+      () => signCompact({ alg: 'RS256', kid: 'mp-1', cty: 'JWT' }, good(), signer.privateKey),
+      'token_header_invalid',
+    ],
+    [
+      'HDR-11 duplicate kid member',
+      () => signCompact('{"alg":"RS256","kid":"other","kid":"mp-1"}', claims(), signer.privateKey),
+      'token_header_invalid',
+    ],
     ['HDR-12 header is an array', () => signCompact('[]', claims(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-12 header with BOM', () => signCompact('\uFEFF{"alg":"RS256","kid":"mp-1"}', claims(), signer.privateKey), 'token_header_invalid'],
-    ['HDR-12 header with invalid UTF-8', () => signCompact(new Uint8Array([0x7b, 0xc0, 0xaf, 0x7d]), claims(), signer.privateKey), 'token_header_invalid'],
+    [
+      'HDR-12 header with BOM',
+      () => signCompact('\uFEFF{"alg":"RS256","kid":"mp-1"}', claims(), signer.privateKey),
+      'token_header_invalid',
+    ],
+    [
+      'HDR-12 header with invalid UTF-8',
+      () => signCompact(new Uint8Array([0x7b, 0xc0, 0xaf, 0x7d]), claims(), signer.privateKey),
+      'token_header_invalid',
+    ],
   ]
   it.each(cases)('%s', async (_name, make, code) => {
     expect(await outcome(await make())).toBe(code)
@@ -141,12 +223,28 @@ describe('CLM: claims and time', () => {
     ['CLM-13 consumer other ICD', { consumer: { authority: 'iso6523-actorid-upis', ID: '9908:991825827' } }, 'token_claims_invalid'],
     ['CLM-13 consumer 8 digits', { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:99182582' } }, 'token_claims_invalid'],
     ['CLM-13 consumer trailing space', { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:991825827 ' } }, 'token_claims_invalid'],
-    ['CLM-13 consumer full-width digits', { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:９９１８２５８２７' } }, 'token_claims_invalid'],
-    ['CLM-13 consumer authority upper case', { consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: '0192:991825827' } }, 'token_claims_invalid'],
+    [
+      'CLM-13 consumer full-width digits',
+      { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:９９１８２５８２７' } },
+      'token_claims_invalid',
+    ],
+    [
+      'CLM-13 consumer authority upper case',
+      { consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: '0192:991825827' } },
+      'token_claims_invalid',
+    ],
     ['CLM-14 payload is an array', () => '[]', 'token_malformed'],
     ['CLM-14 payload is null', () => 'null', 'token_malformed'],
-    ['CLM-16 duplicate consumer claim', () => JSON.stringify(claims()).replace(/^\{/, '{"consumer":{"authority":"iso6523-actorid-upis","ID":"0192:313876144"},'), 'token_claims_invalid'],
-    ['CLM-17 scope only via __proto__', () => JSON.stringify(claims({ scope: undefined })).replace(/^\{/, '{"__proto__":{"scope":"example:income"},'), 'scope_missing'],
+    [
+      'CLM-16 duplicate consumer claim',
+      () => JSON.stringify(claims()).replace(/^\{/, '{"consumer":{"authority":"iso6523-actorid-upis","ID":"0192:313876144"},'),
+      'token_claims_invalid',
+    ],
+    [
+      'CLM-17 scope only via __proto__',
+      () => JSON.stringify(claims({ scope: undefined })).replace(/^\{/, '{"__proto__":{"scope":"example:income"},'),
+      'scope_missing',
+    ],
   ]
   it.each(cases)('%s', async (_name, patch, code) => {
     const payload = typeof patch === 'function' ? patch() : claims(patch)
@@ -154,7 +252,12 @@ describe('CLM: claims and time', () => {
   })
 
   it('CLM-15 payload with invalid UTF-8 is malformed', async () => {
-    const bytes = Buffer.concat([Buffer.from(JSON.stringify(claims()).slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])
+    const bytes = Buffer.concat([
+      Buffer.from(JSON.stringify(claims()).slice(0, -1)),
+      Buffer.from(',"x":"'),
+      Buffer.from([0xc0, 0xaf]),
+      Buffer.from('"}'),
+    ])
     expect(await outcome(good(bytes as unknown as string))).toBe('token_malformed')
   })
 
@@ -193,8 +296,11 @@ describe('ISS: issuer and audience', () => {
     it('(a) no aud, not required → accepted', async () => expect(await run(lax, undefined)).toBe('accepted'))
     it('(b) no aud, required → 401', async () => expect(await run(strict, undefined)).toBe('token_audience_invalid'))
     it('(c) other aud, not required → 401', async () => expect(await run(lax, 'https://other.api/')).toBe('token_audience_invalid'))
-    it('(d) array containing ours → accepted', async () => expect(await run(strict, ['https://other.api/', 'https://our.api/'])).toBe('accepted'))
-    it.each([[''], [[]], [[123]], [{}], [null]])('(e) aud %j → 401', async (aud) => expect(await run(lax, aud)).toBe('token_audience_invalid'))
+    it('(d) array containing ours → accepted', async () =>
+      expect(await run(strict, ['https://other.api/', 'https://our.api/'])).toBe('accepted'))
+    it.each([[''], [[]], [[123]], [{}], [null]])('(e) aud %j → 401', async (aud) =>
+      expect(await run(lax, aud)).toBe('token_audience_invalid'),
+    )
     it('(f) missing trailing slash → 401', async () => expect(await run(lax, 'https://our.api')).toBe('token_audience_invalid'))
   })
 })

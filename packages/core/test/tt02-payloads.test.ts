@@ -98,7 +98,13 @@ describe('real TT02 consent tokens', () => {
       supplier: undefined,
       resource: 'ske-samtykke-sbl-inntekt',
       right: { actions: ['consent'], resources: ['ske-samtykke-sbl-inntekt'], metadata: { fraogmed: '2024-01', tilogmed: '2024-12' } },
-      token: { kind: 'maskinporten', issuer: 'https://test.maskinporten.no/', jti: 'Cip-TO6LSop4G1d6uOCImmUUSizEzVCc8CGGH5SmY34', clientId: '107c6f58-e06b-44e9-be7a-11ea44c7ad8b', scopes: ['altinn:consentrequests.read'] },
+      token: {
+        kind: 'maskinporten',
+        issuer: 'https://test.maskinporten.no/',
+        jti: 'Cip-TO6LSop4G1d6uOCImmUUSizEzVCc8CGGH5SmY34',
+        clientId: '107c6f58-e06b-44e9-be7a-11ea44c7ad8b',
+        scopes: ['altinn:consentrequests.read'],
+      },
       consentToken: undefined,
       oneTime: undefined,
     })
@@ -122,8 +128,13 @@ describe('real TT02 consent tokens', () => {
   it('refuses a year the token does not cover and a period outside fraogmed..tilogmed', async () => {
     const token = await issuer.sign(TT02_PAYLOAD)
     const headers = headersFromRecord({ authorization: `Bearer ${token}` })
-    await expect(guard.check({ headers, request: { fnr: '25922947409', year: '2023' } }, yearRoute())).rejects.toMatchObject({ code: 'consent_metadata_mismatch', statusCode: 403 })
-    await expect(guard.check({ headers, request: { fnr: '25922947409', from: '2024-11', to: '2025-01' } }, periodRoute())).rejects.toMatchObject({ code: 'consent_metadata_mismatch' })
+    await expect(guard.check({ headers, request: { fnr: '25922947409', year: '2023' } }, yearRoute())).rejects.toMatchObject({
+      code: 'consent_metadata_mismatch',
+      statusCode: 403,
+    })
+    await expect(
+      guard.check({ headers, request: { fnr: '25922947409', from: '2024-11', to: '2025-01' } }, periodRoute()),
+    ).rejects.toMatchObject({ code: 'consent_metadata_mismatch' })
   })
 
   it('verifies the supplier variant and reports the delegation', async () => {
@@ -137,7 +148,10 @@ describe('real TT02 consent tokens', () => {
 
   it('masks the identity number when the result is serialised', async () => {
     const token = await issuer.sign(TT02_PAYLOAD)
-    const consent = await guard.check({ headers: headersFromRecord({ authorization: `Bearer ${token}` }), request: { fnr: '25922947409', year: '2024' } }, yearRoute())
+    const consent = await guard.check(
+      { headers: headersFromRecord({ authorization: `Bearer ${token}` }), request: { fnr: '25922947409', year: '2024' } },
+      yearRoute(),
+    )
     const json = JSON.stringify(consent)
     expect(json).not.toContain('25922947409')
     expect(JSON.parse(json).subject).toEqual({ type: 'person', id: '***********' })

@@ -81,7 +81,15 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
     let pending: Promise<VerifiedConsent>
     try {
       // `originalUrl`: `url` loses the mount path under `app.use(path, ...)` and routers.
-      pending = guard.check({ headers: headersFromNodeRequest(req), request: req as ConsentRequest, url: req.originalUrl ?? req.url, logger: requestLogger(req) }, compiled)
+      pending = guard.check(
+        {
+          headers: headersFromNodeRequest(req),
+          request: req as ConsentRequest,
+          url: req.originalUrl ?? req.url,
+          logger: requestLogger(req),
+        },
+        compiled,
+      )
     } catch (err) {
       next(err)
       return

@@ -8,12 +8,18 @@ import type { MaskinportenEnvironment } from '@consent-guard/core'
 export function buildApp(maskinporten: MaskinportenEnvironment = 'prod'): Express {
   const app = express()
 
-  app.use('/income/:year/:personId', requireConsent({
-    scope: 'example:income',
-    resource: 'example-income',
-    subject: (req) => req.params.personId,
-    metadata: { inntektsaar: { equals: (req) => req.params.year } },
-  }, { maskinporten }))
+  app.use(
+    '/income/:year/:personId',
+    requireConsent(
+      {
+        scope: 'example:income',
+        resource: 'example-income',
+        subject: (req) => req.params.personId,
+        metadata: { inntektsaar: { equals: (req) => req.params.year } },
+      },
+      { maskinporten },
+    ),
+  )
 
   app.get('/income/:year/:personId', (req, res) => {
     res.json({ personId: req.params.personId, year: req.params.year, consentId: req.consent?.id })
@@ -31,28 +37,36 @@ export function buildSharedApp(maskinporten: MaskinportenEnvironment = 'prod'): 
   const app = express()
   const consent = createConsentGuard({ maskinporten }) // one key cache for every route
 
-  app.get('/company/:orgno/accounts', consent.require({
-    scope: 'example:accounts',
-    resource: 'example-company-accounts',
-    subjectType: 'organization',
-    subject: (req) => req.params.orgno,
-  }), (req, res) => {
-    res.json({ consentId: getConsent(req).id })
-  })
+  app.get(
+    '/company/:orgno/accounts',
+    consent.require({
+      scope: 'example:accounts',
+      resource: 'example-company-accounts',
+      subjectType: 'organization',
+      subject: (req) => req.params.orgno,
+    }),
+    (req, res) => {
+      res.json({ consentId: getConsent(req).id })
+    },
+  )
 
-  app.get('/loan-check/:personId', consent.require({
-    scope: 'example:loan-check',
-    resource: 'example-loan-check',
-    subject: (req) => req.params.personId,
-    oneTime: true,
-  }), async (req, res, next) => {
-    try {
-      res.json({ eligible: await loanCheck(getConsent(req).subject.id) })
-    } catch (err) {
-      // No data left the building: release the consent so the consumer can retry with it.
-      consent.release(getConsent(req)).then(() => next(err), next)
-    }
-  })
+  app.get(
+    '/loan-check/:personId',
+    consent.require({
+      scope: 'example:loan-check',
+      resource: 'example-loan-check',
+      subject: (req) => req.params.personId,
+      oneTime: true,
+    }),
+    async (req, res, next) => {
+      try {
+        res.json({ eligible: await loanCheck(getConsent(req).subject.id) })
+      } catch (err) {
+        // No data left the building: release the consent so the consumer can retry with it.
+        consent.release(getConsent(req)).then(() => next(err), next)
+      }
+    },
+  )
 
   app.use(consentErrorHandler())
   return app

@@ -40,14 +40,16 @@ describe.each([
   ['express 5', express5],
   ['express 4', express4],
 ] as const)('%s', (_name, express) => {
-  it('answers through Express\'s default error handler with the status and headers, without consentErrorHandler', async () => {
+  it("answers through Express's default error handler with the status and headers, without consentErrorHandler", async () => {
     const app = express()
     let ran = false
     app.get('/income/:year/:personId', requireConsent(incomeRequirement, options), (_req, res) => {
       ran = true
       res.end()
     })
-    const res = await request(app).get(`/income/2023/${personB}`).set('authorization', `Bearer ${await incomeToken()}`)
+    const res = await request(app)
+      .get(`/income/2023/${personB}`)
+      .set('authorization', `Bearer ${await incomeToken()}`)
     expect(res.status).toBe(403)
     expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="consent-guard", error="insufficient_scope"/)
     expect(res.headers['cache-control']).toBe('no-store')
@@ -60,10 +62,16 @@ describe.each([
     try {
       down.server.setBehaviour('down')
       const app = express()
-      app.get('/income/:year/:personId', requireConsent(incomeRequirement, { maskinporten: { issuer: down.issuer, jwksUri: down.jwksUri }, keys: { staleIfErrorMs: 0 } }), (_req, res) => {
-        res.end('data')
-      })
-      const res = await request(app).get(`/income/2023/${personA}`).set('authorization', `Bearer ${await down.consentToken({ scope: 'example:income', consent: incomeConsent })}`)
+      app.get(
+        '/income/:year/:personId',
+        requireConsent(incomeRequirement, { maskinporten: { issuer: down.issuer, jwksUri: down.jwksUri }, keys: { staleIfErrorMs: 0 } }),
+        (_req, res) => {
+          res.end('data')
+        },
+      )
+      const res = await request(app)
+        .get(`/income/2023/${personA}`)
+        .set('authorization', `Bearer ${await down.consentToken({ scope: 'example:income', consent: incomeConsent })}`)
       expect(res.status).toBe(503)
       expect(res.headers['retry-after']).toBe('5')
       expect(res.headers['www-authenticate']).toBeUndefined()
@@ -73,15 +81,29 @@ describe.each([
     }
   })
 
-  it('passes errors thrown by the route\'s own functions to next(err) unchanged', async () => {
+  it("passes errors thrown by the route's own functions to next(err) unchanged", async () => {
     const app = express()
     const seen: unknown[] = []
     const bug = new Error('bug in subject()')
-    app.get('/x', requireConsent({ resource: 'example-income', subject: () => { throw bug } }, options), (_req, res) => {
-      res.end('data')
-    })
+    app.get(
+      '/x',
+      requireConsent(
+        {
+          resource: 'example-income',
+          subject: () => {
+            throw bug
+          },
+        },
+        options,
+      ),
+      (_req, res) => {
+        res.end('data')
+      },
+    )
     app.use(recordErrors(seen))
-    const res = await request(app).get('/x').set('authorization', `Bearer ${await incomeToken()}`)
+    const res = await request(app)
+      .get('/x')
+      .set('authorization', `Bearer ${await incomeToken()}`)
     expect(res.status).toBe(599)
     expect(seen).toEqual([bug])
   })
@@ -113,7 +135,7 @@ describe.each([
     expect(seen).toEqual([other])
   })
 
-  it('logs through req.log (pino-http) when present, else the guard\'s logger option', async () => {
+  it("logs through req.log (pino-http) when present, else the guard's logger option", async () => {
     const perRequest: object[] = []
     const fallback: object[] = []
     const app = express()
@@ -165,7 +187,9 @@ describe('creation-time checks', () => {
   })
 
   it('validates guard options when the guard is created', () => {
-    expect(() => createConsentGuard({ maskinporten: { issuer: 'https://x/', jwksUri: 'http://example.com/jwk' } })).toThrow(ConsentGuardConfigError)
+    expect(() => createConsentGuard({ maskinporten: { issuer: 'https://x/', jwksUri: 'http://example.com/jwk' } })).toThrow(
+      ConsentGuardConfigError,
+    )
   })
 
   it('types req.consent as an optional VerifiedConsent', () => {
@@ -183,18 +207,25 @@ describe('docs examples (Express 5)', () => {
   it('"basic": app.use(path, requireConsent(...)) guards the route and exposes req.consent', async () => {
     const app = buildApp(options.maskinporten)
     const consentId = crypto.randomUUID()
-    const ok = await request(app).get(`/income/2023/${personA}`).set('authorization', `Bearer ${await incomeToken({ consent: { ...incomeConsent, id: consentId } })}`)
+    const ok = await request(app)
+      .get(`/income/2023/${personA}`)
+      .set('authorization', `Bearer ${await incomeToken({ consent: { ...incomeConsent, id: consentId } })}`)
     expect(ok.status).toBe(200)
     expect(ok.headers['cache-control']).toBe('no-store')
     expect(ok.body).toEqual({ personId: personA, year: '2023', consentId })
-    const denied = await request(app).get(`/income/2022/${personA}`).set('authorization', `Bearer ${await incomeToken()}`)
+    const denied = await request(app)
+      .get(`/income/2022/${personA}`)
+      .set('authorization', `Bearer ${await incomeToken()}`)
     expect(denied.status).toBe(403)
     expect(JSON.parse(denied.text)).toMatchObject({ code: 'consent_metadata_mismatch' })
   })
 
   it('"shared": one guard for several routes, release after a failed one-time use', async () => {
     const app = buildSharedApp(options.maskinporten)
-    const orgToken = await issuer.consentToken({ scope: 'example:accounts', consent: { from: { organization: otherOrgno }, resource: 'example-company-accounts' } })
+    const orgToken = await issuer.consentToken({
+      scope: 'example:accounts',
+      consent: { from: { organization: otherOrgno }, resource: 'example-company-accounts' },
+    })
     expect((await request(app).get(`/company/${otherOrgno}/accounts`).set('authorization', `Bearer ${orgToken}`)).status).toBe(200)
 
     const loanToken = await issuer.consentToken({ scope: 'example:loan-check', consent: { resource: 'example-loan-check' } })

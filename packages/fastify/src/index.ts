@@ -10,7 +10,14 @@
  */
 import { consentGuard } from './plugin.js'
 
-export { consentGuard, getConsent, type ConsentGuardPluginOptions, type ConsentHook, type FastifyConsentRequirement, type FastifyConsentRequest } from './plugin.js'
+export {
+  consentGuard,
+  getConsent,
+  type ConsentGuardPluginOptions,
+  type ConsentHook,
+  type FastifyConsentRequirement,
+  type FastifyConsentRequest,
+} from './plugin.js'
 export {
   ConsentGuardError,
   ConsentGuardConfigError,

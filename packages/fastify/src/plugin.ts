@@ -8,7 +8,15 @@ import {
   type ConsentRequirement,
   type VerifiedConsent,
 } from '@consent-guard/core'
-import type { FastifyContextConfig, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
+import type {
+  FastifyContextConfig,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  RouteOptions,
+} from 'fastify'
 import fp from 'fastify-plugin'
 
 /**
@@ -69,7 +77,12 @@ function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConse
   return async function consentGuardHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.consent = await guard.check(
       // `request.raw` keeps every header line (rawHeaders); `raw.url` is the URL as sent.
-      { headers: headersFromNodeRequest(request.raw), request: request as FastifyConsentRequest, url: request.raw.url, logger: request.log },
+      {
+        headers: headersFromNodeRequest(request.raw),
+        request: request as FastifyConsentRequest,
+        url: request.raw.url,
+        logger: request.log,
+      },
       compiled,
     )
     reply.headers(GUARDED_RESPONSE_HEADERS)
@@ -83,13 +96,16 @@ const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async 
 
   fastify.decorateRequest('consent', null)
   fastify.decorate('consentGuard', guard)
-  fastify.decorate('requireConsent', (requirement: FastifyConsentRequirement) => hookFor(guard, guard.compile(requirement, 'requireConsent()')))
+  fastify.decorate('requireConsent', (requirement: FastifyConsentRequirement) =>
+    hookFor(guard, guard.compile(requirement, 'requireConsent()')),
+  )
 
   fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
     const declared = routeOptions.config?.consent
     routeOptions.config = { ...routeOptions.config, [kSeen]: true } as FastifyContextConfig
     if (declared === false) return
-    const compiled = declared === undefined ? globalCompiled : guard.compile(declared, `route ${String(routeOptions.method)} ${routeOptions.url}`)
+    const compiled =
+      declared === undefined ? globalCompiled : guard.compile(declared, `route ${String(routeOptions.method)} ${routeOptions.url}`)
     if (compiled === undefined) return
     const hook = hookFor(guard, compiled) as onRequestHookHandler
     const existing = routeOptions.onRequest

@@ -8,19 +8,23 @@ import type { MaskinportenEnvironment } from '@consent-guard/core'
 export async function buildServer(maskinporten: MaskinportenEnvironment = 'prod', fastify = Fastify({ logger: true })) {
   await fastify.register(consentGuard, { maskinporten })
 
-  fastify.get<{ Params: { year: string; personId: string } }>('/income/:year/:personId', {
-    config: {
-      consent: {
-        scope: 'example:income',
-        resource: 'example-income',
-        subject: (request) => request.params.personId,
-        metadata: { inntektsaar: { equals: (request) => request.params.year } },
+  fastify.get<{ Params: { year: string; personId: string } }>(
+    '/income/:year/:personId',
+    {
+      config: {
+        consent: {
+          scope: 'example:income',
+          resource: 'example-income',
+          subject: (request) => request.params.personId,
+          metadata: { inntektsaar: { equals: (request) => request.params.year } },
+        },
       },
     },
-  }, async (request) => {
-    const consent = getConsent(request) // or request.consent, typed VerifiedConsent | null
-    return { personId: request.params.personId, year: request.params.year, consentId: consent.id }
-  })
+    async (request) => {
+      const consent = getConsent(request) // or request.consent, typed VerifiedConsent | null
+      return { personId: request.params.personId, year: request.params.year, consentId: consent.id }
+    },
+  )
 
   return fastify
 }

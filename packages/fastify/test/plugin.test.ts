@@ -33,11 +33,20 @@ function captureLogs() {
   const lines: string[] = []
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''))
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      )
       callback()
     },
   })
-  return { logger: pino({ level: 'debug' }, stream), lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) }
+  return {
+    logger: pino({ level: 'debug' }, stream),
+    lines,
+    records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  }
 }
 
 const incomeToken = (extra: Parameters<TestIssuer['consentToken']>[0] = {}) =>
@@ -60,7 +69,9 @@ describe('plugin metadata', () => {
 
   it('fails registration on invalid guard options', async () => {
     const app = track(Fastify())
-    await expect(app.register(consentGuard, { maskinporten: { issuer: issuer.issuer, jwksUri: 'http://example.com/jwk' } })).rejects.toThrow(ConsentGuardConfigError)
+    await expect(
+      app.register(consentGuard, { maskinporten: { issuer: issuer.issuer, jwksUri: 'http://example.com/jwk' } }),
+    ).rejects.toThrow(ConsentGuardConfigError)
   })
 })
 
@@ -68,7 +79,10 @@ describe('route config (docs example "basic")', () => {
   it('accepts a request the consent covers and hands the handler request.consent', async () => {
     const app = track(await buildServer(options.maskinporten, Fastify()))
     const consentId = crypto.randomUUID()
-    const res = await app.inject({ url: `/income/2023/${personA}`, headers: { authorization: `Bearer ${await incomeToken({ consent: { ...incomeConsent, id: consentId } })}` } })
+    const res = await app.inject({
+      url: `/income/2023/${personA}`,
+      headers: { authorization: `Bearer ${await incomeToken({ consent: { ...incomeConsent, id: consentId } })}` },
+    })
     expect(res.statusCode).toBe(200)
     expect(res.headers['cache-control']).toBe('no-store')
     expect(res.json()).toEqual({ personId: personA, year: '2023', consentId })
@@ -108,7 +122,11 @@ describe('route config (docs example "basic")', () => {
       parsed = true
       done(null, JSON.parse(body as string))
     })
-    app.post('/upload/:personId', { config: { consent: { resource: 'example-income', subject: (r) => r.params.personId, metadata: { inntektsaar: { any: true } } } } }, async () => 'stored')
+    app.post(
+      '/upload/:personId',
+      { config: { consent: { resource: 'example-income', subject: (r) => r.params.personId, metadata: { inntektsaar: { any: true } } } } },
+      async () => 'stored',
+    )
     const res = await app.inject({ method: 'POST', url: `/upload/${personA}`, payload: { big: 'x'.repeat(1000) } })
     expect(res.statusCode).toBe(401)
     expect(parsed).toBe(false)
@@ -121,9 +139,16 @@ describe('route config (docs example "basic")', () => {
     app.addHook('onRequest', async (request) => {
       rawHeaders = request.raw.rawHeaders
     })
-    app.get('/income/:year/:personId', { config: { consent: { resource: 'example-income', subject: (r) => r.params.personId } } }, async () => 'data')
+    app.get(
+      '/income/:year/:personId',
+      { config: { consent: { resource: 'example-income', subject: (r) => r.params.personId } } },
+      async () => 'data',
+    )
     const token = await incomeToken()
-    const res = await app.inject({ url: `/income/2023/${personA}`, headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] as unknown as string } })
+    const res = await app.inject({
+      url: `/income/2023/${personA}`,
+      headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] as unknown as string },
+    })
     expect(rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization')).toHaveLength(2)
     expect(res.statusCode).toBe(400)
     expect(res.json()).toMatchObject({ code: 'credentials_duplicated' })
@@ -143,7 +168,11 @@ describe('route config (docs example "basic")', () => {
     const decisions: AuditEvent[] = []
     const app = track(Fastify())
     await app.register(consentGuard, { ...options, onDecision: (event) => decisions.push(event) })
-    app.get('/loan-check/:personId', { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => r.params.personId } } }, async () => ({ ok: true }))
+    app.get(
+      '/loan-check/:personId',
+      { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => r.params.personId } } },
+      async () => ({ ok: true }),
+    )
     const token = await issuer.consentToken({ consent: { resource: 'example-loan-check' } })
     const head = await app.inject({ method: 'HEAD', url: `/loan-check/${personA}`, headers: { authorization: `Bearer ${token}` } })
     expect(head.statusCode).toBe(200)
@@ -162,7 +191,10 @@ describe('route config (docs example "basic")', () => {
     expect((await app.inject({ url: `/income/2023/${personA}`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200)
     expect((await app.inject({ url: `/income/2022/${personA}`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(403)
     const decisions = records().filter((r) => r.event === 'consent_guard.decision')
-    expect(decisions.map((d) => [d.decision, d.code])).toEqual([['accepted', undefined], ['rejected', 'consent_metadata_mismatch']])
+    expect(decisions.map((d) => [d.decision, d.code])).toEqual([
+      ['accepted', undefined],
+      ['rejected', 'consent_metadata_mismatch'],
+    ])
     for (const d of decisions) {
       expect(d.reqId).toMatch(/^req-/)
       expect(d).toMatchObject({ consumer: consumerOrgno, resource: 'example-income', subjectType: 'person' })
@@ -181,7 +213,9 @@ describe('route declaration errors fail start-up, not a request', () => {
   it('throws when a route is declared at the top level with a bad requirement', async () => {
     const app = track(Fastify())
     await app.register(consentGuard, options)
-    expect(() => app.get('/x', { config: { consent: badRequirement } }, async () => 'x')).toThrow(/route GET \/x: "resource" must be an Altinn resource id/)
+    expect(() => app.get('/x', { config: { consent: badRequirement } }, async () => 'x')).toThrow(
+      /route GET \/x: "resource" must be an Altinn resource id/,
+    )
   })
 
   it('rejects fastify.ready() when a plugin declares a route with a bad requirement', async () => {
@@ -239,10 +273,17 @@ describe('global requirement (docs example "global")', () => {
   it('lets a route requirement replace the global one, and covers routes in child scopes', async () => {
     const app = track(Fastify())
     await app.register(consentGuard, { ...options, global: { resource: 'example-income', subject: () => undefined } })
-    app.get('/own/:personId', { config: { consent: { resource: 'example-loan-check', subject: (r) => r.params.personId } } }, async (request) => request.consent?.resource)
-    app.register(async (child) => {
-      child.get('/child', async () => 'child data')
-    }, { prefix: '/api' })
+    app.get(
+      '/own/:personId',
+      { config: { consent: { resource: 'example-loan-check', subject: (r) => r.params.personId } } },
+      async (request) => request.consent?.resource,
+    )
+    app.register(
+      async (child) => {
+        child.get('/child', async () => 'child data')
+      },
+      { prefix: '/api' },
+    )
     const token = await issuer.consentToken({ consent: { resource: 'example-loan-check' } })
     const own = await app.inject({ url: `/own/${personA}`, headers: { authorization: `Bearer ${token}` } })
     expect(own.statusCode).toBe(200)
@@ -253,10 +294,13 @@ describe('global requirement (docs example "global")', () => {
 
   it('protects only the subtree whose scope registered the plugin', async () => {
     const app = track(Fastify())
-    app.register(async (api) => {
-      await api.register(consentGuard, { ...options, global: { resource: 'example-income', subject: () => personA } })
-      api.get('/guarded', async () => 'data')
-    }, { prefix: '/api' })
+    app.register(
+      async (api) => {
+        await api.register(consentGuard, { ...options, global: { resource: 'example-income', subject: () => personA } })
+        api.get('/guarded', async () => 'data')
+      },
+      { prefix: '/api' },
+    )
     app.get('/public', async () => 'public')
     await app.ready()
     expect((await app.inject('/api/guarded')).statusCode).toBe(401)
@@ -303,13 +347,17 @@ describe('release', () => {
     const app = track(Fastify())
     await app.register(consentGuard, options)
     let fail = true
-    app.get('/loan-check/:personId', { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => r.params.personId } } }, async (request) => {
-      if (fail) {
-        await app.consentGuard.release(getConsent(request))
-        throw new Error('backend down')
-      }
-      return { eligible: true }
-    })
+    app.get(
+      '/loan-check/:personId',
+      { config: { consent: { resource: 'example-loan-check', oneTime: true, subject: (r) => r.params.personId } } },
+      async (request) => {
+        if (fail) {
+          await app.consentGuard.release(getConsent(request))
+          throw new Error('backend down')
+        }
+        return { eligible: true }
+      },
+    )
     const token = await issuer.consentToken({ consent: { resource: 'example-loan-check' } })
     const headers = { authorization: `Bearer ${token}` }
     expect((await app.inject({ url: `/loan-check/${personA}`, headers })).statusCode).toBe(500)

@@ -143,7 +143,10 @@ export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions 
   const withTimeout = <T>(command: string, promise: Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`consent-guard redis: ${command} timed out after ${commandTimeoutMs} ms`)), commandTimeoutMs)
+      timer = setTimeout(
+        () => reject(new Error(`consent-guard redis: ${command} timed out after ${commandTimeoutMs} ms`)),
+        commandTimeoutMs,
+      )
     })
     // A late rejection of the command must not surface as an unhandled rejection.
     promise.catch(() => {})

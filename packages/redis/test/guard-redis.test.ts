@@ -56,7 +56,11 @@ describeWithRedis('one-time consent on two guard instances sharing one Redis', (
   }
 
   /** One API instance: its own guard and its own Redis connection. */
-  async function instance(url: string, options: Partial<ConsentGuardOptions> = {}, storeOptions: { commandTimeoutMs?: number } = {}): Promise<Instance> {
+  async function instance(
+    url: string,
+    options: Partial<ConsentGuardOptions> = {},
+    storeOptions: { commandTimeoutMs?: number } = {},
+  ): Promise<Instance> {
     const store = createRedisConsentUseStore({ url, ...storeOptions })
     cleanup.push(() => store.close())
     await store.ready()
@@ -113,7 +117,10 @@ describeWithRedis('one-time consent on two guard instances sharing one Redis', (
     expect(isConsentGuardError(refused) && refused.status).toBe(403)
     expect(await outcome(a.check(await token(id)))).toBe('consent_already_used')
 
-    expect(a.events.map((e) => [e.decision, e.oneTime])).toEqual([['accepted', 'first_use'], ['rejected', 'refused_reuse']])
+    expect(a.events.map((e) => [e.decision, e.oneTime])).toEqual([
+      ['accepted', 'first_use'],
+      ['rejected', 'refused_reuse'],
+    ])
     expect(b.events.map((e) => [e.decision, e.code, e.oneTime])).toEqual([['rejected', 'consent_already_used', 'refused_reuse']])
 
     // Another consent is unaffected (the record is per consent, not per person or consumer).
@@ -201,7 +208,10 @@ describeWithRedis('one-time consent on two guard instances sharing one Redis', (
     await own.restart()
     // Both instances reconnect on their own (reconnect delay at most 1 s).
     const fresh = [randomUUID(), randomUUID()] as const
-    for (const [inst, id] of [[a, fresh[0]], [b, fresh[1]]] as const) {
+    for (const [inst, id] of [
+      [a, fresh[0]],
+      [b, fresh[1]],
+    ] as const) {
       const deadline = Date.now() + 10_000
       let result = await outcome(inst.check(await token(id)))
       while (result === 'store_unavailable' && Date.now() < deadline) {

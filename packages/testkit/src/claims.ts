@@ -274,7 +274,10 @@ export function altinnTimestamp(date: Instant, options: AltinnTimestampOptions =
   }
   const micros = Math.round(epochSeconds(date) * 1e6)
   const seconds = Math.floor(micros / 1e6)
-  const fraction = String(micros - seconds * 1e6).padStart(6, '0').padEnd(9, '0').slice(0, digits)
+  const fraction = String(micros - seconds * 1e6)
+    .padStart(6, '0')
+    .padEnd(9, '0')
+    .slice(0, digits)
   const base = new Date(seconds * 1000).toISOString().slice(0, 19)
   return `${base}${digits > 0 ? `.${fraction}` : ''}+00:00`
 }
@@ -335,19 +338,17 @@ export function consentDetail(options: ConsentDetailOptions = {}): ConsentDetail
   }
   const now = epochSeconds(options.now)
   const metadataKey = options.metadataKey ?? 'metadata'
-  const rights: readonly ConsentRightOptions[] =
-    options.rights ??
-    [
-      {
-        resource: options.resource ?? DEFAULT_CONSENT_RESOURCE,
-        ...(options.action !== undefined ? { action: options.action } : {}),
-        ...(options.metadata !== undefined
-          ? { metadata: options.metadata }
-          : options.resource === undefined
-            ? { metadata: { inntektsaar: '2023' } }
-            : {}),
-      },
-    ]
+  const rights: readonly ConsentRightOptions[] = options.rights ?? [
+    {
+      resource: options.resource ?? DEFAULT_CONSENT_RESOURCE,
+      ...(options.action !== undefined ? { action: options.action } : {}),
+      ...(options.metadata !== undefined
+        ? { metadata: options.metadata }
+        : options.resource === undefined
+          ? { metadata: { inntektsaar: '2023' } }
+          : {}),
+    },
+  ]
   const detail: ConsentDetailClaim = {
     type: ALTINN_CONSENT_TYPE,
     id: options.id ?? randomUUID(),

@@ -57,7 +57,7 @@ export const FIXED_TEST_KEYS: Readonly<Record<FixedKeyName, FixedRsaPrivateJwk>>
     dq: 't7gP68RsGzNqXMKPnsHQ_x6YZTjV7wIPuSh32SHh-rJq15lv-elFkx4iCvz2YjbMt6hQVpYxikbNgNA8NdYsfZqrAc-Z8eAHwGjhfyUkxig1h-5b1uyhaBhtJRGp9uSysQawaqdX4noleEuDH9_vY1N64C50wsOgd_Mz5h0hxbs',
     qi: 'xngI37WHvT960pgX5h7SU0GLwqeqlKFOY5ILYm799mL9vOP10dIyzAx2dAcX1rf_xb29T0bNDRacahRAMJPaz7-kIYr05rEEkstdu4r7flEFlYC39LteHfN-XH3gD40lz9M8lJPZCY4qNrypCTfsJU6mHhCLm7wOF7NtsXJdiV0',
   },
-  'attacker': {
+  attacker: {
     kty: 'RSA',
     n: 'wujb2PltLpJm5xGVu9rV99Jv2xfSGTSlR9MF-UY233svAmb0sAHC-ilpZZhHVPX_2IGFMZD-wUEoxsXe0jEtGUDX-GE8-n7WHDHayTa7rcsw52R0GJNddcutqjCocWvHBQ376s8bs06-FM9pOQ3F2rB6ytJw-FlrVZS_T_UwYzE_OiaCfncgrZ6F_1z7mG7cQW3W_W68wi_sE9WBD5cFqXASPaszymlgJsqJfMkx8sEV0AoUqS_TmMQoQropPXTcrDAmQcDajU59cIazAHrANQGtkotKW2LKanWUuPJZOEa2C55uwg9_2sPjUZjCn9qw6ySsl2rp01VCih8r0szKKQ',
     e: 'AQAB',
@@ -90,7 +90,7 @@ export const FIXED_TEST_KEYS: Readonly<Record<FixedKeyName, FixedRsaPrivateJwk>>
     dq: 'gSc8lW3JWLpv66cJv7SSATV1TVQ4Dfv94Hn5hr7M4X414hvtvY4r3hNTI2bcTGSqP4p4hvwvCw93Qsr1onywZ88wtLzdB3_Cg6mg-Jl-FPBpNOvn2PvYlmTTNy6kmUFt9HUfC1iV4PQ-e_rSKNdyLyG8HBoKHSKvUoihXS703dE',
     qi: 'ExybT5T8WIXvjH074JQtd0ulORBIPYqgsxBl3HNtq8q9TDGOijgFMrOcrkSQkUs_0XdPsSs_FUxBNnaEZwEtEXiIm7lAZpiyD4DDuaYqi6haAwPMz-JwIRxJlcvtP1ZdFCkNSGwMNNia0s10zP4Uan1r5XJjTNVETNAe3DK7PAk',
   },
-  'altinn2': {
+  altinn2: {
     kty: 'RSA',
     n: 'urrZrY1gYcYkAAmcmAPZxIYkf4I7Ky9xshaAiPr_4nJFtQiauDDg6Z5MBqexvc2RKA9fpqekf5ulYUwNBZT41gQaz0dH3Gp3E1ydCtOwBuKnKPBeVJWiRA4UmAFAMSdFEbGDiajRwEAu0-pE5aV5yF0w8fnk0-lhNOBv2Y40IwE_8g6Kjn7-kcl_dTe6IS0rwRF0W_qCbUlv4S-MGXSA9oc_8AxjOoVIv5Pkgw5eZxwFSEdTq2TNXUAh3UWDkucLuO9Bp_I97wFyfwnmYtWlhDglOHYSYZtwSo8Lbm74UdaXynCbwfisTvwDxik9Lsz_mmkYOtH4xrnv9Yb_ooQZLQ',
     e: 'AQAB',

@@ -63,21 +63,9 @@ export {
   type OrgIdentifier,
 } from './claims.js'
 
-export {
-  createJwksServer,
-  type JwksBehaviour,
-  type JwksKey,
-  type JwksServer,
-  type JwksServerOptions,
-} from './jwks-server.js'
+export { createJwksServer, type JwksBehaviour, type JwksKey, type JwksServer, type JwksServerOptions } from './jwks-server.js'
 
-export {
-  createTestIssuer,
-  type RotateOptions,
-  type SignOptions,
-  type TestIssuer,
-  type TestIssuerOptions,
-} from './issuer.js'
+export { createTestIssuer, type RotateOptions, type SignOptions, type TestIssuer, type TestIssuerOptions } from './issuer.js'
 
 export {
   altinn2Claims,

@@ -119,7 +119,6 @@ function validateBehaviour(behaviour: JwksBehaviour): void {
   }
 }
 
-
 /**
  * Starts a local HTTP server (node:http, bound to loopback by default) that publishes a JSON Web
  * Key Set and can be switched into failure modes for JWKS-fetching tests. It also serves an RFC 8414

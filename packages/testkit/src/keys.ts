@@ -2,18 +2,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK
 import { FIXED_TEST_KEYS, type FixedKeyName } from './fixed-keys.js'
 
 /** JWS algorithms for which {@link generateSigningKey} can create a key pair. Maskinporten uses `RS256`. */
-export type SigningAlgorithm =
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'EdDSA'
-  | 'Ed25519'
+export type SigningAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519'
 
 /** The RSA subset of {@link SigningAlgorithm}; the checked-in keys of {@link deterministicSigningKey} are RSA. */
 export type RsaSigningAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512'
@@ -68,12 +57,7 @@ export function toPublicJwk(jwk: JWK): JWK {
   return copy
 }
 
-async function assemble(
-  privateKey: CryptoKey,
-  publicKey: CryptoKey,
-  alg: SigningAlgorithm,
-  kid: string | undefined,
-): Promise<SigningKey> {
+async function assemble(privateKey: CryptoKey, publicKey: CryptoKey, alg: SigningAlgorithm, kid: string | undefined): Promise<SigningKey> {
   const exported = await exportJWK(privateKey)
   const resolvedKid = kid ?? (await calculateJwkThumbprint(toPublicJwk(exported), 'sha256'))
   const publicJwk: JWK = { ...toPublicJwk(exported), kid: resolvedKid, alg, use: 'sig' }
@@ -117,14 +101,9 @@ export async function generateSigningKey(options: GenerateSigningKeyOptions = {}
  *
  * @throws TypeError for an unknown name.
  */
-export async function deterministicSigningKey(
-  seedName: FixedKeyName,
-  options: DeterministicSigningKeyOptions = {},
-): Promise<SigningKey> {
+export async function deterministicSigningKey(seedName: FixedKeyName, options: DeterministicSigningKeyOptions = {}): Promise<SigningKey> {
   if (!Object.prototype.hasOwnProperty.call(FIXED_TEST_KEYS, seedName)) {
-    throw new TypeError(
-      `Unknown fixed test key ${JSON.stringify(seedName)}; expected one of ${Object.keys(FIXED_TEST_KEYS).join(', ')}`,
-    )
+    throw new TypeError(`Unknown fixed test key ${JSON.stringify(seedName)}; expected one of ${Object.keys(FIXED_TEST_KEYS).join(', ')}`)
   }
   const alg = options.alg ?? 'RS256'
   const jwk = FIXED_TEST_KEYS[seedName]

@@ -169,9 +169,7 @@ describe('consentDetail', () => {
   })
 
   it('supports an organisation as consenting party and a raw from string', () => {
-    expect(consentDetail({ from: { organization: '310149942' } }).from).toBe(
-      'urn:altinn:organization:identifier-no:310149942',
-    )
+    expect(consentDetail({ from: { organization: '310149942' } }).from).toBe('urn:altinn:organization:identifier-no:310149942')
     expect(consentDetail({ from: 'urn:altinn:party:id:5' }).from).toBe('urn:altinn:party:id:5')
   })
 
@@ -250,9 +248,7 @@ describe('identifier and time helpers', () => {
   it('formats timestamps like Altinn, keeping microseconds from epoch seconds', () => {
     expect(altinnTimestamp(new Date('2026-02-03T10:14:05.419Z'))).toBe('2026-02-03T10:14:05.419000+00:00')
     expect(altinnTimestamp(secondsOf('2026-02-03T10:14:05Z') + 0.419279)).toBe('2026-02-03T10:14:05.419279+00:00')
-    expect(altinnTimestamp(secondsOf('2027-02-03T10:13:27Z') + 0.836, { fractionDigits: 3 })).toBe(
-      '2027-02-03T10:13:27.836+00:00',
-    )
+    expect(altinnTimestamp(secondsOf('2027-02-03T10:13:27Z') + 0.836, { fractionDigits: 3 })).toBe('2027-02-03T10:13:27.836+00:00')
     expect(altinnTimestamp(0, { fractionDigits: 0 })).toBe('1970-01-01T00:00:00+00:00')
     expect(altinnTimestamp(0.5, { fractionDigits: 7 })).toBe('1970-01-01T00:00:00.5000000+00:00')
     expect(altinnTimestamp(NOW + 0.9999996)).toBe('2026-02-03T10:14:08.000000+00:00')

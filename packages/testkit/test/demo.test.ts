@@ -26,17 +26,27 @@ describe('pnpm demo', () => {
     const rows = lines.filter((l) => /^(ok|!!) {2}/.test(l))
     expect(rows.length).toBeGreaterThanOrEqual(30)
     expect(rows.every((l) => l.startsWith('ok'))).toBe(true)
-    for (const code of ['consent_metadata_mismatch', 'consent_subject_mismatch', 'consent_not_for_consumer', 'consumer_not_allowed', 'consent_expired', 'consent_already_used', 'token_signature_invalid', 'consent_revoked']) {
+    for (const code of [
+      'consent_metadata_mismatch',
+      'consent_subject_mismatch',
+      'consent_not_for_consumer',
+      'consumer_not_allowed',
+      'consent_expired',
+      'consent_already_used',
+      'token_signature_invalid',
+      'consent_revoked',
+    ]) {
       expect(result.stdout).toContain(code)
     }
     // Both data sources answered with data.
     expect(rows.filter((l) => /^ok {2}(Fastify|Express) +GET \/income\/\d{4}\/\S+ +→ {2}200/.test(l))).toHaveLength(2)
     // The same consent as a legacy Altinn 2 token from the emulator, accepted in two-token mode.
     expect(rows.some((l) => /^ok {2}Altinn 2 +GET \/api\/authorization\/token\/\{id\} +→ {2}200/.test(l))).toBe(true)
-    expect(rows.some((l) => /^ok {2}Fastify 2-token +GET \/income\/\d{4}\/\S+ +→ {2}200 .*Altinn 2 token beside a Maskinporten token/.test(l))).toBe(true)
+    expect(
+      rows.some((l) => /^ok {2}Fastify 2-token +GET \/income\/\d{4}\/\S+ +→ {2}200 .*Altinn 2 token beside a Maskinporten token/.test(l)),
+    ).toBe(true)
     // No person id is printed in clear.
     expect(result.stdout).not.toMatch(/(?<![0-9])25922947409(?![0-9])/)
     expect(result.stdout).toMatch(/All \d+ outcomes matched/)
   })
 })
-

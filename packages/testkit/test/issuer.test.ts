@@ -1,12 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createTestIssuer,
-  deterministicSigningKey,
-  generateSigningKey,
-  TEST_IDENTITIES,
-  type TestIssuer,
-} from '@consent-guard/testkit'
+import { createTestIssuer, deterministicSigningKey, generateSigningKey, TEST_IDENTITIES, type TestIssuer } from '@consent-guard/testkit'
 import { shape, TT02_CONSENT_PAYLOAD, TT02_HEADER } from './fixtures/tt02.js'
 
 const NOW = 1_770_113_647

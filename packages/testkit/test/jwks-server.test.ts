@@ -2,12 +2,7 @@ import { connect } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  createJwksServer,
-  deterministicSigningKey,
-  type JwksServer,
-  type SigningKey,
-} from '@consent-guard/testkit'
+import { createJwksServer, deterministicSigningKey, type JwksServer, type SigningKey } from '@consent-guard/testkit'
 
 let key: SigningKey
 let other: SigningKey
@@ -162,13 +157,13 @@ describe('behaviours', () => {
     await expect(verifyRemotely()).rejects.toThrow(/JSON/)
   })
 
-  it("'empty-keys' answers {\"keys\":[]} and jose finds no key", async () => {
+  it('\'empty-keys\' answers {"keys":[]} and jose finds no key', async () => {
     server.setBehaviour('empty-keys')
     expect((await get()).body).toBe('{"keys":[]}')
     await expect(verifyRemotely()).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
   })
 
-  it("'not-a-set' answers {\"foo\":1} and jose rejects the set", async () => {
+  it('\'not-a-set\' answers {"foo":1} and jose rejects the set', async () => {
     server.setBehaviour('not-a-set')
     expect((await get()).body).toBe('{"foo":1}')
     await expect(verifyRemotely()).rejects.toMatchObject({ code: 'ERR_JWKS_INVALID' })

@@ -14,16 +14,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 async function buildApp(maskinporten: MaskinportenEnvironment) {
   const app = Fastify()
   await app.register(consentGuard, { maskinporten })
-  app.get<{ Params: { year: string; personId: string } }>('/income/:year/:personId', {
-    config: {
-      consent: {
-        scope: 'example:income',
-        resource: 'example-income',
-        subject: (req) => req.params.personId,
-        metadata: { inntektsaar: { equals: (req) => req.params.year } },
+  app.get<{ Params: { year: string; personId: string } }>(
+    '/income/:year/:personId',
+    {
+      config: {
+        consent: {
+          scope: 'example:income',
+          resource: 'example-income',
+          subject: (req) => req.params.personId,
+          metadata: { inntektsaar: { equals: (req) => req.params.year } },
+        },
       },
     },
-  }, async (req) => ({ year: req.params.year, income: 512_000 }))
+    async (req) => ({ year: req.params.year, income: 512_000 }),
+  )
   return app
 }
 

@@ -20,7 +20,20 @@ import {
   type Row,
   type Variant,
 } from '../support/catalogue.js'
-import { b64u, CONSUMER, FNR_A, NOW, OTHER_ORG, PROD_ISSUER, SCOPE, SUPPLIER, T, TEST_ISSUER, type Claims, type Kit } from '../support/fixtures.js'
+import {
+  b64u,
+  CONSUMER,
+  FNR_A,
+  NOW,
+  OTHER_ORG,
+  PROD_ISSUER,
+  SCOPE,
+  SUPPLIER,
+  T,
+  TEST_ISSUER,
+  type Claims,
+  type Kit,
+} from '../support/fixtures.js'
 
 const MP1 = { alg: 'RS256', kid: 'mp-1' }
 const v = (label: string, token: string, extra: Partial<Variant> = {}): Variant => ({ label, token, ...extra })
@@ -56,7 +69,10 @@ export const SIG_ROWS: readonly Row[] = [
     modes: TOKEN_MODES,
     noKeyFetch: true,
     expect: r401('token_algorithm_not_allowed'),
-    variants: (k) => ['None', 'NONE', 'nOnE', 'none ', 'rs256', 'RS256 ', 'Rs256'].map((alg) => v(`alg ${JSON.stringify(alg)}`, k.sign(k.claims(), { alg, kid: 'mp-1' }))),
+    variants: (k) =>
+      ['None', 'NONE', 'nOnE', 'none ', 'rs256', 'RS256 ', 'Rs256'].map((alg) =>
+        v(`alg ${JSON.stringify(alg)}`, k.sign(k.claims(), { alg, kid: 'mp-1' })),
+      ),
   },
   {
     id: 'SIG-03',
@@ -75,7 +91,9 @@ export const SIG_ROWS: readonly Row[] = [
         ['the JWK text as served', Buffer.from(JSON.stringify(k.prod.server.keys.find((key) => key.kid === 'mp-1')))],
         ['the raw n', Buffer.from(String(k.mp.publicJwk.n))],
       ]
-      return (['HS256', 'HS384', 'HS512'] as const).flatMap((alg) => secrets.map(([name, secret]) => v(`${alg} keyed with ${name}`, k.sign(k.claims(), { alg, kid: 'mp-1' }, secret, alg))))
+      return (['HS256', 'HS384', 'HS512'] as const).flatMap((alg) =>
+        secrets.map(([name, secret]) => v(`${alg} keyed with ${name}`, k.sign(k.claims(), { alg, kid: 'mp-1' }, secret, alg))),
+      )
     },
   },
   {
@@ -84,7 +102,9 @@ export const SIG_ROWS: readonly Row[] = [
     modes: TOKEN_MODES,
     noKeyFetch: true,
     expect: r401('token_algorithm_not_allowed'),
-    variants: (k) => [v('HS256, key "", kid does-not-exist', k.sign(k.claims(), { alg: 'HS256', kid: 'does-not-exist' }, new Uint8Array(0), 'HS256'))],
+    variants: (k) => [
+      v('HS256, key "", kid does-not-exist', k.sign(k.claims(), { alg: 'HS256', kid: 'does-not-exist' }, new Uint8Array(0), 'HS256')),
+    ],
   },
   {
     id: 'SIG-05',
@@ -108,9 +128,16 @@ export const SIG_ROWS: readonly Row[] = [
     noKeyFetch: true,
     expect: r401('token_algorithm_not_allowed'),
     variants: (k) =>
-      ([['missing', undefined], ['""', ''], ['null', null], ['256', 256], ['["RS256"]', ['RS256']], ['{"name":"RS256"}', { name: 'RS256' }]] as const).map(([label, alg]) =>
-        v(`alg ${label}`, k.sign(k.claims(), alg === undefined ? { kid: 'mp-1' } : { alg, kid: 'mp-1' })),
-      ),
+      (
+        [
+          ['missing', undefined],
+          ['""', ''],
+          ['null', null],
+          ['256', 256],
+          ['["RS256"]', ['RS256']],
+          ['{"name":"RS256"}', { name: 'RS256' }],
+        ] as const
+      ).map(([label, alg]) => v(`alg ${label}`, k.sign(k.claims(), alg === undefined ? { kid: 'mp-1' } : { alg, kid: 'mp-1' }))),
   },
   {
     id: 'SIG-07',
@@ -123,8 +150,12 @@ export const SIG_ROWS: readonly Row[] = [
         v('(a) consumer digit changed, signature kept', `${h}.${swapped}.${s}`, { expect: r401('token_signature_invalid') }),
         // Dropping characters leaves a non-canonical tail 3 times in 4; re-encoding the shortened
         // signature keeps the test deterministic and reaches the verifier (wrong length).
-        v('(b) last 3 characters dropped (canonical 254 bytes)', `${h}.${p}.${b64u(sigBytes(k.good).subarray(0, 254))}`, { expect: r401('token_signature_invalid') }),
-        v('(b) last character dropped (a dangling base64url character)', `${h}.${p}.${s.slice(0, -1)}`, { expect: r401('token_malformed') }),
+        v('(b) last 3 characters dropped (canonical 254 bytes)', `${h}.${p}.${b64u(sigBytes(k.good).subarray(0, 254))}`, {
+          expect: r401('token_signature_invalid'),
+        }),
+        v('(b) last character dropped (a dangling base64url character)', `${h}.${p}.${s.slice(0, -1)}`, {
+          expect: r401('token_malformed'),
+        }),
         v('(c) empty signature', `${h}.${p}.`, { expect: r401('token_malformed') }),
         v('(d) 256 zero bytes', `${h}.${p}.${b64u(Buffer.alloc(256))}`, { expect: r401('token_signature_invalid') }),
         v('(e) signature of another valid token', `${h}.${p}.${parts(k.goodAccess)[2]}`, { expect: r401('token_signature_invalid') }),
@@ -153,11 +184,15 @@ export const SIG_ROWS: readonly Row[] = [
     noKeyFetch: true,
     expect: r401('token_malformed'),
     variants: () => {
-      const jwe = (header: object) => `${b64u(JSON.stringify(header))}.${b64u('k'.repeat(32))}.${b64u('iv-iv-iv-iv-')}.${b64u('ciphertext')}.${b64u('tag-tag-tag-tag-')}`
+      const jwe = (header: object) =>
+        `${b64u(JSON.stringify(header))}.${b64u('k'.repeat(32))}.${b64u('iv-iv-iv-iv-')}.${b64u('ciphertext')}.${b64u('tag-tag-tag-tag-')}`
       return [
         v('alg dir / A256GCM', jwe({ alg: 'dir', enc: 'A256GCM' }).replace(/^([^.]+)\.[^.]+/, '$1.')),
         v('RSA-OAEP-256 / A256GCM', jwe({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: 'mp-1' })),
-        v('PBES2 with p2c 2147483647 and zip DEF', jwe({ alg: 'PBES2-HS256+A128KW', enc: 'A128GCM', p2c: 2147483647, p2s: 'c2FsdA', zip: 'DEF' })),
+        v(
+          'PBES2 with p2c 2147483647 and zip DEF',
+          jwe({ alg: 'PBES2-HS256+A128KW', enc: 'A128GCM', p2c: 2147483647, p2s: 'c2FsdA', zip: 'DEF' }),
+        ),
       ]
     },
   },
@@ -173,7 +208,16 @@ export const SIG_ROWS: readonly Row[] = [
       const [, p2, s2] = parts(k.sign(k.claims({ consumer: OTHER_ORG })))
       return [
         v('flattened', JSON.stringify({ protected: h, payload: p, signature: s })),
-        v('general, two signatures (one valid over another payload)', JSON.stringify({ payload: p2, signatures: [{ protected: h, signature: s }, { protected: h, signature: s2 }] })),
+        v(
+          'general, two signatures (one valid over another payload)',
+          JSON.stringify({
+            payload: p2,
+            signatures: [
+              { protected: h, signature: s },
+              { protected: h, signature: s2 },
+            ],
+          }),
+        ),
       ]
     },
   },
@@ -191,11 +235,23 @@ export const SIG_ROWS: readonly Row[] = [
     after: ({ apps, kit, mode }) => {
       for (const app of apps) {
         const event = app.events.at(-1)
-        expect(event, `${app.name}: one audit event`).toMatchObject({ decision: 'rejected', code: 'token_signature_invalid', issuer: PROD_ISSUER })
+        expect(event, `${app.name}: one audit event`).toMatchObject({
+          decision: 'rejected',
+          code: 'token_signature_invalid',
+          issuer: PROD_ISSUER,
+        })
         // The event is built from verified facts only: nothing of the forged claims. In the consent
         // slot the access token was verified first, and only its facts appear.
-        if (mode.placement === 'consent') expect(event, `${app.name}: facts of the verified access token`).toMatchObject({ jti: 'jti-baseline-at' })
-        else expect(Object.keys(event ?? {}).sort(), `${app.name}: audit event fields`).toEqual(['code', 'decision', 'event', 'issuer', 'resource'])
+        if (mode.placement === 'consent')
+          expect(event, `${app.name}: facts of the verified access token`).toMatchObject({ jti: 'jti-baseline-at' })
+        else
+          expect(Object.keys(event ?? {}).sort(), `${app.name}: audit event fields`).toEqual([
+            'code',
+            'decision',
+            'event',
+            'issuer',
+            'resource',
+          ])
         expect(JSON.stringify(event)).not.toMatch(/forged|127\.0\.0\.1/)
       }
       expect(kit.attackerJwks.requests).toBe(0)
@@ -212,14 +268,18 @@ export const HDR_ROWS: readonly Row[] = [
     title: 'embedded jwk is never trusted',
     modes: TOKEN_MODES,
     expect: r401('token_signature_invalid'),
-    variants: (k) => [v('jwk = K_att, signed by K_att, kid mp-1', k.sign(k.claims(), { ...MP1, jwk: k.attacker.publicJwk }, k.attacker.privateKey))],
+    variants: (k) => [
+      v('jwk = K_att, signed by K_att, kid mp-1', k.sign(k.claims(), { ...MP1, jwk: k.attacker.publicJwk }, k.attacker.privateKey)),
+    ],
   },
   {
     id: 'HDR-02',
     title: 'jku is never fetched (the attacker key set gets 0 requests)',
     modes: TOKEN_MODES,
     variants: (k) => [
-      v('jku → attacker set, signed by K_att', k.sign(k.claims(), { ...MP1, jku: k.attackerJwks.url }, k.attacker.privateKey), { expect: r401('token_signature_invalid') }),
+      v('jku → attacker set, signed by K_att', k.sign(k.claims(), { ...MP1, jku: k.attackerJwks.url }, k.attacker.privateKey), {
+        expect: r401('token_signature_invalid'),
+      }),
       v('jku on an otherwise valid K_mp token is ignored', k.sign(k.claims(), { ...MP1, jku: k.attackerJwks.url }), { expect: ok }),
     ],
   },
@@ -247,8 +307,12 @@ export const HDR_ROWS: readonly Row[] = [
     noKeyFetch: true,
     expect: r401('token_header_invalid'),
     variants: (k) => [
-      ...['../../../../dev/null', '/proc/self/environ', 'mp-1/../mp-1', "' OR '1'='1", 'mp-1\u0000x', 'mp-1\r\nX: y'].map((kid) => v(`kid ${JSON.stringify(kid)}`, k.sign(k.claims(), { alg: 'RS256', kid }))),
-      v('kid of 10 000 characters (over the size cap)', k.sign(k.claims(), { alg: 'RS256', kid: 'k'.repeat(10_000) }), { expect: r401('token_too_large') }),
+      ...['../../../../dev/null', '/proc/self/environ', 'mp-1/../mp-1', "' OR '1'='1", 'mp-1\u0000x', 'mp-1\r\nX: y'].map((kid) =>
+        v(`kid ${JSON.stringify(kid)}`, k.sign(k.claims(), { alg: 'RS256', kid })),
+      ),
+      v('kid of 10 000 characters (over the size cap)', k.sign(k.claims(), { alg: 'RS256', kid: 'k'.repeat(10_000) }), {
+        expect: r401('token_too_large'),
+      }),
       v('kid of 129 characters', k.sign(k.claims(), { alg: 'RS256', kid: 'k'.repeat(129) })),
     ],
   },
@@ -258,7 +322,8 @@ export const HDR_ROWS: readonly Row[] = [
     modes: TOKEN_MODES,
     noKeyFetch: true,
     expect: r401('token_header_invalid'),
-    variants: (k) => ([0, true, null, {}, [], ['mp-1']] as const).map((kid) => v(`kid ${JSON.stringify(kid)}`, k.sign(k.claims(), { alg: 'RS256', kid }))),
+    variants: (k) =>
+      ([0, true, null, {}, [], ['mp-1']] as const).map((kid) => v(`kid ${JSON.stringify(kid)}`, k.sign(k.claims(), { alg: 'RS256', kid }))),
   },
   {
     id: 'HDR-06',
@@ -300,7 +365,9 @@ export const HDR_ROWS: readonly Row[] = [
         v('b64 false + crit, raw JSON as the middle segment', `${header}.${JSON.stringify(k.claims())}.${parts(k.good)[2]}`, {
           expect: (m) => (m.placement === 'consent' ? r400('consent_token_duplicated') : r401('token_malformed')),
         }),
-        v('b64 false + crit, signed over the encoded payload', k.sign(k.claims(), { ...MP1, b64: false, crit: ['b64'] }), { expect: r401('token_header_invalid') }),
+        v('b64 false + crit, signed over the encoded payload', k.sign(k.claims(), { ...MP1, b64: false, crit: ['b64'] }), {
+          expect: r401('token_header_invalid'),
+        }),
         // RFC 7797 would ignore b64 without crit; the guard refuses the member outright.
         v('b64 false without crit', k.sign(k.claims(), { ...MP1, b64: false }), { expect: r401('token_header_invalid') }),
       ]
@@ -313,7 +380,9 @@ export const HDR_ROWS: readonly Row[] = [
     noKeyFetch: true,
     expect: r401('token_header_invalid'),
     variants: (k) => [
-      ...['secevent+jwt', 'dpop+jwt', 'logout+jwt', 'JWE', 'at+jwt ', ''].map((typ) => v(`typ ${JSON.stringify(typ)}`, k.sign(k.claims(), { ...MP1, typ }))),
+      ...['secevent+jwt', 'dpop+jwt', 'logout+jwt', 'JWE', 'at+jwt ', ''].map((typ) =>
+        v(`typ ${JSON.stringify(typ)}`, k.sign(k.claims(), { ...MP1, typ })),
+      ),
       v('cty "JWT"', k.sign(k.claims(), { ...MP1, cty: 'JWT' })),
       v('typ 1 (not a string)', k.sign(k.claims(), { ...MP1, typ: 1 })),
     ],
@@ -362,7 +431,10 @@ export const HDR_ROWS: readonly Row[] = [
       v('header "x"', k.sign(k.claims(), '"x"')),
       v('header with a UTF-8 BOM', k.sign(k.claims(), '\uFEFF{"alg":"RS256","kid":"mp-1"}')),
       v('header in UTF-16LE', k.sign(k.claims(), Buffer.from('{"alg":"RS256","kid":"mp-1"}', 'utf16le'))),
-      v('header with an overlong UTF-8 sequence', k.sign(k.claims(), Buffer.concat([Buffer.from('{"alg":"RS256","kid":"mp-1","x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]))),
+      v(
+        'header with an overlong UTF-8 sequence',
+        k.sign(k.claims(), Buffer.concat([Buffer.from('{"alg":"RS256","kid":"mp-1","x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])),
+      ),
     ],
   },
 ]
@@ -370,7 +442,13 @@ export const HDR_ROWS: readonly Row[] = [
 // ---------------------------------------------------------------------------------------------
 // CLM: claims and time
 // ---------------------------------------------------------------------------------------------
-const claimRow = (id: string, title: string, variants: [string, (k: Kit) => Claims | string, ...([Row['expect']] | [])][], expectation?: Row['expect'], modes: readonly Mode[] = TOKEN_MODES): Row => ({
+const claimRow = (
+  id: string,
+  title: string,
+  variants: [string, (k: Kit) => Claims | string, ...([Row['expect']] | [])][],
+  expectation?: Row['expect'],
+  modes: readonly Mode[] = TOKEN_MODES,
+): Row => ({
   id,
   title,
   modes,
@@ -379,7 +457,8 @@ const claimRow = (id: string, title: string, variants: [string, (k: Kit) => Clai
 })
 
 /** Claims as JSON text with a second, earlier `member` (JSON.parse keeps the last one). */
-const duplicateMember = (claims: Claims, member: string, rawValue: string): string => `{"${member}":${rawValue},${JSON.stringify(claims).slice(1)}`
+const duplicateMember = (claims: Claims, member: string, rawValue: string): string =>
+  `{"${member}":${rawValue},${JSON.stringify(claims).slice(1)}`
 
 /** Claims as JSON text with one raw member spliced in (values JSON cannot produce, e.g. 1e400). */
 const rawMember = (claims: Claims, member: string, rawValue: string): string => {
@@ -414,7 +493,10 @@ export const CLM_ROWS: readonly Row[] = [
     'numeric claims of the wrong type',
     [
       ...(['exp', 'iat', 'nbf'] as const).flatMap((claim) =>
-        (['"1784361435"', 'null', 'true', '[]', '{}'] as const).map((raw): [string, (k: Kit) => string] => [`${claim} ${raw}`, (k) => rawMember(k.claims(), claim, raw)]),
+        (['"1784361435"', 'null', 'true', '[]', '{}'] as const).map((raw): [string, (k: Kit) => string] => [
+          `${claim} ${raw}`,
+          (k) => rawMember(k.claims(), claim, raw),
+        ]),
       ),
       ['exp fractional (a legal NumericDate)', (k) => k.patch({ exp: NOW + 60.5 }), ok],
     ],
@@ -479,10 +561,16 @@ export const CLM_ROWS: readonly Row[] = [
     'CLM-12',
     'scope look-alikes (exact, space-delimited, case-sensitive)',
     [
-      ...[`${SCOPE}x`, `x${SCOPE}`, 'example', 'EXAMPLE:income', `${SCOPE}\u200b`, `${SCOPE},other`, `other\t${SCOPE}`, `other\n${SCOPE}`].map((scope): [string, (k: Kit) => Claims] => [
-        `scope ${JSON.stringify(scope)}`,
-        (k) => k.patch({ scope }),
-      ]),
+      ...[
+        `${SCOPE}x`,
+        `x${SCOPE}`,
+        'example',
+        'EXAMPLE:income',
+        `${SCOPE}\u200b`,
+        `${SCOPE},other`,
+        `other\t${SCOPE}`,
+        `other\n${SCOPE}`,
+      ].map((scope): [string, (k: Kit) => Claims] => [`scope ${JSON.stringify(scope)}`, (k) => k.patch({ scope })]),
       ['control: "other example:income"', (k) => k.patch({ scope: `other ${SCOPE}` }), ok],
       ['control: "example:income  other" (two spaces)', (k) => k.patch({ scope: `${SCOPE}  other` }), ok],
     ],
@@ -525,7 +613,10 @@ export const CLM_ROWS: readonly Row[] = [
     variants: (k) => {
       const json = JSON.stringify(k.claims())
       return [
-        v('overlong UTF-8 inside a string', k.sign(Buffer.concat([Buffer.from(json.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]))),
+        v(
+          'overlong UTF-8 inside a string',
+          k.sign(Buffer.concat([Buffer.from(json.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])),
+        ),
         v('UTF-16LE', k.sign(Buffer.from(json, 'utf16le'))),
       ]
     },
@@ -541,9 +632,15 @@ export const CLM_ROWS: readonly Row[] = [
     'CLM-16',
     'duplicate claim names',
     [
-      ['consumer twice (B, then A)', (k) => duplicateMember(k.claims(), 'consumer', JSON.stringify({ authority: 'iso6523-actorid-upis', ID: `0192:${OTHER_ORG}` }))],
+      [
+        'consumer twice (B, then A)',
+        (k) => duplicateMember(k.claims(), 'consumer', JSON.stringify({ authority: 'iso6523-actorid-upis', ID: `0192:${OTHER_ORG}` })),
+      ],
       ['scope twice through an escape', (k) => `{"\\u0073cope":"other",${JSON.stringify(k.claims()).slice(1)}`],
-      ['inntektsaar twice inside the consent', (k) => JSON.stringify(k.claims()).replace('"inntektsaar":"2023"', '"inntektsaar":"2022","inntektsaar":"2023"')],
+      [
+        'inntektsaar twice inside the consent',
+        (k) => JSON.stringify(k.claims()).replace('"inntektsaar":"2023"', '"inntektsaar":"2022","inntektsaar":"2023"'),
+      ],
     ],
     r401('token_claims_invalid'),
   ),
@@ -551,9 +648,21 @@ export const CLM_ROWS: readonly Row[] = [
     'CLM-17',
     'prototype-named claims satisfy nothing',
     [
-      ['scope only via __proto__', (k) => rawMember(k.patch({ scope: undefined }), '__proto__', JSON.stringify({ scope: SCOPE })), r403('scope_missing', SCOPE)],
-      ['jti only via __proto__', (k) => rawMember(k.patch({ jti: undefined }), '__proto__', JSON.stringify({ jti: 'j-1' })), r401('token_claims_invalid')],
-      ['claims named constructor and toString', (k) => k.patch({ constructor: { name: 'x' }, toString: 'x', scope: undefined }), r403('scope_missing', SCOPE)],
+      [
+        'scope only via __proto__',
+        (k) => rawMember(k.patch({ scope: undefined }), '__proto__', JSON.stringify({ scope: SCOPE })),
+        r403('scope_missing', SCOPE),
+      ],
+      [
+        'jti only via __proto__',
+        (k) => rawMember(k.patch({ jti: undefined }), '__proto__', JSON.stringify({ jti: 'j-1' })),
+        r401('token_claims_invalid'),
+      ],
+      [
+        'claims named constructor and toString',
+        (k) => k.patch({ constructor: { name: 'x' }, toString: 'x', scope: undefined }),
+        r403('scope_missing', SCOPE),
+      ],
     ],
     undefined,
     ACCESS_MODES,
@@ -563,7 +672,12 @@ export const CLM_ROWS: readonly Row[] = [
 // ---------------------------------------------------------------------------------------------
 // ISS: issuer, audience and environment
 // ---------------------------------------------------------------------------------------------
-const legacyBy = (k: Kit, key: CryptoKey, kid: string): string => k.sign(altinn2Claims({ now: NOW, services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2023' } }] }), { alg: 'RS256', kid }, key)
+const legacyBy = (k: Kit, key: CryptoKey, kid: string): string =>
+  k.sign(
+    altinn2Claims({ now: NOW, services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2023' } }] }),
+    { alg: 'RS256', kid },
+    key,
+  )
 
 export const ISS_ROWS: readonly Row[] = [
   {
@@ -571,7 +685,12 @@ export const ISS_ROWS: readonly Row[] = [
     title: 'test-environment token at a prod deployment',
     modes: TOKEN_MODES,
     expect: r401('token_key_unknown'),
-    variants: (k) => [v('iss test.maskinporten.no, signed by K_env2', k.sign(k.claims({ iss: TEST_ISSUER }), { alg: 'RS256', kid: 'env2-1' }, k.env2.signer.privateKey))],
+    variants: (k) => [
+      v(
+        'iss test.maskinporten.no, signed by K_env2',
+        k.sign(k.claims({ iss: TEST_ISSUER }), { alg: 'RS256', kid: 'env2-1' }, k.env2.signer.privateKey),
+      ),
+    ],
   },
   {
     id: 'ISS-02',
@@ -579,8 +698,14 @@ export const ISS_ROWS: readonly Row[] = [
     modes: [{ app: 'testEnv', placement: 'single' }],
     variants: (k) => [
       v('iss maskinporten.no, signed by K_mp', k.good, { expect: r401('token_key_unknown') }),
-      v('prod iss signed by K_env2 (test key set)', k.sign(k.claims(), { alg: 'RS256', kid: 'env2-1' }, k.env2.signer.privateKey), { expect: r401('token_issuer_invalid') }),
-      v('control: the test environment’s own token', k.sign(k.claims({ iss: TEST_ISSUER }), { alg: 'RS256', kid: 'env2-1' }, k.env2.signer.privateKey), { expect: ok }),
+      v('prod iss signed by K_env2 (test key set)', k.sign(k.claims(), { alg: 'RS256', kid: 'env2-1' }, k.env2.signer.privateKey), {
+        expect: r401('token_issuer_invalid'),
+      }),
+      v(
+        'control: the test environment’s own token',
+        k.sign(k.claims({ iss: TEST_ISSUER }), { alg: 'RS256', kid: 'env2-1' }, k.env2.signer.privateKey),
+        { expect: ok },
+      ),
     ],
   },
   {
@@ -647,7 +772,10 @@ export const ISS_ROWS: readonly Row[] = [
         label: 'control: both sets in use side by side',
         headers: [
           ['Authorization', `Bearer ${k.goodAccess}`],
-          ['AltinnSamtykke', k.altinn2.token({ now: NOW, services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2023' } }] })],
+          [
+            'AltinnSamtykke',
+            k.altinn2.token({ now: NOW, services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2023' } }] }),
+          ],
         ],
         path: `/legacy-income/2023/${FNR_A}`,
         expect: ok,
@@ -660,9 +788,13 @@ export const ISS_ROWS: readonly Row[] = [
     modes: TOKEN_MODES,
     expect: r401('token_issuer_invalid'),
     variants: (k) =>
-      ['https://idporten.no', 'https://test.idporten.no', 'https://idporten.no/', 'https://platform.altinn.no/authentication/api/v1/openid/', 'altinn.no/'].map((iss) =>
-        v(`iss ${iss}`, k.sign(k.claims({ extra: { iss } }))),
-      ),
+      [
+        'https://idporten.no',
+        'https://test.idporten.no',
+        'https://idporten.no/',
+        'https://platform.altinn.no/authentication/api/v1/openid/',
+        'altinn.no/',
+      ].map((iss) => v(`iss ${iss}`, k.sign(k.claims({ extra: { iss } })))),
   },
   {
     id: 'ISS-06',
@@ -672,7 +804,9 @@ export const ISS_ROWS: readonly Row[] = [
       const client = await deterministicSigningKey('client-1', { kid: 'client-1' })
       const grant = (c: Claims) => ({ ...c, iss: 'c-1', aud: PROD_ISSUER })
       return [
-        v('signed by the client’s own key', k.sign(grant(k.claims()), { alg: 'RS256', kid: 'client-1' }, client.privateKey), { expect: r401('token_key_unknown') }),
+        v('signed by the client’s own key', k.sign(grant(k.claims()), { alg: 'RS256', kid: 'client-1' }, client.privateKey), {
+          expect: r401('token_key_unknown'),
+        }),
         v('harness-signed grant shape (iss = client id)', k.sign(grant(k.claims())), { expect: r401('token_issuer_invalid') }),
       ]
     },
@@ -685,9 +819,15 @@ export const ISS_ROWS: readonly Row[] = [
       v('(a) no aud', k.good, { expect: ok }),
       v('(c) aud https://other.api/', k.sign(k.claims({ aud: 'https://other.api/' })), { expect: r401('token_audience_invalid') }),
       v('(d) [other, ours]', k.sign(k.claims({ aud: ['https://other.api/', 'https://our.api/'] })), { expect: ok }),
-      ...([['""', ''], ['[]', []], ['[123]', [123]], ['{}', {}], ['null', null]] as const).map(([label, aud]) =>
-        v(`(e) aud ${label}`, k.sign(k.patch({ aud })), { expect: r401('token_audience_invalid') }),
-      ),
+      ...(
+        [
+          ['""', ''],
+          ['[]', []],
+          ['[123]', [123]],
+          ['{}', {}],
+          ['null', null],
+        ] as const
+      ).map(([label, aud]) => v(`(e) aud ${label}`, k.sign(k.patch({ aud })), { expect: r401('token_audience_invalid') })),
       v('(f) https://our.api (no slash)', k.sign(k.claims({ aud: 'https://our.api' })), { expect: r401('token_audience_invalid') }),
     ],
   },
@@ -713,9 +853,17 @@ export const ISS_ROWS: readonly Row[] = [
     title: 'delegation marker from the wrong environment (delegationSources configured)',
     modes: [{ app: 'delegation', placement: 'single' }],
     variants: (k) => [
-      v('supplier with delegation_source tt02 at prod', k.sign(k.claims({ supplier: SUPPLIER, delegation_source: 'https://tt02.altinn.no/' })), { expect: r403('supplier_not_allowed') }),
-      v('supplier without delegation_source', k.sign(k.patch({ delegation_source: undefined }, k.claims({ supplier: SUPPLIER }))), { expect: r403('supplier_not_allowed') }),
-      v('control: production delegation_source', k.sign(k.claims({ supplier: SUPPLIER, delegation_source: 'https://www.altinn.no/' })), { expect: ok }),
+      v(
+        'supplier with delegation_source tt02 at prod',
+        k.sign(k.claims({ supplier: SUPPLIER, delegation_source: 'https://tt02.altinn.no/' })),
+        { expect: r403('supplier_not_allowed') },
+      ),
+      v('supplier without delegation_source', k.sign(k.patch({ delegation_source: undefined }, k.claims({ supplier: SUPPLIER }))), {
+        expect: r403('supplier_not_allowed'),
+      }),
+      v('control: production delegation_source', k.sign(k.claims({ supplier: SUPPLIER, delegation_source: 'https://www.altinn.no/' })), {
+        expect: ok,
+      }),
       v('control: no supplier', k.good, { expect: ok }),
     ],
   },
@@ -739,7 +887,9 @@ export const DOS_ROWS: readonly Row[] = [
         v('8 KiB + 1 characters', 'a'.repeat(8193), { expect: r401('token_too_large') }),
         v('exactly 8 KiB (passes the cap, fails the syntax check)', 'a'.repeat(8192), { expect: r401('token_malformed') }),
         v('a real token padded to 8 KiB + 1', k.good + 'A'.repeat(8193 - k.good.length), { expect: r401('token_too_large') }),
-        v('a valid signature over 8 KiB of claims', k.sign(k.claims({ extra: { pad: 'p'.repeat(7000) } })), { expect: r401('token_too_large') }),
+        v('a valid signature over 8 KiB of claims', k.sign(k.claims({ extra: { pad: 'p'.repeat(7000) } })), {
+          expect: r401('token_too_large'),
+        }),
       ]
     },
   },
@@ -750,10 +900,18 @@ export const DOS_ROWS: readonly Row[] = [
     modes: TOKEN_MODES,
     noKeyFetch: true,
     variants: () => [
-      { label: '15 000 dots (14 000 beside a second token)', headers: (m, k) => placeToken(m, '.'.repeat(m.placement === 'single' ? 15_000 : 14_000), k), expect: r401('token_too_large') },
+      {
+        label: '15 000 dots (14 000 beside a second token)',
+        headers: (m, k) => placeToken(m, '.'.repeat(m.placement === 'single' ? 15_000 : 14_000), k),
+        expect: r401('token_too_large'),
+      },
       // With the other token of two-token mode beside it, a 15 600-character token crosses Node's
       // 16 KiB limit for all headers together: Node answers 431 before any code runs (§3.2).
-      { label: '15 600 dots beside a second token', headers: (m, k) => placeToken(m, '.'.repeat(m.placement === 'single' ? 16_500 : 15_600), k), expect: r431 },
+      {
+        label: '15 600 dots beside a second token',
+        headers: (m, k) => placeToken(m, '.'.repeat(m.placement === 'single' ? 16_500 : 15_600), k),
+        expect: r431,
+      },
       v('12 000 dots', '.'.repeat(12_000), { expect: r401('token_too_large') }),
       v('8 000 dots', '.'.repeat(8_000), { expect: r401('token_malformed') }),
     ],
@@ -768,7 +926,9 @@ export const DOS_ROWS: readonly Row[] = [
     variants: (k) => {
       const [h, p, s] = parts(k.good)
       return [
-        ...['+', '/', '=', '%', '*'].map((ch) => v(`${JSON.stringify(ch)} in the payload`, `${h}.${p.slice(0, 10)}${ch}${p.slice(11)}.${s}`)),
+        ...['+', '/', '=', '%', '*'].map((ch) =>
+          v(`${JSON.stringify(ch)} in the payload`, `${h}.${p.slice(0, 10)}${ch}${p.slice(11)}.${s}`),
+        ),
         v('"==" padding after the signature', `${k.good}==`),
         v('a space inside the payload', `${h}.${p.slice(0, 10)} ${p.slice(10)}.${s}`),
         v('non-ASCII (é) in the header segment', `${h.slice(0, 5)}é${h.slice(5)}.${p}.${s}`),
@@ -784,7 +944,13 @@ export const DOS_ROWS: readonly Row[] = [
     expect: r401('token_malformed'),
     variants: (k) => {
       const [h, p, s] = parts(k.good)
-      return [v('1 segment', h), v('2 segments', `${h}.${p}`), v('4 segments', `${h}.${p}.${s}.${s}`), v('5 segments', `${h}.${p}.${s}.${s}.${s}`), v('".."', '..')]
+      return [
+        v('1 segment', h),
+        v('2 segments', `${h}.${p}`),
+        v('4 segments', `${h}.${p}.${s}.${s}`),
+        v('5 segments', `${h}.${p}.${s}.${s}.${s}`),
+        v('".."', '..'),
+      ]
     },
   },
   {
@@ -794,8 +960,14 @@ export const DOS_ROWS: readonly Row[] = [
     modes: ACCESS_MODES,
     expect: noCredentials,
     variants: () => [
-      { label: '"Bearer " (Node trims the trailing space)', headers: (m, k) => [['Authorization', 'Bearer '], ...(m.app === 'twoToken' ? ([['AltinnSamtykke', k.goodConsent]] as const) : [])] },
-      { label: '"Bearer"', headers: (m, k) => [['Authorization', 'Bearer'], ...(m.app === 'twoToken' ? ([['AltinnSamtykke', k.goodConsent]] as const) : [])] },
+      {
+        label: '"Bearer " (Node trims the trailing space)',
+        headers: (m, k) => [['Authorization', 'Bearer '], ...(m.app === 'twoToken' ? ([['AltinnSamtykke', k.goodConsent]] as const) : [])],
+      },
+      {
+        label: '"Bearer"',
+        headers: (m, k) => [['Authorization', 'Bearer'], ...(m.app === 'twoToken' ? ([['AltinnSamtykke', k.goodConsent]] as const) : [])],
+      },
     ],
   },
   {
@@ -818,11 +990,17 @@ export const DOS_ROWS: readonly Row[] = [
     modes: TOKEN_MODES,
     noKeyFetch: true,
     variants: (k) => [
-      v('2 000-deep nested arrays (under the size cap)', k.sign(k.claims(), '['.repeat(2_000) + ']'.repeat(2_000)), { expect: r401('token_header_invalid') }),
+      v('2 000-deep nested arrays (under the size cap)', k.sign(k.claims(), '['.repeat(2_000) + ']'.repeat(2_000)), {
+        expect: r401('token_header_invalid'),
+      }),
       v('12 KB header segment', k.sign(k.claims(), { ...MP1, pad: 'x'.repeat(9_000) }), { expect: r401('token_too_large') }),
-      v('1 000 keys', k.sign(k.claims(), { ...MP1, ...Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, 1])) }), { expect: r401('token_too_large') }),
+      v('1 000 keys', k.sign(k.claims(), { ...MP1, ...Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [`k${i}`, 1])) }), {
+        expect: r401('token_too_large'),
+      }),
       // 5 000 keys encode to more than Node's 16 KiB header limit: Node answers before any code runs.
-      v('5 000 keys', k.sign(k.claims(), { ...MP1, ...Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 1])) }), { expect: r431 }),
+      v('5 000 keys', k.sign(k.claims(), { ...MP1, ...Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 1])) }), {
+        expect: r431,
+      }),
     ],
   },
   {
@@ -839,4 +1017,3 @@ export const DOS_ROWS: readonly Row[] = [
     ],
   },
 ]
-

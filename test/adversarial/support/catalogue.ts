@@ -59,7 +59,12 @@ export const r431: Expect = { status: 431, node: true }
 export const r500: Expect = { status: 500, internal: true }
 export const r400 = (code: ConsentGuardErrorCode): Expect => ({ status: 400, error: 'invalid_request', code })
 export const r401 = (code: ConsentGuardErrorCode): Expect => ({ status: 401, error: 'invalid_token', code })
-export const r403 = (code: ConsentGuardErrorCode, scope?: string): Expect => ({ status: 403, error: 'insufficient_scope', code, ...(scope !== undefined && { scope }) })
+export const r403 = (code: ConsentGuardErrorCode, scope?: string): Expect => ({
+  status: 403,
+  error: 'insufficient_scope',
+  code,
+  ...(scope !== undefined && { scope }),
+})
 export const r503 = (code: ConsentGuardErrorCode): Expect => ({ status: 503, error: null, code })
 /** No usable credentials: 401 with a bare challenge (RFC 6750 §3). */
 export const noCredentials: Expect = { status: 401, error: null, code: 'credentials_missing' }
@@ -126,17 +131,25 @@ export function placeToken(mode: Mode, token: string, kit: Kit): HeaderLine[] {
     case 'single':
       return [['Authorization', `Bearer ${token}`]]
     case 'access':
-      return [['Authorization', `Bearer ${token}`], [CONSENT_HEADER, kit.goodConsent]]
+      return [
+        ['Authorization', `Bearer ${token}`],
+        [CONSENT_HEADER, kit.goodConsent],
+      ]
     case 'consent':
-      return [['Authorization', `Bearer ${kit.goodAccess}`], [CONSENT_HEADER, token]]
+      return [
+        ['Authorization', `Bearer ${kit.goodAccess}`],
+        [CONSENT_HEADER, token],
+      ]
     case 'custom':
       throw new Error('a custom placement needs the variant to give its headers')
   }
 }
 
-const modeName = (mode: Mode): string => (mode.placement === 'custom' || (mode.app === 'single' && mode.placement === 'single') ? mode.app : `${mode.app}/${mode.placement}`)
+const modeName = (mode: Mode): string =>
+  mode.placement === 'custom' || (mode.app === 'single' && mode.placement === 'single') ? mode.app : `${mode.app}/${mode.placement}`
 
-const resolve = (value: Expect | ((mode: Mode) => Expect) | undefined, mode: Mode): Expect | undefined => (typeof value === 'function' ? value(mode) : value)
+const resolve = (value: Expect | ((mode: Mode) => Expect) | undefined, mode: Mode): Expect | undefined =>
+  typeof value === 'function' ? value(mode) : value
 
 /** What a protected handler answers with (targets.ts). */
 interface HandlerBody {
@@ -154,7 +167,16 @@ export interface Checked {
 /**
  * Checks one answer against an expectation. Exported for the other adversarial suites.
  */
-export function checkAnswer(where: string, target: Target, app: RunningTarget, probe: string, method: Method, seen: Seen, expected: Expect, sentValues: readonly string[]): void {
+export function checkAnswer(
+  where: string,
+  target: Target,
+  app: RunningTarget,
+  probe: string,
+  method: Method,
+  seen: Seen,
+  expected: Expect,
+  sentValues: readonly string[],
+): void {
   const ran = app.handled.filter((h) => h.probe === probe)
   expect(seen.status, `${where}: status (body ${seen.text.slice(0, 200)})`).toBe(expected.status)
   if (expected.status === 431) {
@@ -183,7 +205,9 @@ export function checkAnswer(where: string, target: Target, app: RunningTarget, p
   } else if (expected.error === null) {
     expect(challenge, `${where}: bare challenge`).toBe(`Bearer realm="${REALM}"`)
   } else {
-    expect(challenge, `${where}: challenge`).toMatch(new RegExp(`^Bearer realm="${REALM}", error="${expected.error}", error_description="[^"]+"`))
+    expect(challenge, `${where}: challenge`).toMatch(
+      new RegExp(`^Bearer realm="${REALM}", error="${expected.error}", error_description="[^"]+"`),
+    )
     if (expected.scope !== undefined) expect(challenge, `${where}: scope in the challenge`).toContain(`scope="${expected.scope}"`)
   }
   if (method !== 'HEAD') {
@@ -191,7 +215,8 @@ export function checkAnswer(where: string, target: Target, app: RunningTarget, p
     expect((seen.body as { code?: unknown } | undefined)?.code, `${where}: body code`).toBe(expected.code)
   }
   // HTTP-11: nothing of the request's identity numbers or tokens comes back.
-  for (const fnr of [FNR_A, FNR_B]) expect(seen.text.includes(fnr) || String(challenge ?? '').includes(fnr), `${where}: identity number echoed`).toBe(false)
+  for (const fnr of [FNR_A, FNR_B])
+    expect(seen.text.includes(fnr) || String(challenge ?? '').includes(fnr), `${where}: identity number echoed`).toBe(false)
   for (const value of sentValues) {
     if (value.length <= 40) continue
     const tail = value.slice(-40)
@@ -240,7 +265,10 @@ export function defineCatalogue(title: string, rows: readonly Row[], extra?: () 
           const apps = await Promise.all(TARGETS.map((t) => t.start(guardOptions(kit, app))))
           running.set(app, apps)
           // Warm every key cache, so rows can assert that nothing made the guard fetch keys.
-          const token = app === 'testEnv' ? kit.sign(kit.claims({ iss: TEST_ISSUER }), { alg: 'RS256', kid: 'env2-1' }, kit.env2.signer.privateKey) : kit.good
+          const token =
+            app === 'testEnv'
+              ? kit.sign(kit.claims({ iss: TEST_ISSUER }), { alg: 'RS256', kid: 'env2-1' }, kit.env2.signer.privateKey)
+              : kit.good
           await Promise.all(apps.map((a) => send(a.baseUrl, { path: incomePath(), headers: [['Authorization', `Bearer ${token}`]] })))
         }),
       )
@@ -262,7 +290,8 @@ export function defineCatalogue(title: string, rows: readonly Row[], extra?: () 
             const expected = resolve(variant.expect, mode) ?? resolve(row.expect, mode)
             if (expected === undefined) throw new Error(`${row.id} ${variant.label}: no expectation`)
             let headers: readonly HeaderLine[]
-            if (variant.headers !== undefined) headers = typeof variant.headers === 'function' ? variant.headers(mode, kit) : variant.headers
+            if (variant.headers !== undefined)
+              headers = typeof variant.headers === 'function' ? variant.headers(mode, kit) : variant.headers
             else if (variant.token !== undefined) headers = placeToken(mode, variant.token, kit)
             else throw new Error(`${row.id} ${variant.label}: neither token nor headers`)
             const method = variant.method ?? 'GET'
@@ -270,14 +299,30 @@ export function defineCatalogue(title: string, rows: readonly Row[], extra?: () 
               TARGETS.map(async (target, i) => {
                 const app = apps[i] as RunningTarget
                 const probe = randomUUID()
-                const seen = await send(app.baseUrl, { method, path: variant.path ?? incomePath(), headers: [...headers, ['x-probe', probe]], ...(variant.body !== undefined && { body: variant.body }) })
-                checkAnswer(`${target.name} · ${variant.label}`, target, app, probe, method, seen, expected, headers.map(([, v]) => v))
+                const seen = await send(app.baseUrl, {
+                  method,
+                  path: variant.path ?? incomePath(),
+                  headers: [...headers, ['x-probe', probe]],
+                  ...(variant.body !== undefined && { body: variant.body }),
+                })
+                checkAnswer(
+                  `${target.name} · ${variant.label}`,
+                  target,
+                  app,
+                  probe,
+                  method,
+                  seen,
+                  expected,
+                  headers.map(([, v]) => v),
+                )
                 if (row.maxMs !== undefined) expect(seen.ms, `${target.name} · ${variant.label}: answered in time`).toBeLessThan(row.maxMs)
               }),
             )
           }
           if (row.noKeyFetch === true) {
-            expect([kit.prod.server.requests, kit.env2.server.requests, kit.attackerJwks.requests], 'no key set was fetched').toEqual(fetchesBefore)
+            expect([kit.prod.server.requests, kit.env2.server.requests, kit.attackerJwks.requests], 'no key set was fetched').toEqual(
+              fetchesBefore,
+            )
           }
           expect(kit.attackerJwks.requests, 'the attacker key set is never fetched').toBe(0)
           await row.after?.({ kit, apps, mode })

@@ -117,7 +117,14 @@ export async function createKit(): Promise<Kit> {
       ...overrides,
     }) as unknown as Claims
   const accessClaims = (overrides: MaskinportenClaimsOptions = {}): Claims =>
-    maskinportenClaims({ iss: PROD_ISSUER, now: NOW, scope: SCOPE, client_id: 'c-1', jti: 'jti-baseline-at', ...overrides }) as unknown as Claims
+    maskinportenClaims({
+      iss: PROD_ISSUER,
+      now: NOW,
+      scope: SCOPE,
+      client_id: 'c-1',
+      jti: 'jti-baseline-at',
+      ...overrides,
+    }) as unknown as Claims
   const patch = (changes: Claims, base: Claims = claims()): Claims => {
     const out: Claims = { ...base }
     for (const [k, v] of Object.entries(changes)) {
@@ -130,7 +137,8 @@ export async function createKit(): Promise<Kit> {
     const details = base.authorization_details as Claims[]
     return { ...base, authorization_details: [patch(changes, details[0] as Claims), ...details.slice(1)] }
   }
-  const sign: Kit['sign'] = (payload, header = { alg: 'RS256', kid: 'mp-1' }, key = mp.privateKey, alg = 'RS256') => signCompact(header, payload, key, alg)
+  const sign: Kit['sign'] = (payload, header = { alg: 'RS256', kid: 'mp-1' }, key = mp.privateKey, alg = 'RS256') =>
+    signCompact(header, payload, key, alg)
 
   return {
     prod,

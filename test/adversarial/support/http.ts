@@ -42,12 +42,22 @@ export function send(baseUrl: string, spec: Spec, deadlineMs = DEADLINE_MS): Pro
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       // `path` is sent as given (no normalisation of `//`, `%2F` or `;`).
-      { host: url.hostname, port: url.port, path: spec.path, method: spec.method ?? 'GET', headers: raw, timeout: deadlineMs, agent: false },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: spec.path,
+        method: spec.method ?? 'GET',
+        headers: raw,
+        timeout: deadlineMs,
+        agent: false,
+      },
       (res) => {
         let text = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => (text += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parseJson(text), ms: performance.now() - started }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parseJson(text), ms: performance.now() - started }),
+        )
         res.on('error', reject)
       },
     )

@@ -22,7 +22,8 @@ export function tokensIn(values: readonly string[]): string[] {
   const out = new Set<string>()
   for (const value of values) {
     for (const piece of value.split(/[\s,=;]+/)) {
-      for (const segment of piece.split('.')) if (segment.length >= 48 && /^[A-Za-z0-9_-]+$/.test(segment) && !/^(.)\1+$/.test(segment)) out.add(segment)
+      for (const segment of piece.split('.'))
+        if (segment.length >= 48 && /^[A-Za-z0-9_-]+$/.test(segment) && !/^(.)\1+$/.test(segment)) out.add(segment)
     }
   }
   return [...out]

@@ -23,8 +23,14 @@ export interface NeutralRequest {
   readonly query: unknown
 }
 
-const param = (name: string) => (req: NeutralRequest): string | undefined => (req.params as Record<string, string | undefined>)[name]
-const queryValue = (name: string) => (req: NeutralRequest): string | undefined => (req.query as Record<string, string | undefined>)[name]
+const param =
+  (name: string) =>
+  (req: NeutralRequest): string | undefined =>
+    (req.params as Record<string, string | undefined>)[name]
+const queryValue =
+  (name: string) =>
+  (req: NeutralRequest): string | undefined =>
+    (req.query as Record<string, string | undefined>)[name]
 
 export interface AdversarialRoute {
   readonly method: 'GET' | 'POST'
@@ -44,13 +50,25 @@ export const ADVERSARIAL_ROUTES: readonly AdversarialRoute[] = [
       scope: SCOPE,
       resource: 'example-income-period',
       subject: param('personId'),
-      period: { start: 'fraogmed', end: 'tilogmed', requested: (req) => ({ from: queryValue('from')(req) ?? '', to: queryValue('to')(req) ?? '' }) },
+      period: {
+        start: 'fraogmed',
+        end: 'tilogmed',
+        requested: (req) => ({ from: queryValue('from')(req) ?? '', to: queryValue('to')(req) ?? '' }),
+      },
     },
   },
   // The subject comes from the query: `?person=` absent is CON-03, given twice is BND-09.
   { method: 'GET', path: '/income-by-query/:year', requirement: { ...income, subject: queryValue('person') } },
-  { method: 'GET', path: '/company/:orgno', requirement: { scope: SCOPE, resource: 'example-company', subjectType: 'organization', subject: param('orgno') } },
-  { method: 'GET', path: '/loan-check/:personId', requirement: { scope: SCOPE, resource: 'example-loan-check', subject: param('personId'), oneTime: true } },
+  {
+    method: 'GET',
+    path: '/company/:orgno',
+    requirement: { scope: SCOPE, resource: 'example-company', subjectType: 'organization', subject: param('orgno') },
+  },
+  {
+    method: 'GET',
+    path: '/loan-check/:personId',
+    requirement: { scope: SCOPE, resource: 'example-loan-check', subject: param('personId'), oneTime: true },
+  },
   { method: 'GET', path: '/no-delegation/:year/:personId', requirement: { ...income, subject: param('personId'), delegation: 'deny' } },
   {
     method: 'GET',
@@ -117,7 +135,10 @@ function memoryLogger(lines: string[]): Logger {
     {
       level: 'info',
       serializers: {
-        req: (req: { method?: string; url?: string }) => ({ method: req.method, path: maskIdentityNumbers(String(req.url ?? '').split('?')[0] as string) }),
+        req: (req: { method?: string; url?: string }) => ({
+          method: req.method,
+          path: maskIdentityNumbers(String(req.url ?? '').split('?')[0] as string),
+        }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         err: stdSerializers.err,
       },
@@ -171,8 +192,20 @@ const fastifyTarget: Target = {
         config: { consent: route.requirement },
         handler: async (request) => {
           const consent = fastifyConsent(request)
-          handled.push({ probe: probeOf(request.headers), method: request.method, route: route.path, url: request.url, consentId: consent.id })
-          return { route: route.path, consentId: consent.id, subject: consent.subject.id, kind: consent.kind, twoToken: consent.consentToken !== undefined }
+          handled.push({
+            probe: probeOf(request.headers),
+            method: request.method,
+            route: route.path,
+            url: request.url,
+            consentId: consent.id,
+          })
+          return {
+            route: route.path,
+            consentId: consent.id,
+            subject: consent.subject.id,
+            kind: consent.kind,
+            twoToken: consent.consentToken !== undefined,
+          }
         },
       })
     }
@@ -197,7 +230,13 @@ function expressTarget(name: string, createApp: typeof express5): Target {
         app[method](route.path, guard.require(route.requirement), (req, res) => {
           const consent = expressConsent(req)
           handled.push({ probe: probeOf(req.headers), method: req.method, route: route.path, url: req.originalUrl, consentId: consent.id })
-          res.json({ route: route.path, consentId: consent.id, subject: consent.subject.id, kind: consent.kind, twoToken: consent.consentToken !== undefined })
+          res.json({
+            route: route.path,
+            consentId: consent.id,
+            subject: consent.subject.id,
+            kind: consent.kind,
+            twoToken: consent.consentToken !== undefined,
+          })
         })
       }
       const record: ErrorRequestHandler = (err, _req, _res, next) => {
@@ -231,4 +270,8 @@ function expressTarget(name: string, createApp: typeof express5): Target {
   }
 }
 
-export const TARGETS: readonly Target[] = [fastifyTarget, expressTarget('express 5', express5), expressTarget('express 4', express4 as unknown as typeof express5)]
+export const TARGETS: readonly Target[] = [
+  fastifyTarget,
+  expressTarget('express 5', express5),
+  expressTarget('express 4', express4 as unknown as typeof express5),
+]

@@ -122,7 +122,15 @@ const osloParts = new Intl.DateTimeFormat('en-GB', {
 function osloLocalTime(year: number, month: number, day: number, hour: number, minute: number, second: number): number | undefined {
   const wall = Date.UTC(year, month - 1, day, hour, minute, second)
   const check = new Date(wall)
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) return undefined
+  if (
+    check.getUTCFullYear() !== year ||
+    check.getUTCMonth() !== month - 1 ||
+    check.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return undefined
   // Offset of Oslo at (about) that instant; a second pass settles the DST edges.
   let guess = wall - offsetAt(wall)
   guess = wall - offsetAt(guess)

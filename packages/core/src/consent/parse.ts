@@ -10,9 +10,7 @@ import { parseRfc3339 } from './time.js'
  * cannot be read unambiguously (both `metadata` and `metaData`, two keys differing only in case, a
  * non-string value, a non-object): such a right never satisfies a requirement.
  */
-export type ParsedMetadata =
-  | { readonly status: 'ok'; readonly values: ReadonlyMap<string, string> }
-  | { readonly status: 'unusable' }
+export type ParsedMetadata = { readonly status: 'ok'; readonly values: ReadonlyMap<string, string> } | { readonly status: 'unusable' }
 
 /** One right of a consent, parsed. */
 export interface ParsedRight {

@@ -67,7 +67,16 @@ function bearerToken(value: string): string | undefined {
  */
 function joinsCredentials(token: string): boolean {
   if (!token.includes(',')) return false
-  return token.split(',').slice(1).some((part) => part.trimStart().slice(0, BEARER.length + 1).toLowerCase() === `${BEARER} `)
+  return token
+    .split(',')
+    .slice(1)
+    .some(
+      (part) =>
+        part
+          .trimStart()
+          .slice(0, BEARER.length + 1)
+          .toLowerCase() === `${BEARER} `,
+    )
 }
 
 function hasAccessTokenParam(url: string): boolean {

@@ -27,7 +27,19 @@ export interface CompiledRequirement<Req = unknown> {
 /** Brand of compiled requirements. */
 export const COMPILED: unique symbol = Symbol('consent-guard.compiled')
 
-const KNOWN_FIELDS = new Set(['altinn2', 'scope', 'resource', 'action', 'subject', 'subjectType', 'metadata', 'period', 'consumers', 'delegation', 'oneTime'])
+const KNOWN_FIELDS = new Set([
+  'altinn2',
+  'scope',
+  'resource',
+  'action',
+  'subject',
+  'subjectType',
+  'metadata',
+  'period',
+  'consumers',
+  'delegation',
+  'oneTime',
+])
 // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 const RESOURCE_ID = /^[A-Za-z0-9._:-]{1,256}$/
@@ -58,12 +70,16 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
   if (requirement.altinn2 !== undefined) {
     const a2 = requirement.altinn2
     if (typeof a2 !== 'object' || a2 === null) fail('"altinn2" must be { serviceCode, serviceEdition, migratedResource? }')
-    for (const key of Object.keys(a2)) if (!['serviceCode', 'serviceEdition', 'migratedResource'].includes(key)) fail(`unknown field "altinn2.${key}"`)
-    if (typeof a2.serviceCode !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceCode)) fail('"altinn2.serviceCode" must be a string of digits')
-    if (typeof a2.serviceEdition !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceEdition)) fail('"altinn2.serviceEdition" must be a string of digits')
+    for (const key of Object.keys(a2))
+      if (!['serviceCode', 'serviceEdition', 'migratedResource'].includes(key)) fail(`unknown field "altinn2.${key}"`)
+    if (typeof a2.serviceCode !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceCode))
+      fail('"altinn2.serviceCode" must be a string of digits')
+    if (typeof a2.serviceEdition !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceEdition))
+      fail('"altinn2.serviceEdition" must be a string of digits')
     altinn2Service = `${a2.serviceCode}_${a2.serviceEdition}`
     if (a2.migratedResource !== undefined) {
-      if (typeof a2.migratedResource !== 'string' || !RESOURCE_ID.test(a2.migratedResource)) fail('"altinn2.migratedResource" must be an Altinn resource id')
+      if (typeof a2.migratedResource !== 'string' || !RESOURCE_ID.test(a2.migratedResource))
+        fail('"altinn2.migratedResource" must be an Altinn resource id')
       resources.add(a2.migratedResource)
     }
   }
@@ -153,7 +169,10 @@ function compileScope(scope: ConsentRequirement['scope'], fail: (m: string) => n
   return Object.freeze({ mode, scopes: Object.freeze([...(scopes as string[])]) })
 }
 
-function compileConsumers<Req>(consumers: ConsumerAllowList<Req> | undefined, fail: (m: string) => never): CompiledRequirement<Req>['consumers'] {
+function compileConsumers<Req>(
+  consumers: ConsumerAllowList<Req> | undefined,
+  fail: (m: string) => never,
+): CompiledRequirement<Req>['consumers'] {
   if (consumers === undefined || typeof consumers === 'function') return consumers
   if (!Array.isArray(consumers)) return fail('"consumers" must be an array of organisation numbers or a function')
   for (const c of consumers) if (!isOrganizationNumber(c)) fail(`"consumers" has ${JSON.stringify(c)}, not a 9-digit organisation number`)

@@ -95,7 +95,8 @@ function rightMismatch<Req>(consent: ParsedConsent, right: ParsedRight, ctx: Mat
   const covers =
     consent.kind === 'altinn3'
       ? right.resources.some((r) => r.type === RESOURCE_TYPE && compiled.resources.has(r.value))
-      : compiled.altinn2Service !== undefined && right.resources.some((r) => r.type === ALTINN2_SERVICE_TYPE && r.value === compiled.altinn2Service)
+      : compiled.altinn2Service !== undefined &&
+        right.resources.some((r) => r.type === ALTINN2_SERVICE_TYPE && r.value === compiled.altinn2Service)
   if (!covers) return 'consent_resource_mismatch'
   if (!right.actions.includes(compiled.action)) return 'consent_action_mismatch'
   return metadataFindings(right, ctx).every((f) => f.ok) ? undefined : 'consent_metadata_mismatch'
@@ -123,14 +124,21 @@ function metadataFindings<Req>(right: ParsedRight, ctx: MatchContext<Req>): Meta
   if (right.metadata.status !== 'ok') return [{ key: '*', rule: 'unreadable', ok: false }]
   const values = right.metadata.values
   const findings: MetadataFinding[] = []
-  for (const [key, value] of values) if (!ctx.compiled.knownKeys.has(key)) findings.push({ key, rule: 'unknown', ok: false, consentValue: value })
+  for (const [key, value] of values)
+    if (!ctx.compiled.knownKeys.has(key)) findings.push({ key, rule: 'unknown', ok: false, consentValue: value })
   for (const [key, rule] of ctx.compiled.metadata) {
     const value = values.get(key)
     const held = value === undefined ? {} : { consentValue: value }
     if ('any' in rule) findings.push({ key, rule: 'any', ok: true, ...held })
     else if ('equals' in rule) {
       const wanted = ctx.facts.equals.get(key)
-      findings.push({ key, rule: 'equals', ok: value !== undefined && value === wanted, ...held, ...(wanted !== undefined && { requestValue: wanted }) })
+      findings.push({
+        key,
+        rule: 'equals',
+        ok: value !== undefined && value === wanted,
+        ...held,
+        ...(wanted !== undefined && { requestValue: wanted }),
+      })
     } else findings.push({ key, rule: 'check', ok: value !== undefined && rule.check(value, ctx.request) === true, ...held })
   }
   const period = ctx.compiled.period
@@ -139,8 +147,21 @@ function metadataFindings<Req>(right: ParsedRight, ctx: MatchContext<Req>): Meta
     const end = values.get(period.endKey)
     const asked = ctx.facts.period
     // Zero-padded YYYY-MM strings order like the months they name.
-    const ok = start !== undefined && end !== undefined && isYearMonth(start) && isYearMonth(end) && start <= end && asked.from >= start && asked.to <= end
-    findings.push({ key: `${period.startKey}..${period.endKey}`, rule: 'period', ok, consentValue: `${start ?? '?'}..${end ?? '?'}`, requestValue: `${asked.from}..${asked.to}` })
+    const ok =
+      start !== undefined &&
+      end !== undefined &&
+      isYearMonth(start) &&
+      isYearMonth(end) &&
+      start <= end &&
+      asked.from >= start &&
+      asked.to <= end
+    findings.push({
+      key: `${period.startKey}..${period.endKey}`,
+      rule: 'period',
+      ok,
+      consentValue: `${start ?? '?'}..${end ?? '?'}`,
+      requestValue: `${asked.from}..${asked.to}`,
+    })
   }
   return findings
 }

@@ -39,7 +39,13 @@ export function readRequestFacts<Req>(compiled: CompiledRequirement<Req>, reques
     if (period.from === undefined || period.to === undefined || (period.from as unknown) === '' || (period.to as unknown) === '') {
       throw new ConsentGuardError('request_parameter_missing', { realm })
     }
-    if (typeof period.from !== 'string' || typeof period.to !== 'string' || !isYearMonth(period.from) || !isYearMonth(period.to) || period.from > period.to) {
+    if (
+      typeof period.from !== 'string' ||
+      typeof period.to !== 'string' ||
+      !isYearMonth(period.from) ||
+      !isYearMonth(period.to) ||
+      period.from > period.to
+    ) {
       throw new ConsentGuardError('request_parameter_invalid', { realm })
     }
   }

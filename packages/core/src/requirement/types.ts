@@ -10,9 +10,7 @@ export type RequestValue<Req> = string | ((request: Req) => string | undefined)
  * - `{ any: true }`: the key is known to this route and may hold any value (or be absent).
  */
 export type MetadataRule<Req> =
-  | { readonly equals: RequestValue<Req> }
-  | { readonly check: (value: string, request: Req) => boolean }
-  | { readonly any: true }
+  { readonly equals: RequestValue<Req> } | { readonly check: (value: string, request: Req) => boolean } | { readonly any: true }
 
 /** The period a request asks for, as `YYYY-MM` strings (inclusive). */
 export interface RequestedPeriod {
@@ -37,9 +35,7 @@ export interface PeriodRule<Req> {
 export type ScopeRequirement = string | { readonly all: readonly string[] } | { readonly any: readonly string[] }
 
 /** Consumer allow-list: organisation numbers, or an (async) function of the consumer's orgno. */
-export type ConsumerAllowList<Req> =
-  | readonly string[]
-  | ((consumer: string, request: Req) => boolean | Promise<boolean>)
+export type ConsumerAllowList<Req> = readonly string[] | ((consumer: string, request: Req) => boolean | Promise<boolean>)
 
 /**
  * What a route requires, as plain data. Compiled once at start-up by the guard; a bad requirement

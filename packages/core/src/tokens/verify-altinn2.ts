@@ -33,7 +33,9 @@ export function claimsAltinn2Issuer(token: string): boolean {
   if (payload === undefined) return false
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
-    return typeof claims === 'object' && claims !== null && Object.hasOwn(claims, 'iss') && (claims as { iss: unknown }).iss === ALTINN2_ISSUER
+    return (
+      typeof claims === 'object' && claims !== null && Object.hasOwn(claims, 'iss') && (claims as { iss: unknown }).iss === ALTINN2_ISSUER
+    )
   } catch {
     return false
   }
@@ -49,7 +51,8 @@ export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Pr
   const jws = parseCompactJws(token, { algorithms: ['RS256'], realm, keyId: 'kid-or-x5t' })
   const header = jws.header
   // jose selects keys by kid; tokens with only x5t name the same thumbprint Altinn uses as kid.
-  const getKey: JWTVerifyGetKey = (h, t) => rules.getKey(h.kid === undefined && typeof header.x5t === 'string' ? { ...h, kid: header.x5t } : h, t)
+  const getKey: JWTVerifyGetKey = (h, t) =>
+    rules.getKey(h.kid === undefined && typeof header.x5t === 'string' ? { ...h, kid: header.x5t } : h, t)
   let claims: Record<string, unknown>
   try {
     const result = await jwtVerify(token, getKey, {

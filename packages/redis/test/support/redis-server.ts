@@ -27,7 +27,10 @@ const HOST = '127.0.0.1'
 export function findRedisServer(): string | undefined {
   const candidates = [
     process.env.REDIS_SERVER_BIN,
-    ...(process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(dir, 'redis-server')),
+    ...(process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((dir) => dir !== '')
+      .map((dir) => join(dir, 'redis-server')),
     '/usr/bin/redis-server',
     '/usr/sbin/redis-server',
   ]
@@ -189,15 +192,24 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
 
   async function launch(onPort: number): Promise<void> {
     const args = [
-      '--port', String(onPort),
-      '--bind', HOST,
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', dir,
-      '--daemonize', 'no',
-      '--protected-mode', 'yes',
-      '--logfile', '',
-      '--loglevel', 'warning',
+      '--port',
+      String(onPort),
+      '--bind',
+      HOST,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--logfile',
+      '',
+      '--loglevel',
+      'warning',
     ]
     const proc = spawn(binary as string, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''

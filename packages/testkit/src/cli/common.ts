@@ -27,7 +27,8 @@ export function maskPii(text: string): string {
 export function parseInstant(value: string, flag: string): Date {
   if (/^[0-9]{9,11}(\.[0-9]+)?$/.test(value)) return new Date(Number(value) * 1000)
   const ms = Date.parse(value)
-  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value)) throw new UsageError(`${flag} must be an ISO 8601 date-time or epoch seconds, got ${JSON.stringify(value)}`)
+  if (!Number.isFinite(ms) || !/^\d{4}-\d{2}-\d{2}/.test(value))
+    throw new UsageError(`${flag} must be an ISO 8601 date-time or epoch seconds, got ${JSON.stringify(value)}`)
   return new Date(ms)
 }
 
@@ -52,7 +53,14 @@ export function splitScopes(values: readonly string[] | undefined): string[] {
 export function relative(targetMs: number, nowMs: number): string {
   const diff = Math.round((targetMs - nowMs) / 1000)
   const abs = Math.abs(diff)
-  const text = abs < 120 ? `${abs} s` : abs < 7200 ? `${Math.round(abs / 60)} min` : abs < 172_800 ? `${Math.round(abs / 3600)} h` : `${Math.round(abs / 86_400)} days`
+  const text =
+    abs < 120
+      ? `${abs} s`
+      : abs < 7200
+        ? `${Math.round(abs / 60)} min`
+        : abs < 172_800
+          ? `${Math.round(abs / 3600)} h`
+          : `${Math.round(abs / 86_400)} days`
   return diff >= 0 ? `in ${text}` : `${text} ago`
 }
 

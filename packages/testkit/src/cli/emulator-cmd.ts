@@ -71,7 +71,8 @@ export async function emulatorCommand(argv: readonly string[], io: CliIo): Promi
   const port = values.port === undefined ? 0 : Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError('--port must be 0-65535')
   const host = values.host ?? '127.0.0.1'
-  if (!LOOPBACK.has(host) && !host.startsWith('127.')) throw new UsageError('--host must be a loopback address: the emulator trusts test keys and must not be reachable from other machines')
+  if (!LOOPBACK.has(host) && !host.startsWith('127.'))
+    throw new UsageError('--host must be a loopback address: the emulator trusts test keys and must not be reachable from other machines')
   let tokenLifetime: number | undefined
   if (values['token-lifetime'] !== undefined) {
     tokenLifetime = Number(values['token-lifetime'])

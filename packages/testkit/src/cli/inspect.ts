@@ -168,7 +168,8 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   const push = (rule: string, status: RuleStatus, detail: string, code?: ConsentGuardErrorCode): void => {
     rules.push({ rule, status, detail, ...(code !== undefined ? { code } : {}) })
   }
-  const failCode = (rule: string, code: ConsentGuardErrorCode, detail?: string): void => push(rule, 'fail', detail ?? ERROR_CODES[code].description, code)
+  const failCode = (rule: string, code: ConsentGuardErrorCode, detail?: string): void =>
+    push(rule, 'fail', detail ?? ERROR_CODES[code].description, code)
 
   let syntaxOk = false
   const algorithms = legacy ? ['RS256'] : (cfg?.algorithms ?? ['RS256'])
@@ -176,7 +177,11 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   try {
     parseCompactJws(token, { algorithms, keyId: legacy ? 'kid-or-x5t' : 'kid' })
     syntaxOk = true
-    push('syntax', 'pass', `compact JWS; alg ${String(header?.alg)} is allowed (${legacy ? 'Altinn 2 tokens: RS256 only' : algorithms.join(', ')}); ${keyName}`)
+    push(
+      'syntax',
+      'pass',
+      `compact JWS; alg ${String(header?.alg)} is allowed (${legacy ? 'Altinn 2 tokens: RS256 only' : algorithms.join(', ')}); ${keyName}`,
+    )
   } catch (err) {
     if (!isConsentGuardError(err)) throw err
     const extra =
@@ -188,7 +193,15 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     failCode('syntax', err.code, `${err.message}${extra}`)
   }
 
-  const setup = await prepare(token, { cfg, now, header, claims, syntaxOk, legacy, ...(options.jwksUri !== undefined ? { jwksUri: options.jwksUri } : {}) })
+  const setup = await prepare(token, {
+    cfg,
+    now,
+    header,
+    claims,
+    syntaxOk,
+    legacy,
+    ...(options.jwksUri !== undefined ? { jwksUri: options.jwksUri } : {}),
+  })
   const o = setup.guard.options
   const verdict = await coreVerdict(setup)
 
@@ -198,7 +211,11 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     failCode('signature', verdict.code, `${ERROR_CODES[verdict.code].description} (${options.jwksUri})`)
   } else if (syntaxOk) {
     // jose verifies the signature before any claim, so every later failure had a good signature.
-    push('signature', 'pass', `verified with key ${header?.kid !== undefined ? `"${String(header.kid)}"` : keyName} from ${options.jwksUri}`)
+    push(
+      'signature',
+      'pass',
+      `verified with key ${header?.kid !== undefined ? `"${String(header.kid)}"` : keyName} from ${options.jwksUri}`,
+    )
   } else {
     push('signature', 'skip', 'not reached')
   }
@@ -209,7 +226,12 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   }
   const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined)
   const duplicateClaims = (): void => {
-    if (payloadSeg.duplicates) failCode('json', 'token_claims_invalid', 'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it')
+    if (payloadSeg.duplicates)
+      failCode(
+        'json',
+        'token_claims_invalid',
+        'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it',
+      )
   }
 
   let consents: readonly ParsedConsent[] | undefined
@@ -235,7 +257,12 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     const handledBy = consents?.[0]?.handledBy
     if (handledBy !== undefined) {
       if (handledBy === supplier) push('binding', 'pass', `HandledBy ${handledBy} = the access token's supplier`)
-      else failCode('binding', 'token_binding_mismatch', `HandledBy ${handledBy}, but the access token's supplier is ${supplier ?? '(none)'}: a third party must fetch both tokens`)
+      else
+        failCode(
+          'binding',
+          'token_binding_mismatch',
+          `HandledBy ${handledBy}, but the access token's supplier is ${supplier ?? '(none)'}: a third party must fetch both tokens`,
+        )
     }
   }
 
@@ -250,8 +277,14 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     else failCode('scope', 'scope_missing', text)
   }
   if (supplier !== undefined) {
-    if (compiled.delegation === 'deny') failCode('delegation', 'supplier_not_allowed', `supplier ${supplier} acts for ${consumer}; the route denies delegated access`)
-    else push('delegation', 'pass', `supplier ${supplier} acts for ${consumer}${legacy ? '' : ` (delegation_source ${JSON.stringify(own('delegation_source'))})`}`)
+    if (compiled.delegation === 'deny')
+      failCode('delegation', 'supplier_not_allowed', `supplier ${supplier} acts for ${consumer}; the route denies delegated access`)
+    else
+      push(
+        'delegation',
+        'pass',
+        `supplier ${supplier} acts for ${consumer}${legacy ? '' : ` (delegation_source ${JSON.stringify(own('delegation_source'))})`}`,
+      )
   }
   if (compiled.consumers instanceof Set) {
     const allowed = [...compiled.consumers]
@@ -264,7 +297,8 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   try {
     facts = readRequestFacts(compiled, setup.request)
     const asks = [`subject ${describeParty(facts.subject)}`]
-    for (const [key, rule] of compiled.metadata) asks.push('any' in rule ? `${key}: any` : 'equals' in rule ? `${key} = ${facts.equals.get(key) ?? '?'}` : `${key}: check`)
+    for (const [key, rule] of compiled.metadata)
+      asks.push('any' in rule ? `${key}: any` : 'equals' in rule ? `${key} = ${facts.equals.get(key) ?? '?'}` : `${key}: check`)
     if (facts.period !== undefined) asks.push(`period ${facts.period.from}..${facts.period.to}`)
     push('request', 'info', `asks for ${asks.join(', ')}`)
   } catch (err) {
@@ -289,7 +323,11 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     }
   }
   if (compiled.oneTime) {
-    push('one-time', 'info', 'one-time route: the first accepted request marks the consent as used; any later request is refused (consent_already_used). inspect cannot see the data source\'s store')
+    push(
+      'one-time',
+      'info',
+      "one-time route: the first accepted request marks the consent as used; any later request is refused (consent_already_used). inspect cannot see the data source's store",
+    )
   }
   return finish()
 
@@ -323,13 +361,21 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     const timesReadable = typeof exp === 'number' && typeof iat === 'number'
     // The rule each token-level code belongs to, in the order the core checks them.
     const ruleOf = (c: ConsentGuardErrorCode | undefined): string | undefined =>
-      c === undefined ? undefined
-        : c === 'token_issuer_invalid' ? 'issuer'
-        : LIFETIME_CODES.has(c) || (c === 'token_claims_invalid' && !timesReadable) ? 'lifetime'
-        : c === 'token_claims_invalid' ? (payloadSeg.duplicates ? 'json' : 'claims')
-        : c === 'token_audience_invalid' ? 'audience'
-        : c === 'consent_malformed' ? 'consent shape'
-        : undefined
+      c === undefined
+        ? undefined
+        : c === 'token_issuer_invalid'
+          ? 'issuer'
+          : LIFETIME_CODES.has(c) || (c === 'token_claims_invalid' && !timesReadable)
+            ? 'lifetime'
+            : c === 'token_claims_invalid'
+              ? payloadSeg.duplicates
+                ? 'json'
+                : 'claims'
+              : c === 'token_audience_invalid'
+                ? 'audience'
+                : c === 'consent_malformed'
+                  ? 'consent shape'
+                  : undefined
     const order = ['issuer', 'lifetime', 'json', 'claims', 'audience', 'consent shape']
     const failed = ruleOf(code)
     /** pass/fail/skip of `rule` given where the core stopped. */
@@ -354,7 +400,12 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
       token_claims_invalid: 'malformed times',
     }
     judge('lifetime', times, `${(code !== undefined && lifetimeProblem[code]) || 'refused'}: ${times}`)
-    if (payloadSeg.duplicates) judge('json', 'no repeated members', 'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it')
+    if (payloadSeg.duplicates)
+      judge(
+        'json',
+        'no repeated members',
+        'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it',
+      )
 
     consumer = verified?.consumer ?? parseIso6523(own('consumer'))
     supplier = verified !== undefined ? verified.supplier : own('supplier') === undefined ? undefined : parseIso6523(own('supplier'))
@@ -364,7 +415,8 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
       `consumer ${consumer}${supplier !== undefined ? `, supplier ${supplier}` : ''}; client_id ${String(own('client_id'))} (never used for access control)`,
       'jti and client_id must be non-empty strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}; scope a string',
     )
-    if (o.audience !== undefined) judge('audience', `aud ${JSON.stringify(own('aud'))}`, `aud ${JSON.stringify(own('aud'))}; expected one of ${o.audience.join(', ')}`)
+    if (o.audience !== undefined)
+      judge('audience', `aud ${JSON.stringify(own('aud'))}`, `aud ${JSON.stringify(own('aud'))}; expected one of ${o.audience.join(', ')}`)
 
     let parsed: readonly ParsedConsent[] | undefined = verified?.consents
     if (parsed === undefined) {
@@ -384,7 +436,11 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   }
 
   async function altinn2TokenRules(): Promise<readonly ParsedConsent[] | undefined> {
-    push('issuer', 'pass', `iss is ${ALTINN2_ISSUER}: a legacy Altinn 2 consent token (verified with Altinn 2's key set, never the Maskinporten issuer's)`)
+    push(
+      'issuer',
+      'pass',
+      `iss is ${ALTINN2_ISSUER}: a legacy Altinn 2 consent token (verified with Altinn 2's key set, never the Maskinporten issuer's)`,
+    )
     let code: ConsentGuardErrorCode | undefined
     if (setup.resigned !== undefined) {
       try {
@@ -401,29 +457,43 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     }
     const exp = own('exp')
     const nbf = own('nbf')
-    const times = typeof exp === 'number' && typeof nbf === 'number'
-      ? `valid from ${isoSeconds(nbf * 1000)} (${relative(nbf * 1000, nowMs)}), expires ${relative(exp * 1000, nowMs)} (lifetime ${exp - nbf} s; at most ${o.altinn2MaxTokenAge} s)`
-      : 'exp and nbf must be numbers (Altinn 2 tokens carry no iat)'
+    const times =
+      typeof exp === 'number' && typeof nbf === 'number'
+        ? `valid from ${isoSeconds(nbf * 1000)} (${relative(nbf * 1000, nowMs)}), expires ${relative(exp * 1000, nowMs)} (lifetime ${exp - nbf} s; at most ${o.altinn2MaxTokenAge} s)`
+        : 'exp and nbf must be numbers (Altinn 2 tokens carry no iat)'
     if (setup.resigned === undefined) push('lifetime', 'skip', 'not reached')
     else if (code !== undefined && LIFETIME_CODES.has(code)) failCode('lifetime', code, `${ERROR_CODES[code].description}: ${times}`)
-    else if (code === 'token_claims_invalid' && !payloadSeg.duplicates) failCode('lifetime', code, `iss, exp and nbf are required; ${times}`)
+    else if (code === 'token_claims_invalid' && !payloadSeg.duplicates)
+      failCode('lifetime', code, `iss, exp and nbf are required; ${times}`)
     else push('lifetime', 'pass', times)
     duplicateClaims()
 
     const services = own('Services') ?? own('ServiceCodes')
-    push('claims', 'info', [
-      `OfferedBy ${String(own('OfferedBy'))}, CoveredBy ${String(own('CoveredBy'))}${own('HandledBy') !== undefined ? `, HandledBy ${String(own('HandledBy'))}` : ''}`,
-      `${Object.hasOwn(claims as object, 'ServiceCodes') ? 'ServiceCodes (the older name)' : 'Services'} ${JSON.stringify(services)}`,
-      `${typeof own('DelegatedDate') === 'number' ? 'epoch-second' : 'string'} dates`,
-    ].join('; '))
+    push(
+      'claims',
+      'info',
+      [
+        `OfferedBy ${String(own('OfferedBy'))}, CoveredBy ${String(own('CoveredBy'))}${own('HandledBy') !== undefined ? `, HandledBy ${String(own('HandledBy'))}` : ''}`,
+        `${Object.hasOwn(claims as object, 'ServiceCodes') ? 'ServiceCodes (the older name)' : 'Services'} ${JSON.stringify(services)}`,
+        `${typeof own('DelegatedDate') === 'number' ? 'epoch-second' : 'string'} dates`,
+      ].join('; '),
+    )
     try {
       const consent = parseAltinn2Consent(claims as Record<string, unknown>)
       const names = consent.rights.flatMap((r) => r.resources.map((x) => x.value))
-      push('consent shape', 'pass', `Altinn 2 consent, AuthorizationCode ${consent.id}; service${names.length === 1 ? '' : 's'} ${names.join(', ')}`)
+      push(
+        'consent shape',
+        'pass',
+        `Altinn 2 consent, AuthorizationCode ${consent.id}; service${names.length === 1 ? '' : 's'} ${names.join(', ')}`,
+      )
       return [consent]
     } catch (err) {
       if (!isConsentGuardError(err)) throw err
-      failCode('consent shape', err.code, 'Services/ServiceCodes, AuthorizationCode (a GUID), OfferedBy, CoveredBy, DelegatedDate and ValidToDate must each follow a documented form (domain.md §4.3)')
+      failCode(
+        'consent shape',
+        err.code,
+        'Services/ServiceCodes, AuthorizationCode (a GUID), OfferedBy, CoveredBy, DelegatedDate and ValidToDate must each follow a documented form (domain.md §4.3)',
+      )
       return undefined
     }
   }
@@ -432,29 +502,57 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     const c = f.consent
     const a2 = c.kind === 'altinn2'
     if (f.to.ok) push(`${label} to`, 'pass', a2 ? `CoveredBy ${c.to} = the access token's consumer` : `given to ${c.to} = the consumer`)
-    else failCode(`${label} to`, 'consent_not_for_consumer', a2 ? `CoveredBy ${c.to}, but the access token's consumer is ${f.to.consumer}` : `given to ${c.to}, but the token's consumer is ${f.to.consumer}`)
+    else
+      failCode(
+        `${label} to`,
+        'consent_not_for_consumer',
+        a2
+          ? `CoveredBy ${c.to}, but the access token's consumer is ${f.to.consumer}`
+          : `given to ${c.to}, but the token's consumer is ${f.to.consumer}`,
+      )
     const requested = (facts as RequestFacts).subject
     if (f.from.ok) push(`${label} from`, 'pass', `${a2 ? 'OfferedBy' : 'from'} ${describeParty(c.from)} = the requested subject`)
-    else failCode(`${label} from`, 'consent_subject_mismatch', `consent is from ${describeParty(c.from)}; the request asks about ${describeParty(requested)}`)
-    if (f.time === undefined) push(`${label} time`, 'pass', `consented ${isoSeconds(c.consented)}, valid until ${isoSeconds(c.validTo)} (${relative(c.validTo, nowMs)})`)
+    else
+      failCode(
+        `${label} from`,
+        'consent_subject_mismatch',
+        `consent is from ${describeParty(c.from)}; the request asks about ${describeParty(requested)}`,
+      )
+    if (f.time === undefined)
+      push(
+        `${label} time`,
+        'pass',
+        `consented ${isoSeconds(c.consented)}, valid until ${isoSeconds(c.validTo)} (${relative(c.validTo, nowMs)})`,
+      )
     else if (f.time === 'consent_not_yet_valid') failCode(`${label} time`, f.time, `consented ${isoSeconds(c.consented)} is in the future`)
     else failCode(`${label} time`, f.time, `${a2 ? 'ValidToDate' : 'validTo'} ${isoSeconds(c.validTo)} (${relative(c.validTo, nowMs)})`)
     f.rights.forEach((right, j) => renderRight(right, c.rights[j] as ParsedRight, c, `${label} right ${j + 1}`, compiled))
   }
 
-  function renderRight(f: RightFinding, parsed: ParsedRight, c: ParsedConsent, label: string, compiled: CompiledRequirement<InspectRequest>): void {
+  function renderRight(
+    f: RightFinding,
+    parsed: ParsedRight,
+    c: ParsedConsent,
+    label: string,
+    compiled: CompiledRequirement<InspectRequest>,
+  ): void {
     const a2 = c.kind === 'altinn2'
     const targets = a2 ? (compiled.altinn2Service !== undefined ? [compiled.altinn2Service] : []) : [...compiled.resources]
     const covered = f.resources.find((r) => targets.includes(r))
     const name = a2 ? `service ${covered ?? f.resources.join(', ')}` : (covered ?? compiled.resource)
     if (f.code === 'consent_resource_mismatch') {
-      const held = parsed.resources.map((r) => (r.type === RESOURCE_TYPE || r.type === ALTINN2_SERVICE_TYPE ? r.value : `${r.value} (type ${JSON.stringify(r.type)})`))
+      const held = parsed.resources.map((r) =>
+        r.type === RESOURCE_TYPE || r.type === ALTINN2_SERVICE_TYPE ? r.value : `${r.value} (type ${JSON.stringify(r.type)})`,
+      )
       const needs = a2
-        ? targets.length > 0 ? `service ${targets[0]}` : 'an Altinn 2 service, but it names none (add "altinn2": {"serviceCode", "serviceEdition"})'
+        ? targets.length > 0
+          ? `service ${targets[0]}`
+          : 'an Altinn 2 service, but it names none (add "altinn2": {"serviceCode", "serviceEdition"})'
         : targets.join(' or ')
       return failCode(label, f.code, `covers ${held.join(', ') || '(nothing)'}; the route needs ${needs}`)
     }
-    if (f.code === 'consent_action_mismatch') return failCode(label, f.code, `actions ${f.actions.join(', ')}; the route needs ${compiled.action}`)
+    if (f.code === 'consent_action_mismatch')
+      return failCode(label, f.code, `actions ${f.actions.join(', ')}; the route needs ${compiled.action}`)
     if (f.code !== undefined) {
       const problems = f.metadata.filter((m) => !m.ok).map((m) => metadataProblem(m, a2))
       return failCode(label, f.code, `${name}: ${problems.join('; ') || ERROR_CODES[f.code].description}`)
@@ -466,7 +564,12 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   function finish(): InspectReport {
     const firstFail = rules.find((r) => r.status === 'fail')
     let note: string | undefined
-    if (!verdict.accepted && firstFail?.code !== undefined && firstFail.code !== verdict.code && !SIGNATURE_CODES.has(verdict.code as ConsentGuardErrorCode)) {
+    if (
+      !verdict.accepted &&
+      firstFail?.code !== undefined &&
+      firstFail.code !== verdict.code &&
+      !SIGNATURE_CODES.has(verdict.code as ConsentGuardErrorCode)
+    ) {
       note = `the guard reports ${verdict.code}; the explanation's first failure is ${firstFail.code}. When several rights or entries fail, the guard names the one that got furthest.`
     }
     return {
@@ -493,7 +596,9 @@ function metadataProblem(m: MetadataFinding, legacy: boolean): string {
     case 'unknown':
       return `"${m.key}" is not known to the route (an unknown restriction never matches; declare it with { "any": true })`
     case 'equals':
-      return m.consentValue === undefined ? `"${m.key}" is missing; the request asks ${m.requestValue}` : `${m.key} is ${m.consentValue}; the request asks ${m.requestValue}`
+      return m.consentValue === undefined
+        ? `"${m.key}" is missing; the request asks ${m.requestValue}`
+        : `${m.key} is ${m.consentValue}; the request asks ${m.requestValue}`
     case 'check':
       return m.consentValue === undefined ? `"${m.key}" is missing` : `${m.key} = ${m.consentValue} fails the route's check`
     case 'period': {
@@ -528,7 +633,7 @@ function requestProblem(code: ConsentGuardErrorCode, cfg: RouteConfig): string {
     case 'subject_invalid':
       return `subject must be an 11-digit person id or a 9-digit orgno${cfg.subjectType !== undefined ? `, and the route accepts only a ${cfg.subjectType}` : ''}`
     case 'request_parameter_missing':
-      return 'the request lacks a value the route reads (a metadata value, or the period\'s from/to)'
+      return "the request lacks a value the route reads (a metadata value, or the period's from/to)"
     case 'request_parameter_invalid':
       return 'a value from the request is invalid (the period must be YYYY-MM, from not after to)'
     default:
@@ -564,14 +669,20 @@ async function prepare(token: string, input: PrepareInput): Promise<Setup> {
   if (input.syntaxOk && header !== undefined) {
     const key = await throwawayKey(String(header.alg), String(header.kid ?? header.x5t))
     const [h, p] = token.split('.') as [string, string]
-    resigned = { token: signCompact(Buffer.from(h, 'base64url'), Buffer.from(p, 'base64url'), key.privateKey, key.alg), jwks: { keys: [key.publicJwk] } }
+    resigned = {
+      token: signCompact(Buffer.from(h, 'base64url'), Buffer.from(p, 'base64url'), key.privateKey, key.alg),
+      jwks: { keys: [key.publicJwk] },
+    }
   }
   // Without --jwks-uri the guard trusts only the throwaway key (or nothing, when re-signing was impossible).
   const tokenKeys = input.jwksUri === undefined ? { fetch: jwksResponse(resigned?.jwks ?? { keys: [] }) } : {}
   const candidate = input.jwksUri === undefined ? (resigned?.token ?? token) : token
 
   let compiled: CompiledRequirement<InspectRequest> | undefined
-  const request: InspectRequest = { subject: cfg?.subject, period: cfg?.period !== undefined ? { from: cfg.period.from, to: cfg.period.to } : undefined }
+  const request: InspectRequest = {
+    subject: cfg?.subject,
+    period: cfg?.period !== undefined ? { from: cfg.period.from, to: cfg.period.to } : undefined,
+  }
   const configError = (err: unknown): never => {
     if (err instanceof ConsentGuardConfigError) throw new UsageError(err.message)
     throw err
@@ -592,7 +703,8 @@ async function prepare(token: string, input: PrepareInput): Promise<Setup> {
   let guard: ConsentGuard
   if (!input.legacy) {
     const iss = claims?.iss
-    const issuer = cfg?.issuer ?? (typeof iss === 'string' && iss !== '' && iss.trim() === iss ? iss : 'urn:consent-guard:inspect:no-issuer')
+    const issuer =
+      cfg?.issuer ?? (typeof iss === 'string' && iss !== '' && iss.trim() === iss ? iss : 'urn:consent-guard:inspect:no-issuer')
     try {
       guard = createConsentGuard({
         ...common,
@@ -658,11 +770,15 @@ function standInFor(
   })
   const token = signCompact({ alg: 'RS256', kid: sign.key.kid }, claimsOut, sign.key.privateKey)
   const source = (value: string | undefined, fromConfig: boolean, claim: string): string =>
-    value === undefined ? `none (${claim} ${JSON.stringify(claim === 'CoveredBy' ? coveredBy : handledBy)} is not an organisation number)` : `${value} (${fromConfig ? 'route config' : `= ${claim}`})`
+    value === undefined
+      ? `none (${claim} ${JSON.stringify(claim === 'CoveredBy' ? coveredBy : handledBy)} is not an organisation number)`
+      : `${value} (${fromConfig ? 'route config' : `= ${claim}`})`
   const parts = [
     `consumer ${source(consumer, given.consumer !== undefined, 'CoveredBy')}`,
-    ...(supplier !== undefined || handledBy !== undefined ? [`supplier ${source(supplier, given.supplier !== undefined, 'HandledBy')}`] : []),
-    `scope "${scopes.join(' ')}"${given.scope !== undefined ? ' (route config)' : ' (the route\'s)'}`,
+    ...(supplier !== undefined || handledBy !== undefined
+      ? [`supplier ${source(supplier, given.supplier !== undefined, 'HandledBy')}`]
+      : []),
+    `scope "${scopes.join(' ')}"${given.scope !== undefined ? ' (route config)' : " (the route's)"}`,
   ]
   return {
     consumer: effective,
@@ -685,7 +801,12 @@ async function coreVerdict(setup: Setup): Promise<Verdict> {
     try {
       if (setup.legacy) {
         const keySet = guard.altinn2KeySet as NonNullable<ConsentGuard['altinn2KeySet']>
-        await verifyAltinn2Token(candidate, { getKey: keySet.getKey, clockTolerance: o.clockTolerance, maxTokenAge: o.altinn2MaxTokenAge, now: o.clock })
+        await verifyAltinn2Token(candidate, {
+          getKey: keySet.getKey,
+          clockTolerance: o.clockTolerance,
+          maxTokenAge: o.altinn2MaxTokenAge,
+          now: o.clock,
+        })
       } else {
         await verifyMaskinportenToken(candidate, {
           issuer: o.issuer,
@@ -703,10 +824,17 @@ async function coreVerdict(setup: Setup): Promise<Verdict> {
       return reject(err, 'token')
     }
   }
-  const headers = setup.standIn !== undefined ? { authorization: `Bearer ${setup.standIn.token}`, [CONSENT_HEADER]: candidate } : { authorization: `Bearer ${candidate}` }
+  const headers =
+    setup.standIn !== undefined
+      ? { authorization: `Bearer ${setup.standIn.token}`, [CONSENT_HEADER]: candidate }
+      : { authorization: `Bearer ${candidate}` }
   try {
     const consent = await guard.check({ headers: headersFromRecord(headers), request: setup.request }, compiled)
-    return { scope: 'full', accepted: true, description: `the consent ${consent.id} covers this request${setup.legacy ? ' (beside the assumed access token)' : ''}` }
+    return {
+      scope: 'full',
+      accepted: true,
+      description: `the consent ${consent.id} covers this request${setup.legacy ? ' (beside the assumed access token)' : ''}`,
+    }
   } catch (err) {
     return reject(err, 'full')
   }
@@ -731,10 +859,13 @@ export function renderReport(report: InspectReport, options: { showPii?: boolean
   else {
     lines.push('UNVERIFIED: decoded WITHOUT checking the signature. Anyone can write these claims;')
     const keySet = report.kind === 'altinn2' ? 'Altinn 2 JWKS URL' : 'issuer JWKS URL'
-    lines.push('the verdict below assumes the signature is valid.' + (report.jwksUri === undefined ? ` Verify with --jwks-uri <${keySet}>.` : ''))
+    lines.push(
+      'the verdict below assumes the signature is valid.' + (report.jwksUri === undefined ? ` Verify with --jwks-uri <${keySet}>.` : ''),
+    )
   }
   lines.push('')
-  if (report.kind === 'altinn2') lines.push('Kind    legacy Altinn 2 consent token (iss altinn.no): judged in two-token mode, beside a Maskinporten token')
+  if (report.kind === 'altinn2')
+    lines.push('Kind    legacy Altinn 2 consent token (iss altinn.no): judged in two-token mode, beside a Maskinporten token')
   lines.push(`Header  ${JSON.stringify(report.header ?? '(not JSON)')}`)
   lines.push(`Claims${options.showPii === true ? '' : '  (person ids masked; --show-pii reveals them)'}`)
   lines.push(report.claims === undefined ? '  (not a JSON object)' : compactJson(report.claims).replace(/^/gm, '  '))
@@ -747,7 +878,11 @@ export function renderReport(report: InspectReport, options: { showPii?: boolean
   lines.push('')
   const v = report.verdict
   const what = v.scope === 'full' ? 'this request' : 'token checks only'
-  lines.push(v.accepted ? `Verdict (${what}): WOULD PASS: ${v.description}` : `Verdict (${what}): WOULD BE REJECTED: ${v.status} ${v.code}: ${v.description}`)
+  lines.push(
+    v.accepted
+      ? `Verdict (${what}): WOULD PASS: ${v.description}`
+      : `Verdict (${what}): WOULD BE REJECTED: ${v.status} ${v.code}: ${v.description}`,
+  )
   if (!report.verified) lines.push('         (unverified: the signature was not checked)')
   if (report.note !== undefined) lines.push(`Note: ${report.note}`)
   const text = `${lines.join('\n')}\n`
@@ -815,7 +950,10 @@ export async function inspectCommand(argv: readonly string[], io: CliIo & { stdi
     for await (const chunk of io.stdin ?? process.stdin) chunks.push(Buffer.from(chunk as Buffer))
     token = Buffer.concat(chunks).toString('utf8')
   }
-  token = token.trim().replace(/^Bearer\s+/i, '').replace(/^"(.*)"$/, '$1')
+  token = token
+    .trim()
+    .replace(/^Bearer\s+/i, '')
+    .replace(/^"(.*)"$/, '$1')
 
   let base: Record<string, unknown> = {}
   let source: string | undefined

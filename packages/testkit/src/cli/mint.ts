@@ -97,7 +97,8 @@ export async function mintCommand(argv: readonly string[], io: CliIo): Promise<n
   }
   const env = io.env ?? process.env
   const issuer = values.issuer ?? env.MASKINPORTEN_ISSUER
-  if (issuer === undefined || issuer === '') throw new UsageError('give --issuer (or set MASKINPORTEN_ISSUER), e.g. the issuer printed by `consent-guard emulator`')
+  if (issuer === undefined || issuer === '')
+    throw new UsageError('give --issuer (or set MASKINPORTEN_ISSUER), e.g. the issuer printed by `consent-guard emulator`')
   const scopes = splitScopes(values.scope)
   if (scopes.length === 0) throw new UsageError('give --scope, e.g. --scope example:income')
   const keyName = (values.key ?? 'mp-1') as FixedKeyName
@@ -183,17 +184,20 @@ type MintValues = Partial<Record<string, string | boolean | string[]>>
 /** `mint --altinn2`: a legacy Altinn 2 consent token from {@link altinn2Claims}. */
 async function mintAltinn2(values: MintValues, io: CliIo): Promise<number> {
   for (const flag of ['issuer', 'scope', 'aud', 'resource', 'no-consent', 'delegation-source']) {
-    if (values[flag] !== undefined) throw new UsageError(`--${flag} is not used with --altinn2 (Altinn 2 tokens have iss altinn.no and no scope, aud or resource id)`)
+    if (values[flag] !== undefined)
+      throw new UsageError(`--${flag} is not used with --altinn2 (Altinn 2 tokens have iss altinn.no and no scope, aud or resource id)`)
   }
   const str = (flag: string): string | undefined => values[flag] as string | undefined
   const generation = (str('generation') ?? 'current') as Altinn2Generation
   if (!ALTINN2_GENERATIONS.includes(generation)) throw new UsageError(`--generation must be one of ${ALTINN2_GENERATIONS.join(', ')}`)
   const serviceCode = str('service-code') ?? '4629'
   const serviceEdition = str('service-edition') ?? '2'
-  if (!/^[0-9]{1,10}$/.test(serviceCode) || !/^[0-9]{1,10}$/.test(serviceEdition)) throw new UsageError('--service-code and --service-edition must be digits')
+  if (!/^[0-9]{1,10}$/.test(serviceCode) || !/^[0-9]{1,10}$/.test(serviceEdition))
+    throw new UsageError('--service-code and --service-edition must be digits')
   const metadata = parsePairs(values.metadata as string[] | undefined, '--metadata')
   for (const [k, v] of Object.entries(metadata ?? {})) {
-    if (!/^[A-Za-z0-9]{1,64}$/.test(k) || v.includes('=')) throw new UsageError(`--metadata ${k}=${v} cannot be written in an Altinn 2 Services entry (key: letters and digits; value: no "=")`)
+    if (!/^[A-Za-z0-9]{1,64}$/.test(k) || v.includes('='))
+      throw new UsageError(`--metadata ${k}=${v} cannot be written in an Altinn 2 Services entry (key: letters and digits; value: no "=")`)
   }
   const offeredBy = digits('--subject', str('subject'), [9, 11]) ?? TEST_IDENTITIES.personA
   const coveredBy = digits('--to', str('to'), [9, 11]) ?? digits('--consumer', str('consumer'), [9]) ?? TEST_IDENTITIES.consumerOrgno
@@ -215,8 +219,10 @@ async function mintAltinn2(values: MintValues, io: CliIo): Promise<number> {
     ...(extra !== undefined && { extra }),
   })
   const keyName = str('key') as FixedKeyName | undefined
-  if (keyName !== undefined && !FIXED_KEY_NAMES.includes(keyName)) throw new UsageError(`--key must be one of ${FIXED_KEY_NAMES.join(', ')}`)
-  const key = keyName === undefined || keyName === 'altinn2' ? await defaultAltinn2Key() : altinn2SigningKey(await deterministicSigningKey(keyName))
+  if (keyName !== undefined && !FIXED_KEY_NAMES.includes(keyName))
+    throw new UsageError(`--key must be one of ${FIXED_KEY_NAMES.join(', ')}`)
+  const key =
+    keyName === undefined || keyName === 'altinn2' ? await defaultAltinn2Key() : altinn2SigningKey(await deterministicSigningKey(keyName))
   const kid = str('kid') ?? key.kid
   io.stdout.write(`${signAltinn2Token(key, claims, { alg: 'RS256', kid, x5t: kid, typ: 'JWT' })}\n`)
   if (values.quiet !== true) {
@@ -250,7 +256,9 @@ export async function jwksCommand(argv: readonly string[], io: CliIo): Promise<n
   const altinn2 = values.altinn2 === true
   const names = (values.key ?? [altinn2 ? 'altinn2' : 'mp-1']) as FixedKeyName[]
   for (const name of names) if (!FIXED_KEY_NAMES.includes(name)) throw new UsageError(`--key must be one of ${FIXED_KEY_NAMES.join(', ')}`)
-  const keys = await Promise.all(names.map(async (name) => (altinn2 ? altinn2SigningKey(await deterministicSigningKey(name)) : deterministicSigningKey(name))))
+  const keys = await Promise.all(
+    names.map(async (name) => (altinn2 ? altinn2SigningKey(await deterministicSigningKey(name)) : deterministicSigningKey(name))),
+  )
   io.stdout.write(`${JSON.stringify({ keys: keys.map((k) => k.publicJwk) }, null, 2)}\n`)
   return 0
 }

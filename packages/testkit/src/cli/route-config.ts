@@ -53,15 +53,36 @@ export interface RouteConfig {
 }
 
 const KNOWN = new Set([
-  'issuer', 'scope', 'resource', 'altinn2', 'accessToken', 'action', 'subjectType', 'subject', 'metadata', 'period', 'consumers', 'delegation', 'oneTime',
-  'algorithms', 'clockTolerance', 'maxTokenAge', 'audience', 'requireAudience', 'altinn2MaxTokenAge', '$schema', 'description',
+  'issuer',
+  'scope',
+  'resource',
+  'altinn2',
+  'accessToken',
+  'action',
+  'subjectType',
+  'subject',
+  'metadata',
+  'period',
+  'consumers',
+  'delegation',
+  'oneTime',
+  'algorithms',
+  'clockTolerance',
+  'maxTokenAge',
+  'audience',
+  'requireAudience',
+  'altinn2MaxTokenAge',
+  '$schema',
+  'description',
 ])
 
 /** Reads and checks a route config object (the JSON file's content). */
 export function parseRouteConfig(value: unknown, where = 'route config'): RouteConfig {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where} must be a JSON object`)
   const cfg = value as Record<string, unknown>
-  for (const key of Object.keys(cfg)) if (!KNOWN.has(key)) throw new UsageError(`${where}: unknown field "${key}" (known: ${[...KNOWN].filter((k) => !k.startsWith('$')).join(', ')})`)
+  for (const key of Object.keys(cfg))
+    if (!KNOWN.has(key))
+      throw new UsageError(`${where}: unknown field "${key}" (known: ${[...KNOWN].filter((k) => !k.startsWith('$')).join(', ')})`)
   if (typeof cfg.resource !== 'string') throw new UsageError(`${where}: "resource" (the consent resource id) is required`)
   if (cfg.subject !== undefined && typeof cfg.subject !== 'string') throw new UsageError(`${where}: "subject" must be a string`)
   if (cfg.issuer !== undefined && typeof cfg.issuer !== 'string') throw new UsageError(`${where}: "issuer" must be a string`)
@@ -74,16 +95,27 @@ export function parseRouteConfig(value: unknown, where = 'route config'): RouteC
   const access = cfg.accessToken as Record<string, unknown> | undefined
   if (access !== undefined) {
     const orgno = (v: unknown): boolean => v === undefined || (typeof v === 'string' && /^[0-9]{9}$/.test(v))
-    const ok = typeof access === 'object' && access !== null && !Array.isArray(access) && Object.keys(access).every((k) => ['consumer', 'supplier', 'scope'].includes(k))
+    const ok =
+      typeof access === 'object' &&
+      access !== null &&
+      !Array.isArray(access) &&
+      Object.keys(access).every((k) => ['consumer', 'supplier', 'scope'].includes(k))
     if (!ok || !orgno(access.consumer) || !orgno(access.supplier) || (access.scope !== undefined && typeof access.scope !== 'string')) {
-      throw new UsageError(`${where}: "accessToken" must be { "consumer"?: "<orgno>", "supplier"?: "<orgno>", "scope"?: "<space-separated scopes>" }`)
+      throw new UsageError(
+        `${where}: "accessToken" must be { "consumer"?: "<orgno>", "supplier"?: "<orgno>", "scope"?: "<space-separated scopes>" }`,
+      )
     }
   }
   const metadata = cfg.metadata as Record<string, unknown> | undefined
   if (metadata !== undefined) {
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new UsageError(`${where}: "metadata" must be an object`)
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+      throw new UsageError(`${where}: "metadata" must be an object`)
     for (const [k, v] of Object.entries(metadata)) {
-      const ok = typeof v === 'string' || (typeof v === 'object' && v !== null && (typeof (v as { equals?: unknown }).equals === 'string' || (v as { any?: unknown }).any === true))
+      const ok =
+        typeof v === 'string' ||
+        (typeof v === 'object' &&
+          v !== null &&
+          (typeof (v as { equals?: unknown }).equals === 'string' || (v as { any?: unknown }).any === true))
       if (!ok) throw new UsageError(`${where}: metadata "${k}" must be a string, { "equals": "..." } or { "any": true }`)
     }
   }

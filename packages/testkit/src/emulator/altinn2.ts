@@ -22,7 +22,10 @@ const ENTRY_KEY = /^[A-Za-z0-9]{1,64}$/
  * @throws ProblemError 403 `no_altinn2_service` when no resource of the consent has a mapping, 409
  * `not_expressible_in_altinn2` when metadata cannot be written as a `Services` entry.
  */
-export function altinn2ServicesOf(details: ConsentRequestDetails, resource: (id: string) => ConsentResourceDefinition | undefined): Altinn2Service[] {
+export function altinn2ServicesOf(
+  details: ConsentRequestDetails,
+  resource: (id: string) => ConsentResourceDefinition | undefined,
+): Altinn2Service[] {
   const services: Altinn2Service[] = []
   for (const right of details.consentRights) {
     for (const r of right.resource) {
@@ -31,14 +34,26 @@ export function altinn2ServicesOf(details: ConsentRequestDetails, resource: (id:
       const metadata = { ...right.metadata }
       for (const [key, value] of Object.entries(metadata)) {
         if (!ENTRY_KEY.test(key) || value.includes('=')) {
-          throw new ProblemError(409, 'Conflict', `Metadata ${key}=${value} of resource ${r.value} cannot be written in an Altinn 2 token`, undefined, 'not_expressible_in_altinn2')
+          throw new ProblemError(
+            409,
+            'Conflict',
+            `Metadata ${key}=${value} of resource ${r.value} cannot be written in an Altinn 2 token`,
+            undefined,
+            'not_expressible_in_altinn2',
+          )
         }
       }
       services.push({ serviceCode: mapping.serviceCode, serviceEdition: mapping.serviceEdition, metadata })
     }
   }
   if (services.length === 0) {
-    throw new ProblemError(403, 'Forbidden', 'None of the consent\'s resources has an Altinn 2 service (resources: { <id>: { altinn2: { serviceCode, serviceEdition } } })', undefined, 'no_altinn2_service')
+    throw new ProblemError(
+      403,
+      'Forbidden',
+      "None of the consent's resources has an Altinn 2 service (resources: { <id>: { altinn2: { serviceCode, serviceEdition } } })",
+      undefined,
+      'no_altinn2_service',
+    )
   }
   return services
 }
@@ -56,7 +71,13 @@ export interface Altinn2Recipient {
  */
 export function altinn2ClaimsForConsent(
   details: ConsentRequestDetails,
-  options: { services: readonly Altinn2Service[]; recipient: Altinn2Recipient; now: Date; lifetimeSeconds: number; generation: Altinn2Generation },
+  options: {
+    services: readonly Altinn2Service[]
+    recipient: Altinn2Recipient
+    now: Date
+    lifetimeSeconds: number
+    generation: Altinn2Generation
+  },
 ): Record<string, unknown> {
   const from = parseValidPartyUrn(details.from)
   const to = parseValidPartyUrn(details.to)

@@ -152,19 +152,25 @@ export function summarize(client: RegisteredClient): ClientSummary {
 /** Reads a registration from a JSON body (`POST /emulator/clients`). */
 export function registrationFromJson(body: Record<string, unknown>): ClientRegistration {
   const jwks = body.jwks
-  const keys = typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)
-    ? ((jwks as { keys: unknown[] }).keys as JWK[])
-    : Array.isArray(body.keys)
-      ? (body.keys as JWK[])
-      : body.jwk !== undefined
-        ? [body.jwk as JWK]
-        : []
+  const keys =
+    typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)
+      ? ((jwks as { keys: unknown[] }).keys as JWK[])
+      : Array.isArray(body.keys)
+        ? (body.keys as JWK[])
+        : body.jwk !== undefined
+          ? [body.jwk as JWK]
+          : []
   const clientId = body.client_id
   if (clientId !== undefined && typeof clientId !== 'string') throw new TypeError('client_id must be a string')
   if (clientId !== undefined && clientId.length > 0 && !isUuid(clientId) && !/^[A-Za-z0-9._:-]{1,128}$/.test(clientId)) {
     throw new TypeError('client_id must be a UUID or a simple identifier')
   }
-  const scopes = body.scopes === '*' ? '*' : typeof body.scopes === 'string' ? body.scopes.split(' ').filter(Boolean) : (body.scopes as string[] | undefined)
+  const scopes =
+    body.scopes === '*'
+      ? '*'
+      : typeof body.scopes === 'string'
+        ? body.scopes.split(' ').filter(Boolean)
+        : (body.scopes as string[] | undefined)
   return {
     ...(clientId !== undefined ? { clientId } : {}),
     orgno: body.orgno as string,

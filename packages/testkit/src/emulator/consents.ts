@@ -86,7 +86,11 @@ export interface GrantConsentInput {
   /** One resource id (with `metadata`) or several rights. */
   readonly resource?: string
   readonly metadata?: Record<string, string>
-  readonly rights?: readonly { readonly resource: string | readonly string[]; readonly metadata?: Record<string, string>; readonly action?: readonly string[] }[]
+  readonly rights?: readonly {
+    readonly resource: string | readonly string[]
+    readonly metadata?: Record<string, string>
+    readonly action?: readonly string[]
+  }[]
   /** End of validity. Default: 30 days from the emulator's clock. */
   readonly validTo?: Date | string
   /** Final status. Default `accepted`. */
@@ -168,7 +172,10 @@ export class ConsentStore {
         throw new TypeError(`resource ${id}: altinn2 must be { serviceCode, serviceEdition } with digit strings`)
       }
       for (const key of definition.metadata ?? []) {
-        if (!ALTINN2_METADATA_KEY.test(key)) throw new TypeError(`resource ${id}: metadata key ${JSON.stringify(key)} cannot be written in an Altinn 2 token (letters and digits only)`)
+        if (!ALTINN2_METADATA_KEY.test(key))
+          throw new TypeError(
+            `resource ${id}: metadata key ${JSON.stringify(key)} cannot be written in an Altinn 2 token (letters and digits only)`,
+          )
       }
     }
     this.#resources.set(id, Object.freeze({ ...definition }))
@@ -197,12 +204,19 @@ export class ConsentStore {
       for (const r of right.resource) {
         const def = this.#resources.get(r.value)
         if (def?.accessList !== undefined && !def.accessList.includes(input.toOrgno)) {
-          throw new ProblemError(403, 'Forbidden', `The organisation may not request consent for resource ${r.value}`, undefined, 'not_on_access_list')
+          throw new ProblemError(
+            403,
+            'Forbidden',
+            `The organisation may not request consent for resource ${r.value}`,
+            undefined,
+            'not_on_access_list',
+          )
         }
       }
     }
     if (existing !== undefined) {
-      if (existing.toOrgno !== input.toOrgno) throw new ProblemError(409, 'Conflict', 'A consent request with this id already exists', undefined, 'id_conflict')
+      if (existing.toOrgno !== input.toOrgno)
+        throw new ProblemError(409, 'Conflict', 'A consent request with this id already exists', undefined, 'id_conflict')
       return { created: false, details: this.#details(existing) }
     }
     const now = this.#now()
@@ -268,7 +282,9 @@ export class ConsentStore {
    */
   grant(input: GrantConsentInput): ConsentRequestDetails {
     const from = input.from.startsWith('urn:') ? input.from : input.from.length === 11 ? personUrn(input.from) : organizationUrn(input.from)
-    const rights = input.rights ?? [{ resource: input.resource ?? 'example-resource', ...(input.metadata !== undefined ? { metadata: input.metadata } : {}) }]
+    const rights = input.rights ?? [
+      { resource: input.resource ?? 'example-resource', ...(input.metadata !== undefined ? { metadata: input.metadata } : {}) },
+    ]
     const validTo = input.validTo ?? new Date(this.#now().getTime() + 30 * 86_400_000)
     const body = {
       id: input.id ?? randomUUID(),
@@ -277,7 +293,10 @@ export class ConsentStore {
       validTo: typeof validTo === 'string' ? validTo : altinnTimestamp(validTo),
       consentRights: rights.map((r) => ({
         action: [...(r.action ?? ['consent'])],
-        resource: (typeof r.resource === 'string' ? [r.resource] : [...r.resource]).map((value) => ({ type: 'urn:altinn:resource', value })),
+        resource: (typeof r.resource === 'string' ? [r.resource] : [...r.resource]).map((value) => ({
+          type: 'urn:altinn:resource',
+          value,
+        })),
         ...(r.metadata !== undefined ? { metadata: { ...r.metadata } } : {}),
       })),
       redirectUrl: input.redirectUrl ?? 'https://example.invalid/consent-done',
@@ -364,13 +383,15 @@ export class ConsentStore {
   }
 
   #event(record: MutableRecord, eventType: ConsentEventType, performedBy: string, now: Date): void {
-    record.events.push(Object.freeze({
-      consentEventID: randomUUID(),
-      created: altinnTimestamp(now),
-      performedBy,
-      eventType,
-      consentRequestID: record.id,
-    }))
+    record.events.push(
+      Object.freeze({
+        consentEventID: randomUUID(),
+        created: altinnTimestamp(now),
+        performedBy,
+        eventType,
+        consentRequestID: record.id,
+      }),
+    )
   }
 
   #details(record: MutableRecord): ConsentRequestDetails {
@@ -399,13 +420,23 @@ export class ConsentStore {
       ;(errors[field] ??= []).push(message)
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ProblemError(400, 'One or more validation errors occurred.', 'The body must be a JSON object', undefined, 'validation_failed')
+      throw new ProblemError(
+        400,
+        'One or more validation errors occurred.',
+        'The body must be a JSON object',
+        undefined,
+        'validation_failed',
+      )
     }
     const b = body as Record<string, unknown>
 
     if (!isUuid(b.id)) add('id', 'Required: a UUID chosen by the consumer')
     const fromParty = parseValidPartyUrn(b.from)
-    if (fromParty === undefined) add('from', 'Required: urn:altinn:person:identifier-no:<11 digits> or urn:altinn:organization:identifier-no:<9 digits> with valid control digits')
+    if (fromParty === undefined)
+      add(
+        'from',
+        'Required: urn:altinn:person:identifier-no:<11 digits> or urn:altinn:organization:identifier-no:<9 digits> with valid control digits',
+      )
     const toParty = parseValidPartyUrn(b.to)
     if (toParty === undefined || toParty.type !== 'organization' || typeof b.to !== 'string' || !ORG_URN.test(b.to)) {
       add('to', 'Required: urn:altinn:organization:identifier-no:<9 digits> with a valid control digit')
@@ -433,11 +464,18 @@ export class ConsentStore {
         }
         const resource = r.resource
         const resources: { type: string; value: string }[] = []
-        if (!Array.isArray(resource) || resource.length === 0) add(`${at}.resource`, 'Required: [{ "type": "urn:altinn:resource", "value": "<resource id>" }]')
+        if (!Array.isArray(resource) || resource.length === 0)
+          add(`${at}.resource`, 'Required: [{ "type": "urn:altinn:resource", "value": "<resource id>" }]')
         else {
           for (const [j, entry] of resource.entries()) {
             const e = entry as { type?: unknown; value?: unknown } | null
-            if (typeof e !== 'object' || e === null || e.type !== 'urn:altinn:resource' || typeof e.value !== 'string' || !RESOURCE_ID.test(e.value)) {
+            if (
+              typeof e !== 'object' ||
+              e === null ||
+              e.type !== 'urn:altinn:resource' ||
+              typeof e.value !== 'string' ||
+              !RESOURCE_ID.test(e.value)
+            ) {
               add(`${at}.resource[${j}]`, 'Must be { "type": "urn:altinn:resource", "value": "<resource id>" }')
             } else resources.push({ type: e.type, value: e.value })
           }
@@ -466,21 +504,28 @@ export class ConsentStore {
           for (const k of given) if (!expected.has(k)) add(`${at}.metadata.${k}`, `Resource ${res.value} has no metadata "${k}"`)
         }
         if (Array.isArray(action) && resources.length > 0) {
-          rights.push(Object.freeze({
-            action: Object.freeze([...(action as string[])]),
-            resource: Object.freeze(resources),
-            ...(metadata !== undefined ? { metadata: Object.freeze(metadata) } : {}),
-          }))
+          rights.push(
+            Object.freeze({
+              action: Object.freeze([...(action as string[])]),
+              resource: Object.freeze(resources),
+              ...(metadata !== undefined ? { metadata: Object.freeze(metadata) } : {}),
+            }),
+          )
         }
       })
     }
     let requestMessage: Record<string, string> | null = null
     if (b.requestMessage !== undefined && b.requestMessage !== null) {
-      if (typeof b.requestMessage !== 'object' || Array.isArray(b.requestMessage) || !Object.values(b.requestMessage).every((v) => typeof v === 'string')) {
+      if (
+        typeof b.requestMessage !== 'object' ||
+        Array.isArray(b.requestMessage) ||
+        !Object.values(b.requestMessage).every((v) => typeof v === 'string')
+      ) {
         add('requestMessage', 'Must be an object: language → text')
       } else requestMessage = { ...(b.requestMessage as Record<string, string>) }
     }
-    if (typeof b.redirectUrl !== 'string' || !isRedirectUrl(b.redirectUrl)) add('redirectUrl', 'Required: an http(s) URL or a custom app scheme URL')
+    if (typeof b.redirectUrl !== 'string' || !isRedirectUrl(b.redirectUrl))
+      add('redirectUrl', 'Required: an http(s) URL or a custom app scheme URL')
     let portalViewMode: 'hide' | 'show' = 'hide'
     if (b.portalViewMode !== undefined && b.portalViewMode !== null) {
       const mode = typeof b.portalViewMode === 'string' ? b.portalViewMode.toLowerCase() : ''
@@ -518,4 +563,3 @@ function isRedirectUrl(value: string): boolean {
   // Custom app schemes (e.g. `bankapp:/done`) are allowed; script-capable schemes are not.
   return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) && !['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol)
 }
-

@@ -10,10 +10,25 @@ import {
   type ConsentTokenOptions,
   type MaskinportenClaimsOptions,
 } from '../claims.js'
-import { altinn2Claims, altinn2SigningKey, defaultAltinn2Key, signAltinn2Token, type Altinn2ClaimsOptions, type Altinn2Generation } from '../altinn2.js'
+import {
+  altinn2Claims,
+  altinn2SigningKey,
+  defaultAltinn2Key,
+  signAltinn2Token,
+  type Altinn2ClaimsOptions,
+  type Altinn2Generation,
+} from '../altinn2.js'
 import { FIXED_TEST_KEYS, type FixedKeyName } from '../fixed-keys.js'
 import { deterministicSigningKey, generateSigningKey, type SigningKey } from '../keys.js'
-import { ALTINN2_JWKS_PATH, ALTINN2_TOKEN_PATH, altinn2ClaimsForConsent, altinn2ServicesOf, parseGeneration, wantsXml, xmlString } from './altinn2.js'
+import {
+  ALTINN2_JWKS_PATH,
+  ALTINN2_TOKEN_PATH,
+  altinn2ClaimsForConsent,
+  altinn2ServicesOf,
+  parseGeneration,
+  wantsXml,
+  xmlString,
+} from './altinn2.js'
 import { ClientRegistry, registrationFromJson, summarize, type ClientRegistration, type RegisteredClient } from './clients.js'
 import { ConsentStore, type ConsentActor, type ConsentResourceDefinition } from './consents.js'
 import { checkGrant, GRANT_ALGORITHMS, JWT_BEARER_GRANT_TYPE } from './grant.js'
@@ -79,9 +94,19 @@ export interface SandboxClient {
  */
 export const SANDBOX_CLIENTS = Object.freeze({
   /** A bank: consumer {@link TEST_IDENTITIES}.consumerOrgno (991825827). */
-  bank: Object.freeze({ clientId: 'a1b7c3d4-0000-4000-8000-000000000001', orgno: TEST_IDENTITIES.consumerOrgno, keyName: 'client-1' as FixedKeyName, name: 'Sandbox bank' }),
+  bank: Object.freeze({
+    clientId: 'a1b7c3d4-0000-4000-8000-000000000001',
+    orgno: TEST_IDENTITIES.consumerOrgno,
+    keyName: 'client-1' as FixedKeyName,
+    name: 'Sandbox bank',
+  }),
   /** Another consumer: {@link TEST_IDENTITIES}.otherOrgno (313876144). */
-  other: Object.freeze({ clientId: 'a1b7c3d4-0000-4000-8000-000000000002', orgno: TEST_IDENTITIES.otherOrgno, keyName: 'client-2' as FixedKeyName, name: 'Another consumer' }),
+  other: Object.freeze({
+    clientId: 'a1b7c3d4-0000-4000-8000-000000000002',
+    orgno: TEST_IDENTITIES.otherOrgno,
+    keyName: 'client-2' as FixedKeyName,
+    name: 'Another consumer',
+  }),
 })
 
 /** Scopes of Altinn's consent request API. */
@@ -210,11 +235,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const altinnAuth = options.altinnAuth ?? 'token'
   const delegationSource = options.delegationSource ?? ALTINN_TT02_DELEGATION_SOURCE
   const altinn2Lifetime = options.altinn2TokenLifetime ?? 30
-  if (!Number.isInteger(altinn2Lifetime) || altinn2Lifetime < 1 || altinn2Lifetime > 3600) throw new RangeError('altinn2TokenLifetime must be 1-3600 seconds')
+  if (!Number.isInteger(altinn2Lifetime) || altinn2Lifetime < 1 || altinn2Lifetime > 3600)
+    throw new RangeError('altinn2TokenLifetime must be 1-3600 seconds')
   const altinn2Key =
-    options.altinn2Key !== undefined ? altinn2SigningKey(options.altinn2Key) : deterministic ? await defaultAltinn2Key() : altinn2SigningKey(await generateSigningKey())
+    options.altinn2Key !== undefined
+      ? altinn2SigningKey(options.altinn2Key)
+      : deterministic
+        ? await defaultAltinn2Key()
+        : altinn2SigningKey(await generateSigningKey())
 
-  const initialKeys = options.keys !== undefined ? [...options.keys] : [deterministic ? await deterministicSigningKey('mp-1') : await generateSigningKey()]
+  const initialKeys =
+    options.keys !== undefined ? [...options.keys] : [deterministic ? await deterministicSigningKey('mp-1') : await generateSigningKey()]
   if (initialKeys.length === 0) throw new TypeError('startEmulator: keys must contain at least one key')
   let published: SigningKey[] = initialKeys
   let signer = initialKeys[0] as SigningKey
@@ -280,7 +311,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
       const text = await readBody(req)
       if (text === undefined) throw new OAuthError('invalid_request', 'The request body is too large')
-      if (type !== 'application/x-www-form-urlencoded') throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded')
+      if (type !== 'application/x-www-form-urlencoded')
+        throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded')
       const grant = await checkGrant(new URLSearchParams(text), { issuer, now: clock, clients, usedJtis })
       let authorizationDetails: unknown[] | undefined
       if (grant.consent !== undefined) {
@@ -300,7 +332,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ...(authorizationDetails !== undefined ? { authorization_details: authorizationDetails } : {}),
       })
       const accessToken = await sign(claims)
-      sendJson(res, 200, { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, scope: claims.scope }, { pragma: 'no-cache' })
+      sendJson(
+        res,
+        200,
+        { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, scope: claims.scope },
+        { pragma: 'no-cache' },
+      )
     } catch (err) {
       if (err instanceof OAuthError) return sendJson(res, err.status, err, { pragma: 'no-cache' })
       throw err
@@ -313,7 +350,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   async function caller(req: IncomingMessage): Promise<{ orgno: string; supplier?: string; scopes: string[] }> {
     const auth = req.headers.authorization
     const match = auth === undefined ? null : /^Bearer ([A-Za-z0-9._-]+)$/.exec(auth)
-    if (match === null) throw new ProblemError(401, 'Unauthorized', 'A Maskinporten token from this emulator is required (Authorization: Bearer)', undefined, 'unauthenticated')
+    if (match === null)
+      throw new ProblemError(
+        401,
+        'Unauthorized',
+        'A Maskinporten token from this emulator is required (Authorization: Bearer)',
+        undefined,
+        'unauthenticated',
+      )
     let payload: JWTPayload
     try {
       ;({ payload } = await jwtVerify(match[1] as string, createLocalJWKSet({ keys: published.map((k) => k.publicJwk) }), {
@@ -334,8 +378,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   async function authenticate(req: IncomingMessage, needed: 'read' | 'write'): Promise<ConsentActor | undefined> {
     if (altinnAuth === 'none') return undefined
     const { orgno, supplier, scopes } = await caller(req)
-    const ok = needed === 'write' ? scopes.includes(ALTINN_CONSENT_SCOPES.write) : scopes.includes(ALTINN_CONSENT_SCOPES.read) || scopes.includes(ALTINN_CONSENT_SCOPES.write)
-    if (!ok) throw new ProblemError(403, 'Forbidden', `The token lacks the scope ${needed === 'write' ? ALTINN_CONSENT_SCOPES.write : ALTINN_CONSENT_SCOPES.read}`, undefined, 'insufficient_scope')
+    const ok =
+      needed === 'write'
+        ? scopes.includes(ALTINN_CONSENT_SCOPES.write)
+        : scopes.includes(ALTINN_CONSENT_SCOPES.read) || scopes.includes(ALTINN_CONSENT_SCOPES.write)
+    if (!ok)
+      throw new ProblemError(
+        403,
+        'Forbidden',
+        `The token lacks the scope ${needed === 'write' ? ALTINN_CONSENT_SCOPES.write : ALTINN_CONSENT_SCOPES.read}`,
+        undefined,
+        'insufficient_scope',
+      )
     return { orgno, ...(supplier !== undefined ? { supplier } : {}), mayRequestForOthers: scopes.includes(ALTINN_CONSENT_SCOPES.org) }
   }
 
@@ -352,7 +406,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const generation = parseGeneration(url.searchParams.get('generation'))
     const who = altinnAuth === 'none' ? undefined : await caller(req)
     const found = consents.lookup({ id: code, ...(who !== undefined ? { consumer: who.orgno } : {}) })
-    if (!found.ok) throw new ProblemError(403, 'Forbidden', `${found.description} (no token for this authorization code)`, undefined, found.refusal)
+    if (!found.ok)
+      throw new ProblemError(403, 'Forbidden', `${found.description} (no token for this authorization code)`, undefined, found.refusal)
     const services = altinn2ServicesOf(found.details, (id) => consents.resource(id))
     const claims = altinn2ClaimsForConsent(found.details, {
       services,
@@ -364,7 +419,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const jwt = signAltinn2Token(altinn2Key, claims)
     if (wantsXml(req.headers.accept)) {
       const xml = xmlString(jwt)
-      res.writeHead(200, { 'content-type': 'application/xml; charset=utf-8', 'content-length': Buffer.byteLength(xml), 'cache-control': 'no-store' })
+      res.writeHead(200, {
+        'content-type': 'application/xml; charset=utf-8',
+        'content-length': Buffer.byteLength(xml),
+        'cache-control': 'no-store',
+      })
       return void res.end(xml)
     }
     sendJson(res, 200, jwt)
@@ -381,8 +440,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   async function readRequest(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const actor = await authenticate(req, 'read')
     const details = consents.get(id)
-    const allowed = details !== undefined && (actor === undefined || consents.canRead(id, actor.orgno) || (actor.supplier !== undefined && consents.canRead(id, actor.supplier)))
-    if (!allowed) throw new ProblemError(404, 'Not Found', 'No consent request with this id for the authenticated party', undefined, 'not_found')
+    const allowed =
+      details !== undefined &&
+      (actor === undefined || consents.canRead(id, actor.orgno) || (actor.supplier !== undefined && consents.canRead(id, actor.supplier)))
+    if (!allowed)
+      throw new ProblemError(404, 'Not Found', 'No consent request with this id for the authenticated party', undefined, 'not_found')
     sendJson(res, 200, details)
   }
 
@@ -406,7 +468,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const details = consents.get(id)
     if (details === undefined) return sendHtml(res, 404, errorPage(404, 'No consent request with this id'))
-    sendHtml(res, 200, consentPage(details, (r) => consents.resource(r)))
+    sendHtml(
+      res,
+      200,
+      consentPage(details, (r) => consents.resource(r)),
+    )
   }
 
   // --- Routing ------------------------------------------------------------------------------
@@ -419,10 +485,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const url = new URL(req.url ?? '/', origin)
     const path = url.pathname
     const method = req.method ?? 'GET'
-    if (path === '/.well-known/oauth-authorization-server') return method === 'GET' ? sendJson(res, 200, metadata(), { 'cache-control': 'max-age=60' }) : methodNotAllowed()
-    if (path === '/jwk') return method === 'GET' ? sendJson(res, 200, { keys: published.map((k) => k.publicJwk) }, { 'cache-control': 'max-age=60' }) : methodNotAllowed()
+    if (path === '/.well-known/oauth-authorization-server')
+      return method === 'GET' ? sendJson(res, 200, metadata(), { 'cache-control': 'max-age=60' }) : methodNotAllowed()
+    if (path === '/jwk')
+      return method === 'GET'
+        ? sendJson(res, 200, { keys: published.map((k) => k.publicJwk) }, { 'cache-control': 'max-age=60' })
+        : methodNotAllowed()
     if (path === '/token') return method === 'POST' ? token(req, res) : methodNotAllowed()
-    if (path === ALTINN2_JWKS_PATH) return method === 'GET' ? sendJson(res, 200, { keys: [altinn2Key.publicJwk] }, { 'cache-control': 'max-age=60' }) : methodNotAllowed()
+    if (path === ALTINN2_JWKS_PATH)
+      return method === 'GET' ? sendJson(res, 200, { keys: [altinn2Key.publicJwk] }, { 'cache-control': 'max-age=60' }) : methodNotAllowed()
     if (path.startsWith(`${ALTINN2_TOKEN_PATH}/`)) {
       const code = decodeURIComponent(path.slice(ALTINN2_TOKEN_PATH.length + 1))
       return method === 'GET' ? altinn2Exchange(req, res, code, url) : methodNotAllowed()
@@ -474,7 +545,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         sandbox_clients: Object.values(sandbox).map((c) => ({ client_id: c.clientId, orgno: c.orgno, kid: c.key.kid, name: c.name })),
       })
     }
-    if (path === '/' && method === 'GET') return sendHtml(res, 200, indexPage(consents.list(), { issuer, jwksUri: `${origin}/jwk`, altinn2JwksUri: `${origin}${ALTINN2_JWKS_PATH}` }))
+    if (path === '/' && method === 'GET')
+      return sendHtml(
+        res,
+        200,
+        indexPage(consents.list(), { issuer, jwksUri: `${origin}/jwk`, altinn2JwksUri: `${origin}${ALTINN2_JWKS_PATH}` }),
+      )
     throw new ProblemError(404, 'Not Found', `No route ${method} ${path}`, undefined, 'not_found')
   }
 
@@ -482,7 +558,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy()
       if (err instanceof ProblemError) return sendProblem(res, err)
-      sendProblem(res, new ProblemError(500, 'Internal Server Error', err instanceof Error ? err.message : String(err), undefined, 'internal_error'))
+      sendProblem(
+        res,
+        new ProblemError(500, 'Internal Server Error', err instanceof Error ? err.message : String(err), undefined, 'internal_error'),
+      )
     })
   })
   const listening = await listen(server, host, options.port ?? 0)
@@ -545,14 +624,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           ...(request.consumerOrg !== undefined ? { consumerOrg: request.consumerOrg } : {}),
         })
         const grant = await requestToken(`${origin}/token`, assertion)
-        if (!grant.ok) return { ok: false, status: grant.status, body: { title: grant.body.error, ...(grant.body.error_description !== undefined ? { detail: grant.body.error_description } : {}), code: grant.body.error } }
+        if (!grant.ok)
+          return {
+            ok: false,
+            status: grant.status,
+            body: {
+              title: grant.body.error,
+              ...(grant.body.error_description !== undefined ? { detail: grant.body.error_description } : {}),
+              code: grant.body.error,
+            },
+          }
         headers.authorization = `Bearer ${grant.body.access_token}`
       }
       const query = request.generation !== undefined ? `?generation=${encodeURIComponent(request.generation)}` : ''
       const response = await fetch(`${origin}${ALTINN2_TOKEN_PATH}/${encodeURIComponent(id)}${query}`, { headers })
       const body = (await response.json()) as unknown
       if (response.ok && typeof body === 'string') return { ok: true, status: response.status, token: body }
-      return { ok: false, status: response.status, body: typeof body === 'object' && body !== null ? (body as { title?: string; detail?: string; code?: string }) : {} }
+      return {
+        ok: false,
+        status: response.status,
+        body: typeof body === 'object' && body !== null ? (body as { title?: string; detail?: string; code?: string }) : {},
+      }
     },
     altinn2Token: (claims = {}) => signAltinn2Token(altinn2Key, altinn2Claims({ now: clock(), ...claims })),
     close() {

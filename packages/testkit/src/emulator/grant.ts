@@ -68,7 +68,10 @@ export async function checkGrant(form: URLSearchParams, ctx: GrantCheckContext):
     throw new OAuthError('invalid_grant', `Invalid assertion: alg must be one of ${GRANT_ALGORITHMS.join(', ')}`)
   }
   if (header.x5c !== undefined) {
-    throw new OAuthError('invalid_grant', 'Invalid assertion: x5c (business certificate) grants are not emulated; register a client key and send its kid')
+    throw new OAuthError(
+      'invalid_grant',
+      'Invalid assertion: x5c (business certificate) grants are not emulated; register a client key and send its kid',
+    )
   }
   if (typeof header.kid !== 'string') throw new OAuthError('invalid_grant', 'Invalid assertion: kid is missing')
 
@@ -88,7 +91,8 @@ export async function checkGrant(form: URLSearchParams, ctx: GrantCheckContext):
   } catch {
     throw new OAuthError('invalid_grant', 'Invalid assertion: signature verification failed')
   }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new OAuthError('invalid_grant', 'Invalid assertion: claims must be a JSON object')
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+    throw new OAuthError('invalid_grant', 'Invalid assertion: claims must be a JSON object')
 
   const unknown = Object.keys(claims).filter((k) => !ALLOWED_CLAIMS.has(k))
   if (unknown.length > 0) throw new OAuthError('invalid_grant', `Invalid assertion: unsupported claim(s) ${unknown.join(', ')}`)
@@ -101,12 +105,15 @@ export async function checkGrant(form: URLSearchParams, ctx: GrantCheckContext):
   const { iat, exp } = claims
   if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new OAuthError('invalid_grant', 'Invalid assertion: iat is missing')
   if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new OAuthError('invalid_grant', 'Invalid assertion: exp is missing')
-  if (Math.abs(iat - now) > GRANT_IAT_SKEW) throw new OAuthError('invalid_grant', `Invalid assertion: iat must be within ${GRANT_IAT_SKEW} seconds of the server clock`)
-  if (exp <= iat || exp - iat > GRANT_MAX_LIFETIME) throw new OAuthError('invalid_grant', `Invalid assertion: exp - iat must be 1-${GRANT_MAX_LIFETIME} seconds`)
+  if (Math.abs(iat - now) > GRANT_IAT_SKEW)
+    throw new OAuthError('invalid_grant', `Invalid assertion: iat must be within ${GRANT_IAT_SKEW} seconds of the server clock`)
+  if (exp <= iat || exp - iat > GRANT_MAX_LIFETIME)
+    throw new OAuthError('invalid_grant', `Invalid assertion: exp - iat must be 1-${GRANT_MAX_LIFETIME} seconds`)
   if (exp <= now) throw new OAuthError('invalid_grant', 'Invalid assertion: the grant has expired')
 
   if (claims.jti !== undefined) {
-    if (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > 256) throw new OAuthError('invalid_grant', 'Invalid assertion: jti must be a string')
+    if (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > 256)
+      throw new OAuthError('invalid_grant', 'Invalid assertion: jti must be a string')
     for (const [jti, until] of ctx.usedJtis) if (until < now) ctx.usedJtis.delete(jti)
     const key = `${client.clientId}\u0000${claims.jti}`
     if (ctx.usedJtis.has(key)) throw new OAuthError('invalid_grant', 'Invalid assertion: this JWT grant (jti) has already been used')
@@ -121,10 +128,14 @@ export async function checkGrant(form: URLSearchParams, ctx: GrantCheckContext):
   let supplier: string | undefined
   if (claims.consumer_org !== undefined) {
     const org = claims.consumer_org
-    if (typeof org !== 'string' || !isValidOrgno(org)) throw new OAuthError('invalid_grant', 'Invalid assertion: consumer_org must be a 9-digit organisation number')
+    if (typeof org !== 'string' || !isValidOrgno(org))
+      throw new OAuthError('invalid_grant', 'Invalid assertion: consumer_org must be a 9-digit organisation number')
     if (org !== client.orgno) {
       if (!client.delegatedBy.includes(org)) {
-        throw new OAuthError('invalid_scope', 'consumer_org has not delegated access to the requested scope(s) to this client\'s organisation')
+        throw new OAuthError(
+          'invalid_scope',
+          "consumer_org has not delegated access to the requested scope(s) to this client's organisation",
+        )
       }
       consumer = org
       supplier = client.orgno
@@ -140,7 +151,8 @@ export async function checkGrant(form: URLSearchParams, ctx: GrantCheckContext):
   if (claims.resource !== undefined) {
     const r = claims.resource
     if (typeof r === 'string' && r !== '') audience = r
-    else if (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string' && x !== '')) audience = r.length === 1 ? (r[0] as string) : (r as string[])
+    else if (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string' && x !== ''))
+      audience = r.length === 1 ? (r[0] as string) : (r as string[])
     else throw new OAuthError('invalid_request', 'resource must be a non-empty string or array of strings')
   }
 
@@ -162,7 +174,8 @@ function readConsentRequest(details: unknown): ValidGrant['consent'] {
     }
     if (consent !== undefined) return invalid('Only one consent can be requested per token')
     if (!isUuid(e.id)) return invalid('The consent id must be a UUID')
-    if (typeof e.from !== 'string' || parseValidPartyUrn(e.from) === undefined) return invalid('The consent "from" must be a person or organisation URN')
+    if (typeof e.from !== 'string' || parseValidPartyUrn(e.from) === undefined)
+      return invalid('The consent "from" must be a person or organisation URN')
     consent = { id: e.id, from: e.from }
   }
   return consent

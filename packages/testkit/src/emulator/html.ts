@@ -43,7 +43,12 @@ export function consentPage(details: ConsentRequestDetails, resource: (id: strin
       return `<tr><td>${ids.join('<br>')}</td><td>${escapeHtml(r.action.join(', '))}</td><td>${meta.join('<br>') || '–'}</td></tr>`
     })
     .join('\n')
-  const message = details.requestMessage === null ? '' : Object.entries(details.requestMessage).map(([lang, text]) => `<p><em>${escapeHtml(lang)}:</em> ${escapeHtml(text)}</p>`).join('\n')
+  const message =
+    details.requestMessage === null
+      ? ''
+      : Object.entries(details.requestMessage)
+          .map(([lang, text]) => `<p><em>${escapeHtml(lang)}:</em> ${escapeHtml(text)}</p>`)
+          .join('\n')
   const action = `?id=${encodeURIComponent(details.id)}`
   let buttons = ''
   if (details.status === 'created') {
@@ -67,15 +72,23 @@ ${buttons}`,
 }
 
 /** A small index of every consent request, linking to their consent screens. */
-export function indexPage(requests: readonly ConsentRequestDetails[], links: { issuer: string; jwksUri: string; altinn2JwksUri?: string }): string {
+export function indexPage(
+  requests: readonly ConsentRequestDetails[],
+  links: { issuer: string; jwksUri: string; altinn2JwksUri?: string },
+): string {
   const rows = requests
-    .map((r) => `<tr><td><a href="${escapeHtml(r.viewUri)}"><code>${escapeHtml(r.id)}</code></a></td><td>${party(r.from)}</td><td>${party(r.to)}</td><td>${escapeHtml(r.status)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td><a href="${escapeHtml(r.viewUri)}"><code>${escapeHtml(r.id)}</code></a></td><td>${party(r.from)}</td><td>${party(r.to)}</td><td>${escapeHtml(r.status)}</td></tr>`,
+    )
     .join('\n')
   return page(
     'consent-guard emulator',
     `<h1>consent-guard emulator</h1>
 <p>Issuer: <code>${escapeHtml(links.issuer)}</code><br>JWKS: <a href="${escapeHtml(links.jwksUri)}">${escapeHtml(links.jwksUri)}</a>${
-      links.altinn2JwksUri !== undefined ? `<br>Altinn 2 JWKS: <a href="${escapeHtml(links.altinn2JwksUri)}">${escapeHtml(links.altinn2JwksUri)}</a>` : ''
+      links.altinn2JwksUri !== undefined
+        ? `<br>Altinn 2 JWKS: <a href="${escapeHtml(links.altinn2JwksUri)}">${escapeHtml(links.altinn2JwksUri)}</a>`
+        : ''
     }</p>
 <h2>Consent requests</h2>
 <table><tr><th>Id</th><th>From</th><th>To</th><th>Status</th></tr>

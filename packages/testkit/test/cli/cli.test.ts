@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { createConsentGuard, headersFromRecord } from '@consent-guard/core'
-import { buildJwtGrant, deterministicSigningKey, encodeSegment, requestToken, SANDBOX_CLIENTS, startEmulator, TEST_IDENTITIES, type Emulator } from '@consent-guard/testkit'
+import {
+  buildJwtGrant,
+  deterministicSigningKey,
+  encodeSegment,
+  requestToken,
+  SANDBOX_CLIENTS,
+  startEmulator,
+  TEST_IDENTITIES,
+  type Emulator,
+} from '@consent-guard/testkit'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI_TS, mint, REPO, runCli, spawnCli } from './helpers.js'
@@ -17,8 +26,21 @@ beforeAll(async () => {
 })
 afterAll(() => emu.close())
 
-const incomeRoute = (extra: string[] = []) => ['--issuer', emu.issuer, '--scope', 'example:income', '--resource', 'example-income', '--subject', personA, '--metadata', 'inntektsaar=2024', ...extra]
-const mintIncome = (extra: string[] = []) => mint(['--issuer', emu.issuer, '--scope', 'example:income', '--resource', 'example-income', '--metadata', 'inntektsaar=2024', ...extra])
+const incomeRoute = (extra: string[] = []) => [
+  '--issuer',
+  emu.issuer,
+  '--scope',
+  'example:income',
+  '--resource',
+  'example-income',
+  '--subject',
+  personA,
+  '--metadata',
+  'inntektsaar=2024',
+  ...extra,
+]
+const mintIncome = (extra: string[] = []) =>
+  mint(['--issuer', emu.issuer, '--scope', 'example:income', '--resource', 'example-income', '--metadata', 'inntektsaar=2024', ...extra])
 
 describe('consent-guard as a process', () => {
   it('runs from the repo through `pnpm exec consent-guard`', async () => {
@@ -29,15 +51,39 @@ describe('consent-guard as a process', () => {
   })
 
   it('mints through the bin shim a token that the core guard accepts against the emulator', async () => {
-    const result = await spawnCli(['mint', '--issuer', emu.issuer, '--scope', 'example:income', '--resource', 'example-income', '--metadata', 'inntektsaar=2024', '--subject', personA], { via: 'bin' })
+    const result = await spawnCli(
+      [
+        'mint',
+        '--issuer',
+        emu.issuer,
+        '--scope',
+        'example:income',
+        '--resource',
+        'example-income',
+        '--metadata',
+        'inntektsaar=2024',
+        '--subject',
+        personA,
+      ],
+      { via: 'bin' },
+    )
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(/checked-in TEST key mp-1/)
     const token = result.stdout.trim()
     expect(token.split('.')).toHaveLength(3)
     const guard = createConsentGuard({ maskinporten: { issuer: emu.issuer, jwksUri: emu.jwksUri } })
-    const route = (person: string) => guard.compile({ scope: 'example:income', resource: 'example-income', subject: () => person, metadata: { inntektsaar: { equals: '2024' } } })
+    const route = (person: string) =>
+      guard.compile({
+        scope: 'example:income',
+        resource: 'example-income',
+        subject: () => person,
+        metadata: { inntektsaar: { equals: '2024' } },
+      })
     const headers = headersFromRecord({ authorization: `Bearer ${token}` })
-    await expect(guard.check({ headers, request: {} }, route(personA))).resolves.toMatchObject({ consumer: consumerOrgno, subject: { id: personA } })
+    await expect(guard.check({ headers, request: {} }, route(personA))).resolves.toMatchObject({
+      consumer: consumerOrgno,
+      subject: { id: personA },
+    })
     await expect(guard.check({ headers, request: {} }, route(personB))).rejects.toMatchObject({ code: 'consent_subject_mismatch' })
   })
 
@@ -55,7 +101,10 @@ describe('consent-guard as a process', () => {
   })
 
   it('starts the emulator, prints issuer and JWKS URL, serves grants, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_TS, 'emulator', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_TS, 'emulator', '--port', '0'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     try {
       const lines = createInterface({ input: child.stdout })
       const seen: string[] = []
@@ -101,18 +150,25 @@ describe('consent-guard as a process', () => {
 
 describe('mint options', () => {
   it('builds supplier tokens, plain access tokens, audience and custom consent fields', async () => {
-    const supplier = decodeJwt(await mintIncome(['--supplier', supplierOrgno, '--consent-id', '0f8a6a0e-1c7b-4c1e-9f57-3a1d2b7e9c11', '--to', otherOrgno]))
+    const supplier = decodeJwt(
+      await mintIncome(['--supplier', supplierOrgno, '--consent-id', '0f8a6a0e-1c7b-4c1e-9f57-3a1d2b7e9c11', '--to', otherOrgno]),
+    )
     expect(supplier).toMatchObject({
       supplier: { ID: `0192:${supplierOrgno}` },
       delegation_source: 'https://tt02.altinn.no/',
       authorization_details: [{ id: '0f8a6a0e-1c7b-4c1e-9f57-3a1d2b7e9c11', to: { ID: `0192:${otherOrgno}` } }],
     })
-    const plain = decodeJwt(await mint(['--issuer', emu.issuer, '--scope', 'a b', '--no-consent', '--aud', 'https://api', '--lifetime', '30']))
+    const plain = decodeJwt(
+      await mint(['--issuer', emu.issuer, '--scope', 'a b', '--no-consent', '--aud', 'https://api', '--lifetime', '30']),
+    )
     expect(plain).not.toHaveProperty('authorization_details')
     expect(plain).toMatchObject({ scope: 'a b', aud: 'https://api' })
     expect((plain.exp as number) - (plain.iat as number)).toBe(30)
     const org = decodeJwt(await mintIncome(['--subject', otherOrgno, '--extra', '{"client_amr":"virksomhetssertifikat","jti":null}']))
-    expect(org).toMatchObject({ client_amr: 'virksomhetssertifikat', authorization_details: [{ from: `urn:altinn:organization:identifier-no:${otherOrgno}` }] })
+    expect(org).toMatchObject({
+      client_amr: 'virksomhetssertifikat',
+      authorization_details: [{ from: `urn:altinn:organization:identifier-no:${otherOrgno}` }],
+    })
     expect(org).not.toHaveProperty('jti')
   })
 })
@@ -124,7 +180,9 @@ describe('inspect', () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/^UNVERIFIED: decoded WITHOUT checking the signature/)
     expect(result.stdout).toMatch(/SKIP {2}signature +NOT CHECKED/)
-    expect(result.stdout).toMatch(/FAIL {2}consent right 1 +example-income: inntektsaar is 2024; the request asks 2023 {2}\[consent_metadata_mismatch\]/)
+    expect(result.stdout).toMatch(
+      /FAIL {2}consent right 1 +example-income: inntektsaar is 2024; the request asks 2023 {2}\[consent_metadata_mismatch\]/,
+    )
     expect(result.stdout).toMatch(/Verdict \(this request\): WOULD BE REJECTED: 403 consent_metadata_mismatch/)
     expect(result.stdout).not.toContain(personA)
     expect(result.stdout).toContain('25*******09')
@@ -171,8 +229,28 @@ describe('inspect', () => {
   it('reads a route config file, and the token from stdin with "-"', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cg-inspect-'))
     const file = join(dir, 'route.json')
-    await writeFile(file, JSON.stringify({ issuer: emu.issuer, scope: 'example:income', resource: 'example-income-period', subject: personA, period: { start: 'fraogmed', end: 'tilogmed', from: '2024-01', to: '2024-06' } }))
-    const token = await mint(['--issuer', emu.issuer, '--scope', 'example:income', '--resource', 'example-income-period', '--metadata', 'fraogmed=2024-01', '--metadata', 'tilogmed=2024-12'])
+    await writeFile(
+      file,
+      JSON.stringify({
+        issuer: emu.issuer,
+        scope: 'example:income',
+        resource: 'example-income-period',
+        subject: personA,
+        period: { start: 'fraogmed', end: 'tilogmed', from: '2024-01', to: '2024-06' },
+      }),
+    )
+    const token = await mint([
+      '--issuer',
+      emu.issuer,
+      '--scope',
+      'example:income',
+      '--resource',
+      'example-income-period',
+      '--metadata',
+      'fraogmed=2024-01',
+      '--metadata',
+      'tilogmed=2024-12',
+    ])
     const result = await spawnCli(['inspect', '-', '--route-config', file], { input: `Bearer ${token}\n` })
     expect(result.code).toBe(0)
     expect(result.stdout).toContain(`against ${file}`)
@@ -198,10 +276,20 @@ describe('inspect', () => {
     { name: 'matching request', mint: [], code: null },
     { name: 'another year', mint: [], route: ['--metadata', 'inntektsaar=2023'], code: 'consent_metadata_mismatch' },
     { name: 'another person', mint: [], route: ['--subject', personB], code: 'consent_subject_mismatch' },
-    { name: 'consumer not on the allow-list', mint: ['--consumer', otherOrgno], route: ['--consumer', consumerOrgno], code: 'consumer_not_allowed' },
+    {
+      name: 'consumer not on the allow-list',
+      mint: ['--consumer', otherOrgno],
+      route: ['--consumer', consumerOrgno],
+      code: 'consumer_not_allowed',
+    },
     { name: 'consent given to another org', mint: ['--to', otherOrgno], code: 'consent_not_for_consumer' },
     { name: 'missing scope', mint: [], route: ['--scope', 'example:other'], code: 'scope_missing' },
-    { name: 'another resource', mint: [], route: ['--resource', 'example-loan-check', '--metadata', 'inntektsaar=2024'], code: 'consent_resource_mismatch' },
+    {
+      name: 'another resource',
+      mint: [],
+      route: ['--resource', 'example-loan-check', '--metadata', 'inntektsaar=2024'],
+      code: 'consent_resource_mismatch',
+    },
     { name: 'wrong issuer', mint: [], route: ['--issuer', 'https://maskinporten.no/'], code: 'token_issuer_invalid' },
     { name: 'expired token', mint: ['--now', at(-600)], code: 'token_expired' },
     { name: 'expired consent', mint: ['--valid-to', at(-60), '--consented', at(-3600)], code: 'consent_expired' },
@@ -235,7 +323,16 @@ describe('inspect', () => {
     expect(later.stdout).toMatch(/FAIL {2}lifetime +expired/)
     const dir = await mkdtemp(join(tmpdir(), 'cg-inspect-'))
     const file = join(dir, 'route.json')
-    await writeFile(file, JSON.stringify({ issuer: emu.issuer, resource: 'example-income', subject: personA, metadata: { inntektsaar: '2024' }, delegation: 'deny' }))
+    await writeFile(
+      file,
+      JSON.stringify({
+        issuer: emu.issuer,
+        resource: 'example-income',
+        subject: personA,
+        metadata: { inntektsaar: '2024' },
+        delegation: 'deny',
+      }),
+    )
     const delegated = await runCli(['inspect', await mintIncome(['--supplier', supplierOrgno]), '--route-config', file])
     expect(delegated.stdout).toMatch(/FAIL {2}delegation .*\[supplier_not_allowed\]/)
     expect(delegated.stdout).toMatch(/403 supplier_not_allowed/)

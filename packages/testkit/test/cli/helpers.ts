@@ -13,12 +13,23 @@ export interface RunResult {
 }
 
 /** Runs the CLI in a child process: `node --import tsx src/cli.ts ...` (or the bin shim). */
-export function spawnCli(args: readonly string[], options: { via?: 'tsx' | 'bin' | 'pnpm'; input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+export function spawnCli(
+  args: readonly string[],
+  options: { via?: 'tsx' | 'bin' | 'pnpm'; input?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   const via = options.via ?? 'tsx'
   const [cmd, argv] =
-    via === 'pnpm' ? ['pnpm', ['exec', 'consent-guard', ...args]] : via === 'bin' ? [process.execPath, [BIN, ...args]] : [process.execPath, ['--import', 'tsx', CLI_TS, ...args]]
+    via === 'pnpm'
+      ? ['pnpm', ['exec', 'consent-guard', ...args]]
+      : via === 'bin'
+        ? [process.execPath, [BIN, ...args]]
+        : [process.execPath, ['--import', 'tsx', CLI_TS, ...args]]
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd as string, argv as string[], { cwd: REPO, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(cmd as string, argv as string[], {
+      cwd: REPO,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

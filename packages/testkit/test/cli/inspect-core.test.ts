@@ -25,7 +25,9 @@ let emu: Emulator
 let dir: string
 
 beforeAll(async () => {
-  emu = await startEmulator({ resources: { 'example-income': { metadata: ['inntektsaar'], altinn2: { serviceCode: '4629', serviceEdition: '2' } } } })
+  emu = await startEmulator({
+    resources: { 'example-income': { metadata: ['inntektsaar'], altinn2: { serviceCode: '4629', serviceEdition: '2' } } },
+  })
   dir = await mkdtemp(join(tmpdir(), 'cg-inspect-a2-'))
 })
 afterAll(() => emu.close())
@@ -56,7 +58,7 @@ interface Rule {
 const firstFail = (report: { rules: Rule[] }) => report.rules.find((r) => r.status === 'fail')
 
 describe('inspect: Altinn 2 tokens', () => {
-  it('explains an emulator-issued Altinn 2 token, verified against the emulator\'s Altinn 2 key set', async () => {
+  it("explains an emulator-issued Altinn 2 token, verified against the emulator's Altinn 2 key set", async () => {
     const consent = emu.consents.grant({ from: personA, to: consumerOrgno, resource: 'example-income', metadata: { inntektsaar: '2024' } })
     const issued = await emu.requestAltinn2Token({ consent })
     if (!issued.ok) throw new Error(JSON.stringify(issued.body))
@@ -73,7 +75,9 @@ describe('inspect: Altinn 2 tokens', () => {
     expect(result.stdout).toMatch(/PASS {2}consent to +CoveredBy 991825827 = the access token's consumer/)
     expect(result.stdout).toMatch(/PASS {2}consent from +OfferedBy person 25\*{7}09 = the requested subject/)
     expect(result.stdout).toMatch(/PASS {2}consent right 1 +service 4629_2, action consent, inntektsaar = 2024/)
-    expect(result.stdout).toMatch(/Verdict \(this request\): WOULD PASS: the consent .* covers this request \(beside the assumed access token\)/)
+    expect(result.stdout).toMatch(
+      /Verdict \(this request\): WOULD PASS: the consent .* covers this request \(beside the assumed access token\)/,
+    )
     expect(result.stdout).not.toContain(personA)
 
     // The same token with the year edited: the claims alone would pass, the signature does not.
@@ -91,10 +95,20 @@ describe('inspect: Altinn 2 tokens', () => {
 
   it.each(['current', 'comma-strings', 'service-codes'] as const)('reads the %s generation', async (generation) => {
     const token = await mintLegacy(['--generation', generation])
-    const result = await runCli(['inspect', token, '--route-config', await routeFile(legacyRoute()), '--jwks-uri', emu.altinn2JwksUri, '--json'])
+    const result = await runCli([
+      'inspect',
+      token,
+      '--route-config',
+      await routeFile(legacyRoute()),
+      '--jwks-uri',
+      emu.altinn2JwksUri,
+      '--json',
+    ])
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({ kind: 'altinn2', verified: true, verdict: { scope: 'full', accepted: true } })
-    expect(report.rules.find((r: Rule) => r.rule === 'claims').detail).toContain(generation === 'service-codes' ? 'ServiceCodes (the older name)' : 'Services')
+    expect(report.rules.find((r: Rule) => r.rule === 'claims').detail).toContain(
+      generation === 'service-codes' ? 'ServiceCodes (the older name)' : 'Services',
+    )
     expect(result.code).toBe(0)
   })
 
@@ -113,10 +127,22 @@ describe('inspect: Altinn 2 tokens', () => {
     expect(ok.stdout).toMatch(/PASS {2}binding +HandledBy 310149942 = the access token's supplier/)
     expect(ok.stdout).toMatch(/PASS {2}delegation +supplier 310149942 acts for 991825827/)
     expect(ok.code).toBe(0)
-    const own = await runCli(['inspect', handled, '--route-config', await routeFile(legacyRoute({ accessToken: { consumer: consumerOrgno } }))])
+    const own = await runCli([
+      'inspect',
+      handled,
+      '--route-config',
+      await routeFile(legacyRoute({ accessToken: { consumer: consumerOrgno } })),
+    ])
     expect(own.stdout).toMatch(/INFO {2}access token +NOT GIVEN .*consumer 991825827 \(route config\), supplier 310149942 \(= HandledBy\)/)
-    const noSupplier = await runCli(['inspect', handled, '--route-config', await routeFile(legacyRoute({ accessToken: { consumer: consumerOrgno, supplier: otherOrgno } }))])
-    expect(noSupplier.stdout).toMatch(/FAIL {2}binding +HandledBy 310149942, but the access token's supplier is 313876144: .*\[token_binding_mismatch\]/)
+    const noSupplier = await runCli([
+      'inspect',
+      handled,
+      '--route-config',
+      await routeFile(legacyRoute({ accessToken: { consumer: consumerOrgno, supplier: otherOrgno } })),
+    ])
+    expect(noSupplier.stdout).toMatch(
+      /FAIL {2}binding +HandledBy 310149942, but the access token's supplier is 313876144: .*\[token_binding_mismatch\]/,
+    )
     expect(noSupplier.code).toBe(1)
     const bad = await runCli(['inspect', handled, '--route-config', await routeFile(legacyRoute({ accessToken: { consumer: '123' } }))])
     expect(bad.code).toBe(2)
@@ -128,19 +154,69 @@ describe('inspect: Altinn 2 tokens', () => {
   const at = (offsetSeconds: number) => new Date(Date.now() + offsetSeconds * 1000).toISOString()
   const rows: { name: string; mint: string[]; route?: Record<string, unknown>; code: string | null; detail?: RegExp }[] = [
     { name: 'matching request', mint: [], code: null },
-    { name: 'another year', mint: [], route: { metadata: { inntektsaar: '2017' } }, code: 'consent_metadata_mismatch', detail: /service 4629_2: inntektsaar is 2016; the request asks 2017/ },
-    { name: 'another person', mint: [], route: { subject: personB }, code: 'consent_subject_mismatch', detail: /consent is from person .*; the request asks about person/ },
-    { name: 'another service', mint: ['--service-code', '4630'], code: 'consent_resource_mismatch', detail: /covers 4630_2; the route needs service 4629_2/ },
-    { name: 'a route without an Altinn 2 service', mint: [], route: { altinn2: undefined }, code: 'consent_resource_mismatch', detail: /the route needs an Altinn 2 service, but it names none/ },
-    { name: 'given to another organisation', mint: ['--to', otherOrgno], route: { accessToken: { consumer: consumerOrgno } }, code: 'consent_not_for_consumer', detail: /CoveredBy 313876144, but the access token's consumer is 991825827/ },
+    {
+      name: 'another year',
+      mint: [],
+      route: { metadata: { inntektsaar: '2017' } },
+      code: 'consent_metadata_mismatch',
+      detail: /service 4629_2: inntektsaar is 2016; the request asks 2017/,
+    },
+    {
+      name: 'another person',
+      mint: [],
+      route: { subject: personB },
+      code: 'consent_subject_mismatch',
+      detail: /consent is from person .*; the request asks about person/,
+    },
+    {
+      name: 'another service',
+      mint: ['--service-code', '4630'],
+      code: 'consent_resource_mismatch',
+      detail: /covers 4630_2; the route needs service 4629_2/,
+    },
+    {
+      name: 'a route without an Altinn 2 service',
+      mint: [],
+      route: { altinn2: undefined },
+      code: 'consent_resource_mismatch',
+      detail: /the route needs an Altinn 2 service, but it names none/,
+    },
+    {
+      name: 'given to another organisation',
+      mint: ['--to', otherOrgno],
+      route: { accessToken: { consumer: consumerOrgno } },
+      code: 'consent_not_for_consumer',
+      detail: /CoveredBy 313876144, but the access token's consumer is 991825827/,
+    },
     { name: 'consumer not on the allow-list', mint: [], route: { consumers: [otherOrgno] }, code: 'consumer_not_allowed' },
     { name: 'delegation denied', mint: ['--supplier', supplierOrgno], route: { delegation: 'deny' }, code: 'supplier_not_allowed' },
-    { name: 'expired consent', mint: ['--valid-to', at(-60), '--consented', at(-3600)], code: 'consent_expired', detail: /ValidToDate .* ago/ },
+    {
+      name: 'expired consent',
+      mint: ['--valid-to', at(-60), '--consented', at(-3600)],
+      code: 'consent_expired',
+      detail: /ValidToDate .* ago/,
+    },
     { name: 'expired token', mint: ['--now', at(-600)], code: 'token_expired', detail: /has expired|expired/ },
-    { name: 'a token living too long', mint: ['--lifetime', '600'], code: 'token_lifetime_exceeded', detail: /lifetime 600 s; at most 120 s/ },
-    { name: 'the same key twice with different values', mint: ['--extra', '{"Services":["4629_2","4629_2_inntektsaar=2016","4629_2_inntektsaar=2017"]}'], code: 'consent_metadata_mismatch', detail: /metadata is ambiguous/ },
+    {
+      name: 'a token living too long',
+      mint: ['--lifetime', '600'],
+      code: 'token_lifetime_exceeded',
+      detail: /lifetime 600 s; at most 120 s/,
+    },
+    {
+      name: 'the same key twice with different values',
+      mint: ['--extra', '{"Services":["4629_2","4629_2_inntektsaar=2016","4629_2_inntektsaar=2017"]}'],
+      code: 'consent_metadata_mismatch',
+      detail: /metadata is ambiguous/,
+    },
     { name: 'both Services and ServiceCodes', mint: ['--extra', '{"ServiceCodes":"4629,2"}'], code: 'consent_malformed' },
-    { name: 'missing scope on the access token', mint: [], route: { accessToken: { scope: 'other:scope' } }, code: 'scope_missing', detail: /access token has "other:scope"; route needs example:income/ },
+    {
+      name: 'missing scope on the access token',
+      mint: [],
+      route: { accessToken: { scope: 'other:scope' } },
+      code: 'scope_missing',
+      detail: /access token has "other:scope"; route needs example:income/,
+    },
     { name: 'incomplete request', mint: [], route: { subject: undefined }, code: 'subject_missing' },
   ]
   it.each(rows)('explains "$name" with the code the core reports', async (row) => {
@@ -162,7 +238,7 @@ describe('inspect: Altinn 2 tokens', () => {
     }
   })
 
-  it('without a route config checks only the token, with the core\'s Altinn 2 verifier', async () => {
+  it("without a route config checks only the token, with the core's Altinn 2 verifier", async () => {
     const good = await runCli(['inspect', await mintLegacy(), '--jwks-uri', emu.altinn2JwksUri])
     expect(good.stdout).toMatch(/SKIP {2}requirement/)
     expect(good.stdout).toMatch(/Verdict \(token checks only\): WOULD PASS/)
@@ -183,7 +259,11 @@ describe('inspect: duplicate JSON members', () => {
     const token = signCompact({ alg: 'RS256', kid: 'mp-1' }, payload, mp1.privateKey)
     const result = await runCli(['inspect', token, '--jwks-uri', emu.jwksUri, '--json'])
     const report = JSON.parse(result.stdout)
-    expect(firstFail(report)).toMatchObject({ rule: 'json', code: 'token_claims_invalid', detail: expect.stringMatching(/repeats a member/) })
+    expect(firstFail(report)).toMatchObject({
+      rule: 'json',
+      code: 'token_claims_invalid',
+      detail: expect.stringMatching(/repeats a member/),
+    })
     expect(report.verdict).toMatchObject({ accepted: false, code: 'token_claims_invalid' })
     expect(result.code).toBe(1)
 
@@ -205,15 +285,33 @@ describe('inspect: duplicate JSON members', () => {
   })
 })
 
-describe('inspect: the core\'s findings for Altinn 3 tokens', () => {
-  it('matches a migrated consent through the route\'s altinn2.migratedResource', async () => {
-    const token = await mint(['--issuer', emu.issuer, '--scope', 'example:income', '--resource', 'ex_4629_2', '--metadata', 'inntektsaar=2024'])
-    const route = { issuer: emu.issuer, scope: 'example:income', resource: 'example-income', altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' }, subject: personA, metadata: { inntektsaar: '2024' } }
+describe("inspect: the core's findings for Altinn 3 tokens", () => {
+  it("matches a migrated consent through the route's altinn2.migratedResource", async () => {
+    const token = await mint([
+      '--issuer',
+      emu.issuer,
+      '--scope',
+      'example:income',
+      '--resource',
+      'ex_4629_2',
+      '--metadata',
+      'inntektsaar=2024',
+    ])
+    const route = {
+      issuer: emu.issuer,
+      scope: 'example:income',
+      resource: 'example-income',
+      altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+      subject: personA,
+      metadata: { inntektsaar: '2024' },
+    }
     const result = await runCli(['inspect', token, '--route-config', await routeFile(route)])
     expect(result.stdout).toMatch(/PASS {2}consent right 1 +ex_4629_2, action consent, inntektsaar = 2024/)
     expect(result.code).toBe(0)
     const without = await runCli(['inspect', token, '--route-config', await routeFile({ ...route, altinn2: undefined })])
-    expect(without.stdout).toMatch(/FAIL {2}consent right 1 +covers ex_4629_2; the route needs example-income {2}\[consent_resource_mismatch\]/)
+    expect(without.stdout).toMatch(
+      /FAIL {2}consent right 1 +covers ex_4629_2; the route needs example-income {2}\[consent_resource_mismatch\]/,
+    )
   })
 
   it('explains every entry and right, and notes when the guard names a further failure than the first one', async () => {
@@ -222,16 +320,38 @@ describe('inspect: the core\'s findings for Altinn 3 tokens', () => {
       authorization_details: [
         // Entry 0 fails at once (given to another org); entry 1 gets to the metadata, the furthest stage.
         consentDetail({ to: otherOrgno, rights: [{ resource: 'example-income', metadata: { inntektsaar: '2024' } }] }),
-        consentDetail({ to: consumerOrgno, rights: [{ resource: 'other-resource' }, { resource: 'example-income', metadata: { inntektsaar: '2023', formaal: 'x' } }] }),
+        consentDetail({
+          to: consumerOrgno,
+          rights: [{ resource: 'other-resource' }, { resource: 'example-income', metadata: { inntektsaar: '2023', formaal: 'x' } }],
+        }),
       ],
     })
-    const result = await runCli(['inspect', token, '--issuer', emu.issuer, '--resource', 'example-income', '--subject', personA, '--metadata', 'inntektsaar=2024', '--jwks-uri', emu.jwksUri])
-    expect(result.stdout).toMatch(/FAIL {2}consent\[0\] to +given to 313876144, but the token's consumer is 991825827 {2}\[consent_not_for_consumer\]/)
+    const result = await runCli([
+      'inspect',
+      token,
+      '--issuer',
+      emu.issuer,
+      '--resource',
+      'example-income',
+      '--subject',
+      personA,
+      '--metadata',
+      'inntektsaar=2024',
+      '--jwks-uri',
+      emu.jwksUri,
+    ])
+    expect(result.stdout).toMatch(
+      /FAIL {2}consent\[0\] to +given to 313876144, but the token's consumer is 991825827 {2}\[consent_not_for_consumer\]/,
+    )
     expect(result.stdout).toMatch(/PASS {2}consent\[0\] right 1 +example-income, action consent, inntektsaar = 2024/)
     expect(result.stdout).toMatch(/PASS {2}consent\[1\] to /)
     expect(result.stdout).toMatch(/FAIL {2}consent\[1\] right 1 +covers other-resource; the route needs example-income/)
-    expect(result.stdout).toMatch(/FAIL {2}consent\[1\] right 2 +example-income: "formaal" is not known to the route .*; inntektsaar is 2023; the request asks 2024 {2}\[consent_metadata_mismatch\]/)
+    expect(result.stdout).toMatch(
+      /FAIL {2}consent\[1\] right 2 +example-income: "formaal" is not known to the route .*; inntektsaar is 2023; the request asks 2024 {2}\[consent_metadata_mismatch\]/,
+    )
     expect(result.stdout).toMatch(/403 consent_metadata_mismatch/)
-    expect(result.stdout).toMatch(/Note: the guard reports consent_metadata_mismatch; the explanation's first failure is consent_not_for_consumer/)
+    expect(result.stdout).toMatch(
+      /Note: the guard reports consent_metadata_mismatch; the explanation's first failure is consent_not_for_consumer/,
+    )
   })
 })

@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => emu.close())
 
 describe('mint --altinn2', () => {
-  it('prints a token the core guard accepts in two-token mode against the emulator\'s Altinn 2 key set', async () => {
+  it("prints a token the core guard accepts in two-token mode against the emulator's Altinn 2 key set", async () => {
     const result = await runCli(['mint', '--altinn2', '--metadata', 'inntektsaar=2016', '--subject', personA])
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(/checked-in TEST key altinn2/)
@@ -23,27 +23,79 @@ describe('mint --altinn2', () => {
     const key = await defaultAltinn2Key()
     expect(decodeProtectedHeader(legacy)).toEqual({ alg: 'RS256', kid: key.kid, x5t: key.kid, typ: 'JWT' })
     const claims = decodeJwt(legacy)
-    expect(claims).toMatchObject({ iss: 'altinn.no', Services: ['4629_2', '4629_2_inntektsaar=2016'], OfferedBy: personA, CoveredBy: consumerOrgno })
+    expect(claims).toMatchObject({
+      iss: 'altinn.no',
+      Services: ['4629_2', '4629_2_inntektsaar=2016'],
+      OfferedBy: personA,
+      CoveredBy: consumerOrgno,
+    })
     expect((claims.exp as number) - (claims.nbf as number)).toBe(30)
 
-    const guard = createConsentGuard({ maskinporten: { issuer: emu.issuer, jwksUri: emu.jwksUri }, consentHeader: 'AltinnSamtykke', altinn2: { jwksUri: emu.altinn2JwksUri } })
+    const guard = createConsentGuard({
+      maskinporten: { issuer: emu.issuer, jwksUri: emu.jwksUri },
+      consentHeader: 'AltinnSamtykke',
+      altinn2: { jwksUri: emu.altinn2JwksUri },
+    })
     const access = await emu.requestToken({ scope: 'example:income' })
     if (!access.ok) throw new Error('no access token')
-    const route = guard.compile({ scope: 'example:income', resource: 'example-income', altinn2: { serviceCode: '4629', serviceEdition: '2' }, subject: () => personA, metadata: { inntektsaar: { equals: '2016' } } })
+    const route = guard.compile({
+      scope: 'example:income',
+      resource: 'example-income',
+      altinn2: { serviceCode: '4629', serviceEdition: '2' },
+      subject: () => personA,
+      metadata: { inntektsaar: { equals: '2016' } },
+    })
     const headers = headersFromRecord({ authorization: `Bearer ${access.body.access_token}`, AltinnSamtykke: legacy })
-    await expect(guard.check({ headers, request: {} }, route)).resolves.toMatchObject({ kind: 'altinn2', id: claims.AuthorizationCode, consumer: consumerOrgno })
+    await expect(guard.check({ headers, request: {} }, route)).resolves.toMatchObject({
+      kind: 'altinn2',
+      id: claims.AuthorizationCode,
+      consumer: consumerOrgno,
+    })
   })
 
   it('writes each generation, the parties, the code, the service and the dates as asked', async () => {
     const now = '2026-01-15T12:00:00Z'
     const base = ['--altinn2', '--now', now, '--consented', '2026-01-10T12:00:00Z', '--valid-to', '2026-07-01T12:00:00Z']
-    expect(decodeJwt(await mint([...base, '--generation', 'comma-strings', '--service-code', '4630', '--service-edition', '1', '--metadata', 'fraOgMed=2017-06']))).toMatchObject({
+    expect(
+      decodeJwt(
+        await mint([
+          ...base,
+          '--generation',
+          'comma-strings',
+          '--service-code',
+          '4630',
+          '--service-edition',
+          '1',
+          '--metadata',
+          'fraOgMed=2017-06',
+        ]),
+      ),
+    ).toMatchObject({
       Services: ['4630,1', '4630,1,fraOgMed=2017-06'],
       DelegatedDate: '2026-01-10 13:00:00', // Norwegian local time (UTC+1 in winter)
       ValidToDate: '2026-07-01 14:00:00', // UTC+2 in summer
     })
-    expect(decodeJwt(await mint([...base, '--generation', 'service-codes']))).toMatchObject({ ServiceCodes: '4629,2', DelegatedDate: '10.01.2026 13:00:00' })
-    const current = decodeJwt(await mint([...base, '--to', personA, '--subject', otherOrgno, '--supplier', supplierOrgno, '--consent-id', 'c7dbe642-0fc1-4c3b-8959-8a92e3e1f17d', '--lifetime', '60', '--extra', '{"actual_iss":"altinn-test-tools"}']))
+    expect(decodeJwt(await mint([...base, '--generation', 'service-codes']))).toMatchObject({
+      ServiceCodes: '4629,2',
+      DelegatedDate: '10.01.2026 13:00:00',
+    })
+    const current = decodeJwt(
+      await mint([
+        ...base,
+        '--to',
+        personA,
+        '--subject',
+        otherOrgno,
+        '--supplier',
+        supplierOrgno,
+        '--consent-id',
+        'c7dbe642-0fc1-4c3b-8959-8a92e3e1f17d',
+        '--lifetime',
+        '60',
+        '--extra',
+        '{"actual_iss":"altinn-test-tools"}',
+      ]),
+    )
     expect(current).toEqual({
       Services: '4629_2',
       AuthorizationCode: 'c7dbe642-0fc1-4c3b-8959-8a92e3e1f17d',

@@ -1,5 +1,14 @@
 import { createConsentGuard, headersFromRecord, type ConsentGuard, type ConsentRequirement } from '@consent-guard/core'
-import { defaultAltinn2Key, deterministicSigningKey, generateSigningKey, startEmulator, TEST_IDENTITIES, type Emulator, type EmulatorAltinn2TokenRequest, type SandboxClient } from '@consent-guard/testkit'
+import {
+  defaultAltinn2Key,
+  deterministicSigningKey,
+  generateSigningKey,
+  startEmulator,
+  TEST_IDENTITIES,
+  type Emulator,
+  type EmulatorAltinn2TokenRequest,
+  type SandboxClient,
+} from '@consent-guard/testkit'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, fakeClock } from './helpers.js'
@@ -57,7 +66,10 @@ async function legacyToken(consentId: string, options: Omit<EmulatorAltinn2Token
 }
 
 async function check(guard: ConsentGuard, access: string, legacy: string, request: Req) {
-  return guard.check({ headers: headersFromRecord({ authorization: `Bearer ${access}`, altinnsamtykke: legacy }), request }, guard.compile(income))
+  return guard.check(
+    { headers: headersFromRecord({ authorization: `Bearer ${access}`, altinnsamtykke: legacy }), request },
+    guard.compile(income),
+  )
 }
 
 const grant2024 = (extra: Partial<Parameters<Emulator['consents']['grant']>[0]> = {}) =>
@@ -124,7 +136,9 @@ describe('GET /api/authorization/token/{AuthorizationCode}', () => {
 
   it('answers XML <string> when asked for application/xml', async () => {
     const consent = grant2024()
-    const res = await fetch(`${emu.altinn2TokenEndpoint}/${consent.id}`, { headers: { authorization: `Bearer ${await accessToken()}`, accept: 'application/xml' } })
+    const res = await fetch(`${emu.altinn2TokenEndpoint}/${consent.id}`, {
+      headers: { authorization: `Bearer ${await accessToken()}`, accept: 'application/xml' },
+    })
     expect(res.headers.get('content-type')).toMatch(/^application\/xml/)
     expect(await res.text()).toMatch(/^<string xmlns="http:\/\/schemas\.microsoft\.com\/2003\/10\/Serialization\/">ey[^<]+<\/string>$/)
   })
@@ -142,25 +156,43 @@ describe('GET /api/authorization/token/{AuthorizationCode}', () => {
       right: { resources: ['4629_2'], metadata: { inntektsaar: '2024' } },
       consentToken: { kind: 'altinn2', issuer: 'altinn.no' },
     })
-    await expect(check(guard, access, legacy, { personId: personA, year: '2023' })).rejects.toMatchObject({ code: 'consent_metadata_mismatch' })
-    await expect(check(guard, access, legacy, { personId: personB, year: '2024' })).rejects.toMatchObject({ code: 'consent_subject_mismatch' })
+    await expect(check(guard, access, legacy, { personId: personA, year: '2023' })).rejects.toMatchObject({
+      code: 'consent_metadata_mismatch',
+    })
+    await expect(check(guard, access, legacy, { personId: personB, year: '2024' })).rejects.toMatchObject({
+      code: 'consent_subject_mismatch',
+    })
     // The legacy path off: the same token is refused.
-    await expect(check(legacyGuard(emu, false), access, legacy, { personId: personA, year: '2024' })).rejects.toMatchObject({ statusCode: 401, code: 'legacy_token_not_accepted' })
+    await expect(check(legacyGuard(emu, false), access, legacy, { personId: personA, year: '2024' })).rejects.toMatchObject({
+      statusCode: 401,
+      code: 'legacy_token_not_accepted',
+    })
     // Another consumer's Maskinporten token beside the bank's Altinn 2 token: CoveredBy does not bind.
-    await expect(check(guard, await accessToken('other'), legacy, { personId: personA, year: '2024' })).rejects.toMatchObject({ code: 'consent_not_for_consumer' })
+    await expect(check(guard, await accessToken('other'), legacy, { personId: personA, year: '2024' })).rejects.toMatchObject({
+      code: 'consent_not_for_consumer',
+    })
   })
 
-  it.each(['current', 'comma-strings', 'service-codes'] as const)('speaks the %s generation on ?generation=, and the core reads it', async (generation) => {
-    const consent = grant2024()
-    const legacy = await legacyToken(consent.id, { generation })
-    const claims = decodeJwt(legacy)
-    if (generation === 'service-codes') expect(claims.ServiceCodes).toEqual(['4629,2', '4629,2,inntektsaar=2024'])
-    else expect(claims.Services).toEqual(generation === 'current' ? ['4629_2', '4629_2_inntektsaar=2024'] : ['4629,2', '4629,2,inntektsaar=2024'])
-    expect(typeof claims.DelegatedDate).toBe(generation === 'current' ? 'number' : 'string')
-    await expect(check(legacyGuard(), await accessToken(), legacy, { personId: personA, year: '2024' })).resolves.toMatchObject({ kind: 'altinn2', id: consent.id })
-  })
+  it.each(['current', 'comma-strings', 'service-codes'] as const)(
+    'speaks the %s generation on ?generation=, and the core reads it',
+    async (generation) => {
+      const consent = grant2024()
+      const legacy = await legacyToken(consent.id, { generation })
+      const claims = decodeJwt(legacy)
+      if (generation === 'service-codes') expect(claims.ServiceCodes).toEqual(['4629,2', '4629,2,inntektsaar=2024'])
+      else
+        expect(claims.Services).toEqual(
+          generation === 'current' ? ['4629_2', '4629_2_inntektsaar=2024'] : ['4629,2', '4629,2,inntektsaar=2024'],
+        )
+      expect(typeof claims.DelegatedDate).toBe(generation === 'current' ? 'number' : 'string')
+      await expect(check(legacyGuard(), await accessToken(), legacy, { personId: personA, year: '2024' })).resolves.toMatchObject({
+        kind: 'altinn2',
+        id: consent.id,
+      })
+    },
+  )
 
-  it('writes one service per mapped resource, each with its right\'s metadata', async () => {
+  it("writes one service per mapped resource, each with its right's metadata", async () => {
     const consent = emu.consents.grant({
       from: personA,
       to: consumerOrgno,
@@ -170,7 +202,13 @@ describe('GET /api/authorization/token/{AuthorizationCode}', () => {
         { resource: 'example-new-only' },
       ],
     })
-    expect(decodeJwt(await legacyToken(consent.id)).Services).toEqual(['4629_2', '4629_2_inntektsaar=2024', '4630_2', '4630_2_fraogmed=2024-01', '4630_2_tilogmed=2024-06'])
+    expect(decodeJwt(await legacyToken(consent.id)).Services).toEqual([
+      '4629_2',
+      '4629_2_inntektsaar=2024',
+      '4630_2',
+      '4630_2_fraogmed=2024-01',
+      '4630_2_tilogmed=2024-06',
+    ])
   })
 
   it('puts a supplier into HandledBy; the core then wants that supplier in the Maskinporten token', async () => {
@@ -181,13 +219,20 @@ describe('GET /api/authorization/token/{AuthorizationCode}', () => {
     const legacy = await legacyToken(consent.id, { as: supplier, consumerOrg: consumerOrgno })
     expect(decodeJwt(legacy)).toMatchObject({ CoveredBy: consumerOrgno, HandledBy: supplierOrgno })
     const guard = legacyGuard()
-    await expect(check(guard, await accessToken(supplier, consumerOrgno), legacy, { personId: personA, year: '2024' })).resolves.toMatchObject({ kind: 'altinn2', supplier: supplierOrgno })
-    await expect(check(guard, await accessToken(), legacy, { personId: personA, year: '2024' })).rejects.toMatchObject({ code: 'token_binding_mismatch' })
+    await expect(
+      check(guard, await accessToken(supplier, consumerOrgno), legacy, { personId: personA, year: '2024' }),
+    ).resolves.toMatchObject({ kind: 'altinn2', supplier: supplierOrgno })
+    await expect(check(guard, await accessToken(), legacy, { personId: personA, year: '2024' })).rejects.toMatchObject({
+      code: 'token_binding_mismatch',
+    })
   })
 
   it('issues 30-second tokens: the core refuses one once it has expired', async () => {
     const local = fakeClock()
-    const e = await startEmulator({ clock: local.now, resources: { 'example-income': { altinn2: { serviceCode: '4629', serviceEdition: '2' } } } })
+    const e = await startEmulator({
+      clock: local.now,
+      resources: { 'example-income': { altinn2: { serviceCode: '4629', serviceEdition: '2' } } },
+    })
     try {
       const consent = e.consents.grant({ from: personA, to: consumerOrgno, resource: 'example-income', metadata: { inntektsaar: '2024' } })
       const result = await e.requestAltinn2Token({ consent })
@@ -195,11 +240,21 @@ describe('GET /api/authorization/token/{AuthorizationCode}', () => {
       if (!result.ok || !access.ok) throw new Error('no tokens')
       const claims = decodeJwt(result.token)
       expect((claims.exp as number) - (claims.nbf as number)).toBe(30)
-      const guard = createConsentGuard({ maskinporten: { issuer: e.issuer, jwksUri: e.jwksUri }, consentHeader: 'AltinnSamtykke', altinn2: { jwksUri: e.altinn2JwksUri }, clock: local.now, clockTolerance: 0 })
+      const guard = createConsentGuard({
+        maskinporten: { issuer: e.issuer, jwksUri: e.jwksUri },
+        consentHeader: 'AltinnSamtykke',
+        altinn2: { jwksUri: e.altinn2JwksUri },
+        clock: local.now,
+        clockTolerance: 0,
+      })
       const headers = headersFromRecord({ authorization: `Bearer ${access.body.access_token}`, AltinnSamtykke: result.token })
-      await expect(guard.check({ headers, request: { personId: personA, year: '2024' } }, guard.compile(income))).resolves.toMatchObject({ kind: 'altinn2' })
+      await expect(guard.check({ headers, request: { personId: personA, year: '2024' } }, guard.compile(income))).resolves.toMatchObject({
+        kind: 'altinn2',
+      })
       local.advance(31_000)
-      await expect(guard.check({ headers, request: { personId: personA, year: '2024' } }, guard.compile(income))).rejects.toMatchObject({ code: 'token_expired' })
+      await expect(guard.check({ headers, request: { personId: personA, year: '2024' } }, guard.compile(income))).rejects.toMatchObject({
+        code: 'token_expired',
+      })
       // The same authorization code gives a fresh token, as long as the consent is valid.
       const again = await e.requestAltinn2Token({ consent })
       expect(again.ok && decodeJwt(again.token).nbf).toBe(Math.floor(local.ms / 1000))
@@ -208,7 +263,7 @@ describe('GET /api/authorization/token/{AuthorizationCode}', () => {
     }
   })
 
-  it('answers 403 for a code that is unknown, not the caller\'s, not accepted, rejected, revoked or expired', async () => {
+  it("answers 403 for a code that is unknown, not the caller's, not accepted, rejected, revoked or expired", async () => {
     const refusal = async (id: string, as: 'bank' | 'other' = 'bank') => {
       const result = await emu.requestAltinn2Token({ consent: id, as })
       return result.ok ? 'issued' : `${result.status} ${result.body.code}`
@@ -236,32 +291,45 @@ describe('GET /api/authorization/token/{AuthorizationCode}', () => {
     expect((await call(url, { token: forged })).status).toBe(200) // any valid token from this emulator
     expect(await call(`${url}?generation=v9`, { token: forged })).toMatchObject({ status: 400, body: { code: 'invalid_generation' } })
     expect((await call(url, { method: 'POST', token: forged, body: {} })).status).toBe(405)
-    expect(await emu.requestAltinn2Token({ consent, as: { ...(emu.sandbox.bank as SandboxClient), clientId: 'unknown-client' } })).toMatchObject({ ok: false, status: 401 })
+    expect(
+      await emu.requestAltinn2Token({ consent, as: { ...(emu.sandbox.bank as SandboxClient), clientId: 'unknown-client' } }),
+    ).toMatchObject({ ok: false, status: 401 })
   })
 
   it('needs no caller with altinnAuth "none" (CoveredBy is then the consent\'s own recipient)', async () => {
-    const open = await startEmulator({ altinnAuth: 'none', resources: { 'example-income': { altinn2: { serviceCode: '4629', serviceEdition: '2' } } } })
+    const open = await startEmulator({
+      altinnAuth: 'none',
+      resources: { 'example-income': { altinn2: { serviceCode: '4629', serviceEdition: '2' } } },
+    })
     try {
       const consent = open.consents.grant({ from: personA, to: otherOrgno, resource: 'example-income', metadata: { inntektsaar: '2024' } })
       const res = await call(`${open.altinn2TokenEndpoint}/${consent.id}`)
       expect(res.status).toBe(200)
       expect(decodeJwt(res.body as string)).toMatchObject({ CoveredBy: otherOrgno, AuthorizationCode: consent.id })
-      expect(await call(`${open.url}/emulator`)).toMatchObject({ body: { altinn2_jwks_uri: open.altinn2JwksUri, altinn2_token_endpoint: open.altinn2TokenEndpoint } })
+      expect(await call(`${open.url}/emulator`)).toMatchObject({
+        body: { altinn2_jwks_uri: open.altinn2JwksUri, altinn2_token_endpoint: open.altinn2TokenEndpoint },
+      })
     } finally {
       await open.close()
     }
   })
 
   it('refuses resource definitions an Altinn 2 token cannot carry', async () => {
-    expect(() => emu.consents.defineResource('x-bad', { metadata: ['inntekts_aar'], altinn2: { serviceCode: '4629', serviceEdition: '2' } })).toThrow(/letters and digits/)
+    expect(() =>
+      emu.consents.defineResource('x-bad', { metadata: ['inntekts_aar'], altinn2: { serviceCode: '4629', serviceEdition: '2' } }),
+    ).toThrow(/letters and digits/)
     expect(() => emu.consents.defineResource('x-bad', { altinn2: { serviceCode: '46a', serviceEdition: '2' } })).toThrow(/digit strings/)
-    await expect(startEmulator({ resources: { 'x-bad': { altinn2: { serviceCode: '', serviceEdition: '2' } } } })).rejects.toThrow(TypeError)
+    await expect(startEmulator({ resources: { 'x-bad': { altinn2: { serviceCode: '', serviceEdition: '2' } } } })).rejects.toThrow(
+      TypeError,
+    )
   })
 
   it('signs tokens directly with altinn2Token(), on the emulator clock', async () => {
     const token = emu.altinn2Token({ services: [{ serviceCode: '4629', serviceEdition: '2', metadata: { inntektsaar: '2016' } }] })
     expect(decodeProtectedHeader(token).kid).toBe(emu.altinn2Key.kid)
     expect(decodeJwt(token).nbf).toBe(Math.floor(clock.ms / 1000))
-    await expect(check(legacyGuard(), await accessToken(), token, { personId: personA, year: '2016' })).resolves.toMatchObject({ kind: 'altinn2' })
+    await expect(check(legacyGuard(), await accessToken(), token, { personId: personA, year: '2016' })).resolves.toMatchObject({
+      kind: 'altinn2',
+    })
   })
 })

@@ -44,7 +44,9 @@ describe('POST /accessmanagement/api/v1/enterprise/consentrequests', () => {
       requestMessage: b.requestMessage,
       portalViewMode: 'show',
       // `metaData` in the request is stored and returned as `metadata`.
-      consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: 'example-income' }], metadata: { inntektsaar: '2024' } }],
+      consentRights: [
+        { action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: 'example-income' }], metadata: { inntektsaar: '2024' } },
+      ],
     })
     expect(first.body.validTo).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/)
     const again = await create({ ...b, requestMessage: { en: 'changed' } })
@@ -71,7 +73,9 @@ describe('POST /accessmanagement/api/v1/enterprise/consentrequests', () => {
   })
 
   it('checks rights against registered resources: metadata keys required, unknown keys refused, values non-empty', async () => {
-    const rights = (value: string, metadata: unknown) => [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value }], metadata }]
+    const rights = (value: string, metadata: unknown) => [
+      { action: ['consent'], resource: [{ type: 'urn:altinn:resource', value }], metadata },
+    ]
     const missing = await create(body({ consentRights: rights('example-income-period', { fraogmed: '2024-01' }) }))
     expect(missing.status).toBe(400)
     expect(Object.keys(missing.body.errors)).toEqual(['consentRights[0].metadata.tilogmed'])
@@ -84,7 +88,9 @@ describe('POST /accessmanagement/api/v1/enterprise/consentrequests', () => {
   })
 
   it('answers 403 for a resource whose access list does not name the consumer', async () => {
-    const res = await create(body({ consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: 'restricted-resource' }] }] }))
+    const res = await create(
+      body({ consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: 'restricted-resource' }] }] }),
+    )
     expect([res.status, res.body.code]).toEqual([403, 'not_on_access_list'])
   })
 
@@ -179,7 +185,12 @@ describe('the consent screen (viewUri)', () => {
     expect(html).toContain('value="accept"')
 
     const post = (decision: string) =>
-      fetch(created.body.viewUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `decision=${decision}`, redirect: 'manual' })
+      fetch(created.body.viewUri, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `decision=${decision}`,
+        redirect: 'manual',
+      })
     const accepted = await post('accept')
     expect(accepted.status).toBe(303)
     expect(accepted.headers.get('location')).toBe(b.redirectUrl)

@@ -61,7 +61,9 @@ describe('the whole flow: consent request → accept → JWT grant → token the
     expect(created.status).toBe(201)
     expect(created.body).toMatchObject({ id: body.id, status: 'created', consented: null, handledBy: null, portalViewMode: 'hide' })
     expect(created.body.viewUri).toBe(`${emu.url}/accessmanagement/ui/consent/request?id=${body.id}`)
-    expect(created.body.consentRequestEvents).toEqual([expect.objectContaining({ eventType: 'Created', performedBy: `urn:altinn:organization:identifier-no:${consumerOrgno}` })])
+    expect(created.body.consentRequestEvents).toEqual([
+      expect.objectContaining({ eventType: 'Created', performedBy: `urn:altinn:organization:identifier-no:${consumerOrgno}` }),
+    ])
 
     const accepted = await call(`${emu.url}/emulator/consentrequests/${body.id}/accept`, { method: 'POST' })
     expect(accepted.status).toBe(200)
@@ -96,7 +98,13 @@ describe('the whole flow: consent request → accept → JWT grant → token the
           from: personUrn(personA),
           to: { authority: 'iso6523-actorid-upis', ID: `0192:${consumerOrgno}` },
           consented: accepted.body.consented,
-          consentRights: [{ action: ['consent'], resource: [{ type: 'urn:altinn:resource', value: 'example-income' }], metadata: { inntektsaar: '2024' } }],
+          consentRights: [
+            {
+              action: ['consent'],
+              resource: [{ type: 'urn:altinn:resource', value: 'example-income' }],
+              metadata: { inntektsaar: '2024' },
+            },
+          ],
         },
       ],
     })
@@ -105,7 +113,12 @@ describe('the whole flow: consent request → accept → JWT grant → token the
 
     const guard = guardFor(emu)
     const route = (year: string, person: string = personA) =>
-      guard.compile({ scope: 'example:income', resource: 'example-income', subject: () => person, metadata: { inntektsaar: { equals: year } } })
+      guard.compile({
+        scope: 'example:income',
+        resource: 'example-income',
+        subject: () => person,
+        metadata: { inntektsaar: { equals: year } },
+      })
     const headers = headersFromRecord({ authorization: `Bearer ${token}` })
     const consent = await guard.check({ headers, request: {} }, route('2024'))
     expect(consent).toMatchObject({ id: body.id, consumer: consumerOrgno, subject: { type: 'person', id: personA } })
@@ -187,7 +200,11 @@ describe('consent refusals at /token (domain.md §1.6)', () => {
 
 describe('JWT grant checks (Maskinporten protocol)', () => {
   const form = (fields: Record<string, string>) =>
-    fetch(emu.tokenEndpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() })
+    fetch(emu.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    })
 
   async function grantError(options: Parameters<typeof grantToken>[1]) {
     const result = await grantToken(emu, options)
@@ -204,14 +221,21 @@ describe('JWT grant checks (Maskinporten protocol)', () => {
     expect([res.status, (await res.json()).error]).toEqual([400, 'invalid_grant'])
     res = await fetch(`${emu.tokenEndpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
     expect([res.status, (await res.json()).error]).toEqual([400, 'invalid_request'])
-    res = await fetch(`${emu.tokenEndpoint}?x=1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${encodeURIComponent(JWT_BEARER_GRANT_TYPE)}&grant_type=x&assertion=y` })
+    res = await fetch(`${emu.tokenEndpoint}?x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=${encodeURIComponent(JWT_BEARER_GRANT_TYPE)}&grant_type=x&assertion=y`,
+    })
     expect((await res.json()).error).toBe('invalid_request')
     expect(res.headers.get('cache-control')).toBe('no-store')
   })
 
   it('refuses unknown clients and grants not signed by a registered key', async () => {
     const bank = client(emu)
-    const unknown = await requestToken(emu.tokenEndpoint, await buildJwtGrant({ issuer: emu.issuer, clientId: randomUUID(), key: bank.key, scope: 's', now: emu.now() }))
+    const unknown = await requestToken(
+      emu.tokenEndpoint,
+      await buildJwtGrant({ issuer: emu.issuer, clientId: randomUUID(), key: bank.key, scope: 's', now: emu.now() }),
+    )
     expect([unknown.status, unknown.body]).toMatchObject([401, { error: 'invalid_client' }])
     const forged = await deterministicSigningKey('attacker', { kid: bank.key.kid })
     expect((await grantError({ key: forged })).error_description).toMatch(/signature/)
@@ -233,7 +257,13 @@ describe('JWT grant checks (Maskinporten protocol)', () => {
   it('refuses x5c grants, which the emulator does not emulate', async () => {
     const bank = client(emu)
     const { SignJWT } = await import('jose')
-    const assertion = await new SignJWT({ aud: emu.issuer, iss: bank.clientId, iat: Math.floor(clock.ms / 1000), exp: Math.floor(clock.ms / 1000) + 60, scope: 's' })
+    const assertion = await new SignJWT({
+      aud: emu.issuer,
+      iss: bank.clientId,
+      iat: Math.floor(clock.ms / 1000),
+      exp: Math.floor(clock.ms / 1000) + 60,
+      scope: 's',
+    })
       .setProtectedHeader({ alg: 'RS256', x5c: ['MIIB'] })
       .sign(bank.key.privateKey)
     const result = await requestToken(emu.tokenEndpoint, assertion)
@@ -264,7 +294,7 @@ describe('JWT grant checks (Maskinporten protocol)', () => {
     }
   })
 
-  it('issues supplier tokens only with a delegation from consumer_org, and the consent must be the customer\'s', async () => {
+  it("issues supplier tokens only with a delegation from consumer_org, and the consent must be the customer's", async () => {
     const key = await generateSigningKey({ kid: 'supplier-key' })
     const supplier = await emu.registerClient({ orgno: supplierOrgno, keys: [key], delegatedBy: [consumerOrgno] })
     const as = { clientId: supplier.clientId, orgno: supplierOrgno, key, name: 'supplier' }
@@ -292,7 +322,9 @@ describe('clients registered over HTTP', () => {
     expect(refused.body.detail).toMatch(/public/)
     const badOrg = await call(`${emu.url}/emulator/clients`, { body: { orgno: '123456789', jwks: { keys: [key.publicJwk] } } })
     expect(badOrg.status).toBe(400)
-    const created = await call(`${emu.url}/emulator/clients`, { body: { orgno: otherOrgno, jwks: { keys: [key.publicJwk] }, scopes: 'example:income', name: 'http' } })
+    const created = await call(`${emu.url}/emulator/clients`, {
+      body: { orgno: otherOrgno, jwks: { keys: [key.publicJwk] }, scopes: 'example:income', name: 'http' },
+    })
     expect(created.status).toBe(201)
     expect(created.body).toMatchObject({ orgno: otherOrgno, scopes: ['example:income'], kids: ['http-client'] })
     const result = await grantToken(emu, { as: { clientId: created.body.client_id, orgno: otherOrgno, key, name: 'http' } })

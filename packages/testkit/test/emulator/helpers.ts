@@ -54,7 +54,11 @@ export async function grantToken(
   return requestToken(emu.tokenEndpoint, assertion)
 }
 
-export async function bearer(emu: Emulator, as: SandboxClient, scope = 'altinn:consentrequests.write altinn:consentrequests.read'): Promise<string> {
+export async function bearer(
+  emu: Emulator,
+  as: SandboxClient,
+  scope = 'altinn:consentrequests.write altinn:consentrequests.read',
+): Promise<string> {
   const result = await grantToken(emu, { as, scope })
   if (!result.ok) throw new Error(`token: ${JSON.stringify(result.body)}`)
   return result.body.access_token
@@ -66,7 +70,10 @@ export interface Json {
   headers: Headers
 }
 
-export async function call(url: string, init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Json> {
+export async function call(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Json> {
   const response = await fetch(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers: {

@@ -24,7 +24,11 @@ describe('key rotation', () => {
   it('publishes the new key next to the old one, signs with it, and a running guard follows', async () => {
     const clock = fakeClock()
     const emu = await start({ clock: clock.now })
-    const guard = createConsentGuard({ maskinporten: { issuer: emu.issuer, jwksUri: emu.jwksUri }, clock: clock.now, keys: { cooldownMs: 0 } })
+    const guard = createConsentGuard({
+      maskinporten: { issuer: emu.issuer, jwksUri: emu.jwksUri },
+      clock: clock.now,
+      keys: { cooldownMs: 0 },
+    })
     const route = guard.compile({ scope: 'example:income', resource: 'example-income', subject: () => TEST_IDENTITIES.personA })
     const consent = emu.consents.grant({ from: TEST_IDENTITIES.personA, to: TEST_IDENTITIES.consumerOrgno, resource: 'example-income' })
     const withConsent = async () => {
