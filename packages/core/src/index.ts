@@ -85,3 +85,28 @@ export {
   type MemoryConsentUseStoreOptions,
 } from './one-time/store.js'
 export { maskIdentityNumbers, redactUrlForLog, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+export {
+  fromParam,
+  fromQuery,
+  fromHeader,
+  period,
+  bindingOf,
+  type RequestBinding,
+  type KnowsNames,
+  type ParamReader,
+  type QueryReader,
+} from './requirement/bindings.js'
+export {
+  describeConsentOperation,
+  type AltinnConsentExtension,
+  type BindingDescription,
+  type ConsentComponents,
+  type ConsentOperationDescription,
+  type ConsentOperationFragment,
+  type ErrorFormat,
+  type OpenApiDescribeOptions,
+  type OpenApiNames,
+  type OpenApiObject,
+} from './openapi/describe.js'
+export { addConsentToOperation, addConsentComponents } from './openapi/merge.js'
+export { possibleErrorCodes, type CodeContext } from './openapi/codes.js'
