@@ -1,7 +1,7 @@
 import { maskIdentityNumbers, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
-import { ConsentGuardError, isConsentGuardError } from './errors.js'
+import { ConsentGuardError, inRealm, isConsentGuardError } from './errors.js'
 import { createKeySet, type KeySet } from './keys/key-set.js'
 import { MemoryConsentUseStore, type ConsentUseStore } from './one-time/store.js'
 import { resolveOptions, type ConsentGuardOptions, type ResolvedOptions } from './options.js'
@@ -62,11 +62,9 @@ export interface ConsentGuard {
  */
 export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const resolved = resolveOptions(options)
-  const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm)
+  const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri })
   const altinn2KeySet =
-    resolved.altinn2JwksUri === undefined
-      ? undefined
-      : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm)
+    resolved.altinn2JwksUri === undefined ? undefined : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri })
   const store: ConsentUseStore = options.store ?? new MemoryConsentUseStore()
   const hasher = new SubjectHasher(options.auditKey)
   const realm = resolved.realm
@@ -79,7 +77,6 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     audience: resolved.audience,
     requireAudience: resolved.requireAudience,
     now: resolved.clock,
-    realm,
   }
 
   const altinn2Rules: Altinn2Rules | undefined = altinn2KeySet && {
@@ -87,7 +84,6 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     clockTolerance: resolved.clockTolerance,
     maxTokenAge: resolved.altinn2MaxTokenAge,
     now: resolved.clock,
-    realm,
   }
 
   const emit = (logger: AuditLogger | undefined, event: AuditEvent): void => {
@@ -118,7 +114,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       if (audited && isConsentGuardError(err)) {
         emit(input.logger, { ...auditBase(ctx), decision: 'rejected', code: err.code, ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
       }
-      throw err
+      // The realm is an HTTP concern: the rules throw realm-less errors, the challenge gets it here.
+      throw isConsentGuardError(err) ? inRealm(err, realm) : err
     }
   }
 
@@ -137,20 +134,20 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   }
 
   async function decide<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>, ctx: DecisionContext): Promise<VerifiedConsent> {
-    const credentials = extractCredentials(input.headers, { consentHeader: resolved.consentHeader, url: input.url, realm })
+    const credentials = extractCredentials(input.headers, { consentHeader: resolved.consentHeader, url: input.url })
     const accessToken = await verifyMaskinportenToken(credentials.accessToken, tokenRules)
     ctx.token = accessToken
 
     let consentToken: MaskinportenToken | Altinn2Token | undefined
     let consents: readonly ParsedConsent[] = accessToken.consents
     if (resolved.consentHeader !== undefined) {
-      if (credentials.consentToken === undefined) throw new ConsentGuardError('consent_missing', { realm })
+      if (credentials.consentToken === undefined) throw new ConsentGuardError('consent_missing')
       if (claimsAltinn2Issuer(credentials.consentToken)) {
-        if (altinn2Rules === undefined) throw new ConsentGuardError('legacy_token_not_accepted', { realm })
+        if (altinn2Rules === undefined) throw new ConsentGuardError('legacy_token_not_accepted')
         const legacy = await verifyAltinn2Token(credentials.consentToken, altinn2Rules)
         // A third party named in HandledBy must be the Maskinporten token's supplier (LEG-05).
         if (legacy.consent.handledBy !== undefined && legacy.consent.handledBy !== accessToken.supplier) {
-          throw new ConsentGuardError('token_binding_mismatch', { realm })
+          throw new ConsentGuardError('token_binding_mismatch')
         }
         consentToken = legacy
         consents = [legacy.consent]
@@ -158,7 +155,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
         const mp = await verifyMaskinportenToken(credentials.consentToken, tokenRules)
         // Each token alone is valid; together they must describe the same consumer (BND-01, BND-05).
         if (mp.consumer !== accessToken.consumer || mp.supplier !== accessToken.supplier) {
-          throw new ConsentGuardError('token_binding_mismatch', { realm })
+          throw new ConsentGuardError('token_binding_mismatch')
         }
         consentToken = mp
         consents = mp.consents
@@ -169,7 +166,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     checkDelegation(accessToken, compiled)
     await checkConsumer(accessToken.consumer, compiled, input.request)
 
-    const facts = readRequestFacts(compiled, input.request, realm)
+    const facts = readRequestFacts(compiled, input.request)
     ctx.facts = facts
     const nowMs = resolved.clock().getTime()
     const match = matchConsent(consents, {
@@ -181,15 +178,14 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       toleranceMs: resolved.clockTolerance * 1000,
       ...(consentToken === undefined
         ? { issuedAt: accessToken.issuedAt * 1000 }
-        : 'issuedAt' in consentToken
+        : consentToken.kind === 'maskinporten'
           ? { issuedAt: consentToken.issuedAt * 1000 }
           : {}),
-      realm,
     })
     ctx.consentId = match.consent.id
 
     // The token that carried the consent (none for Altinn 2 tokens, which have no jti).
-    const carrier = consentToken === undefined ? accessToken : 'jti' in consentToken ? consentToken : undefined
+    const carrier = consentToken === undefined ? accessToken : consentToken.kind === 'maskinporten' ? consentToken : undefined
     const records = compiled.oneTime ? await recordOneTimeUse(match.consent, compiled.resource, carrier, nowMs, ctx) : undefined
     return buildVerifiedConsent({
       match,
@@ -217,7 +213,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     const ttlMs = Math.min(consent.validTo - nowMs + resolved.clockTolerance * 1000, resolved.oneTimeMaxTtl * 1000)
     if (!(await markUsed(key, Math.max(ttlMs, 1000)))) {
       ctx.oneTime = 'refused_reuse'
-      throw new ConsentGuardError('consent_already_used', { realm })
+      throw new ConsentGuardError('consent_already_used')
     }
     let tokenKey: string | undefined
     if (carrier !== undefined) {
@@ -233,7 +229,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       if (!fresh) {
         await releaseQuietly(key)
         ctx.oneTime = 'refused_reuse'
-        throw new ConsentGuardError('consent_already_used', { realm })
+        throw new ConsentGuardError('consent_already_used')
       }
     }
     ctx.oneTime = 'first_use'
@@ -245,15 +241,15 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     if (scope === undefined) return
     const ok =
       scope.mode === 'all' ? scope.scopes.every((s) => token.scopes.includes(s)) : scope.scopes.some((s) => token.scopes.includes(s))
-    if (!ok) throw new ConsentGuardError('scope_missing', { realm, scope: scope.scopes })
+    if (!ok) throw new ConsentGuardError('scope_missing', { scope: scope.scopes })
   }
 
   function checkDelegation<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
     if (token.supplier === undefined) return
-    if (compiled.delegation === 'deny') throw new ConsentGuardError('supplier_not_allowed', { realm })
+    if (compiled.delegation === 'deny') throw new ConsentGuardError('supplier_not_allowed')
     const sources = resolved.delegationSources
     if (sources !== undefined && (token.delegationSource === undefined || !sources.has(token.delegationSource))) {
-      throw new ConsentGuardError('supplier_not_allowed', { realm })
+      throw new ConsentGuardError('supplier_not_allowed')
     }
   }
 
@@ -272,7 +268,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     } else {
       ok = allow.has(consumer)
     }
-    if (!ok) throw new ConsentGuardError('consumer_not_allowed', { realm })
+    if (!ok) throw new ConsentGuardError('consumer_not_allowed')
   }
 
   async function markUsed(key: string, ttlMs: number): Promise<boolean> {
@@ -316,7 +312,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     try {
       return await Promise.race([call, timeout])
     } catch {
-      throw new ConsentGuardError(code, { realm })
+      throw new ConsentGuardError(code)
     } finally {
       clearTimeout(timer)
     }
