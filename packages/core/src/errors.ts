@@ -205,7 +205,23 @@ export function inRealm(err: ConsentGuardError, realm: string): ConsentGuardErro
   return typeof err.withRealm === 'function' ? err.withRealm(realm) : err
 }
 
+/**
+ * Stable codes of {@link ConsentGuardConfigError}: an unknown option name, a bad option value, an
+ * unknown field in a route requirement, a bad requirement value.
+ */
+export const CONFIG_ERROR_CODES = ['option_unknown', 'option_invalid', 'requirement_field_unknown', 'requirement_invalid'] as const
+
+/** A stable, machine-readable code of a start-up mistake. */
+export type ConsentGuardConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number]
+
 /** Thrown at start-up for an invalid guard option or route requirement. Never per request. */
 export class ConsentGuardConfigError extends Error {
   override readonly name = 'ConsentGuardConfigError'
+  /** Stable code (see {@link CONFIG_ERROR_CODES}); the message names the option or field. */
+  readonly code: ConsentGuardConfigErrorCode
+
+  constructor(code: ConsentGuardConfigErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
 }
