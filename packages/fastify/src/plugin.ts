@@ -19,6 +19,7 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import { checkOpenApiOptions, createOpenApiDescriber, type ConsentOpenApiOptions } from './openapi.js'
 import type { FastifyConsentRequirement, NoParameters, RouteConsentRequest } from './route-types.js'
 
 /**
@@ -37,6 +38,11 @@ export interface ConsentGuardPluginOptions extends ConsentGuardOptions {
    * `config.consent` (which wins) or `config.consent: false` (which opts out).
    */
   readonly global?: FastifyConsentRequirement
+  /**
+   * With @fastify/swagger registered, guarded routes are described in its document (security,
+   * error responses, `x-altinn-consent`). Default `{ errorFormat: 'fastify' }`; `false` turns it off.
+   */
+  readonly openapi?: ConsentOpenApiOptions | false
 }
 
 /**
@@ -99,8 +105,9 @@ function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConse
 }
 
 const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async (fastify: FastifyInstance, options) => {
-  const { global: globalRequirement, ...guardOptions } = options
+  const { global: globalRequirement, openapi, ...guardOptions } = options
   const guard = createConsentGuard(guardOptions)
+  const describer = openapi === false ? undefined : createOpenApiDescriber(fastify, guard, checkOpenApiOptions(openapi))
   const globalCompiled = globalRequirement === undefined ? undefined : guard.compile(globalRequirement, 'consent-guard option "global"')
 
   fastify.decorateRequest('consent', null)
@@ -118,12 +125,15 @@ const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async 
     const compiled =
       declared === undefined ? globalCompiled : guard.compile(declared, `route ${String(routeOptions.method)} ${routeOptions.url}`)
     if (compiled === undefined) return
+    describer?.annotate(routeOptions, compiled as CompiledRequirement<never>)
     const hook = hookFor(guard, compiled) as onRequestHookHandler
     const existing = routeOptions.onRequest
     // A new array: Fastify shares the original with the HEAD twin of a GET route, which runs
     // through this hook again and must end up with exactly one check.
     routeOptions.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [hook, ...existing] : [hook, existing]
   })
+
+  if (describer !== undefined) fastify.addHook('onReady', async () => describer.install())
 
   // Safety net. `onRoute` sees only routes declared after the plugin has loaded: a route declared
   // before (e.g. `app.register(consentGuard)` without `await`, then `app.get(...)`) would be served
