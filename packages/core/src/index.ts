@@ -84,4 +84,16 @@ export {
   type ConsentUseStore,
   type MemoryConsentUseStoreOptions,
 } from './one-time/store.js'
-export { maskIdentityNumbers, redactUrlForLog, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+export { SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+export {
+  maskIdentityNumbers,
+  redactUrlForLog,
+  redactHeadersForLog,
+  redactLogLine,
+  stripTokens,
+  decodeLeniently,
+  decodedForms,
+  CREDENTIAL_HEADERS,
+  type RedactOptions,
+} from './logging/redact.js'
+export { loggingPreset, serializeErrorForLog, type LoggingPreset, type LoggingPresetOptions } from './logging/preset.js'
