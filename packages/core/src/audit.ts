@@ -20,6 +20,12 @@ export interface AuditEvent {
   readonly code?: ConsentGuardErrorCode
   readonly resource: string
   readonly issuer: string
+  /** Ms the check took, from the adapter's call to the decision. */
+  readonly durationMs?: number
+  /** The framework's request id (Fastify `request.id`, pino-http `req.id`). */
+  readonly requestId?: string
+  /** The call's correlation id (incoming correlation header, or a generated one). */
+  readonly correlationId?: string
   readonly consentId?: string
   readonly jti?: string
   readonly clientId?: string

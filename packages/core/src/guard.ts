@@ -2,7 +2,7 @@ import { maskIdentityNumbers, SubjectHasher, type AuditEvent, type AuditLogger }
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { ConsentGuardError, isConsentGuardError } from './errors.js'
-import { createKeySet, type KeySet } from './keys/key-set.js'
+import type { KeySet } from './keys/key-set.js'
 import { MemoryConsentUseStore, type ConsentUseStore } from './one-time/store.js'
 import { resolveOptions, type ConsentGuardOptions, type ResolvedOptions } from './options.js'
 import { compileRequirement, isCompiledRequirement, type CompiledRequirement } from './requirement/compile.js'
@@ -13,6 +13,11 @@ import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './tokens/verify-token.js'
 import { claimsAltinn2Issuer, verifyAltinn2Token, type Altinn2Rules, type Altinn2Token } from './tokens/verify-altinn2.js'
 import type { ParsedConsent } from './consent/parse.js'
+import { createObservedKeySet, keySetReadiness, type GuardReadiness } from './observability/key-set-monitor.js'
+import { instrumentStore } from './observability/instrument-store.js'
+import { traceCheck } from './observability/trace-check.js'
+
+export type { GuardReadiness }
 
 /** What an adapter hands the guard for one request. */
 export interface GuardInput<Req> {
@@ -24,6 +29,10 @@ export interface GuardInput<Req> {
   readonly url?: string
   /** Per-request logger for the audit event (Fastify's `request.log`); else the guard's logger. */
   readonly logger?: AuditLogger
+  /** The framework's request id, copied into the audit event. */
+  readonly requestId?: string
+  /** The call's correlation id (see `correlationIdFrom`), copied into the audit event. */
+  readonly correlationId?: string
 }
 
 /** A configured guard: one key cache and one store, shared by every route. */
@@ -48,6 +57,14 @@ export interface ConsentGuard {
   readonly keySet: KeySet
   /** Altinn 2's key set, when legacy tokens are accepted. */
   readonly altinn2KeySet: KeySet | undefined
+  /**
+   * Fetches every key set that has no usable keys yet (start-up, before `listen`). Resolves
+   * when the guard can verify tokens; rejects with `ConsentGuardError` `jwks_unavailable` whose
+   * `cause` is the failing key set's `KeySetHealth` (cause category, age).
+   */
+  ready(): Promise<void>
+  /** Key-set health for a `/ready` endpoint: fresh, stale-serving or unavailable, with cause and age. */
+  readiness(): GuardReadiness
 }
 
 /**
@@ -62,12 +79,15 @@ export interface ConsentGuard {
  */
 export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const resolved = resolveOptions(options)
-  const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm)
-  const altinn2KeySet =
+  const main = createObservedKeySet('maskinporten', { ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm, options.logger)
+  const { keySet } = main
+  const altinn2 =
     resolved.altinn2JwksUri === undefined
       ? undefined
-      : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm)
-  const store: ConsentUseStore = options.store ?? new MemoryConsentUseStore()
+      : createObservedKeySet('altinn2', { ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm, options.logger)
+  const keySets = altinn2 === undefined ? [main] : [main, altinn2]
+  const altinn2KeySet = altinn2?.keySet
+  const store: ConsentUseStore = instrumentStore(options.store ?? new MemoryConsentUseStore())
   const hasher = new SubjectHasher(options.auditKey)
   const realm = resolved.realm
   const tokenRules: TokenRules = {
@@ -104,7 +124,13 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
 
   async function check<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> {
     if (!isCompiledRequirement(compiled)) throw new TypeError('consent-guard: check() needs a requirement from guard.compile()')
-    const ctx: DecisionContext = { resource: compiled.resource, issuer: resolved.issuer }
+    const ctx: DecisionContext = {
+      resource: compiled.resource,
+      issuer: resolved.issuer,
+      startedAt: performance.now(),
+      requestId: input.requestId,
+      correlationId: input.correlationId,
+    }
     // Build events only when someone listens: the keyed hash is the costliest part.
     const audited = input.logger !== undefined || options.logger !== undefined || options.onDecision !== undefined
     try {
@@ -128,6 +154,9 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       event: 'consent_guard.decision',
       resource: ctx.resource,
       issuer: ctx.issuer,
+      durationMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+      ...(ctx.requestId !== undefined && { requestId: ctx.requestId }),
+      ...(ctx.correlationId !== undefined && { correlationId: ctx.correlationId }),
       ...(ctx.consentId !== undefined && { consentId: ctx.consentId }),
       ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer }),
       ...(t?.supplier !== undefined && { supplier: t.supplier }),
@@ -324,7 +353,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
 
   return {
     compile: (requirement, where) => compileRequirement(requirement, where),
-    check,
+    check: traceCheck(check, resolved.consentHeader === undefined ? 'single-token' : 'two-token'),
     async release(consent) {
       const records = consent.oneTime
       if (records === undefined) return
@@ -340,12 +369,16 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     options: resolved,
     keySet,
     altinn2KeySet,
+    ...keySetReadiness(keySets, realm),
   }
 }
 
 interface DecisionContext {
   readonly resource: string
   readonly issuer: string
+  readonly startedAt: number // performance.now()
+  readonly requestId: string | undefined
+  readonly correlationId: string | undefined
   token?: MaskinportenToken
   facts?: RequestFacts
   consentId?: string

@@ -97,3 +97,16 @@ export {
   type RedactOptions,
 } from './logging/redact.js'
 export { loggingPreset, serializeErrorForLog, type LoggingPreset, type LoggingPresetOptions } from './logging/preset.js'
+export { optionsFromEnv, envValue, ConsentGuardEnvError, GUARD_ENV_VARIABLES, type GuardEnvVariable } from './env.js'
+export { correlationIdFrom, DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
+export {
+  CHANNELS,
+  publishCacheEvent,
+  type CheckTraceContext,
+  type KeySetEvent,
+  type KeySetName,
+  type KeySetFailureCause,
+  type StoreEvent,
+  type CacheEvent,
+} from './observability/diagnostics.js'
+export { type KeySetHealth, type GuardReadiness } from './observability/key-set-monitor.js'

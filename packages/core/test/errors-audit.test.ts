@@ -82,6 +82,7 @@ describe('audit events and privacy', () => {
       decision: 'accepted',
       resource: 'example-income',
       issuer: h.issuer.issuer,
+      durationMs: expect.any(Number),
       consentId: consent.id,
       jti: 'jti-accept',
       clientId: consent.token.clientId,
