@@ -24,7 +24,7 @@ export class ConsentGuardEnvError extends ConsentGuardConfigError {
   /** The variable at fault (the first, when two conflict). */
   readonly variable: string
   constructor(variable: string, message: string) {
-    super(message)
+    super('option_invalid', message)
     this.variable = variable
   }
 }

@@ -75,7 +75,7 @@ const NO_MATCH = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHIN
  * stale-if-error policy, which jose does not have: after `cacheMaxAge` jose refetches and a failed
  * refetch fails every verification.
  */
-export function createKeySet(options: KeySetOptions, realm?: string, observe?: (fetch: FetchLike) => FetchLike): KeySet {
+export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike) => FetchLike): KeySet {
   const staleIfErrorMs = options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs
   // jose writes each successfully fetched set and its time into this object.
   const cache: { uat?: number; jwks?: JSONWebKeySet } = {}
@@ -111,16 +111,16 @@ export function createKeySet(options: KeySetOptions, realm?: string, observe?: (
       if (isCode(err, NO_MATCH)) {
         // The set was fetched; it just has no (single) key for this kid.
         servingStale = false
-        throw new ConsentGuardError('token_key_unknown', { realm })
+        throw new ConsentGuardError('token_key_unknown')
       }
       // Anything else came from fetching or reading the key set: the issuer's fault, not the client's.
       const fallback = staleResolver()
-      if (fallback === undefined) throw new ConsentGuardError('jwks_unavailable', { realm })
+      if (fallback === undefined) throw new ConsentGuardError('jwks_unavailable')
       servingStale = true
       try {
         return await fallback(header, token)
       } catch {
-        throw new ConsentGuardError('token_key_unknown', { realm })
+        throw new ConsentGuardError('token_key_unknown')
       }
     }
   }
@@ -131,7 +131,7 @@ export function createKeySet(options: KeySetOptions, realm?: string, observe?: (
       try {
         await remote.reload()
       } catch (err) {
-        throw Object.assign(new ConsentGuardError('jwks_unavailable', { realm }), { cause: err })
+        throw Object.assign(new ConsentGuardError('jwks_unavailable'), { cause: err })
       }
     },
     state: () => ({

@@ -168,7 +168,7 @@ export function createObservedKeySet(
   logger: WarnLogger | undefined,
 ): { keySet: KeySet; monitor: KeySetMonitor } {
   const monitor = createKeySetMonitor(name, options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs, logger)
-  const keySet = createKeySet(options, realm, monitor.observe)
+  const keySet = createKeySet(options, monitor.observe)
   monitor.attach(keySet)
   return { keySet, monitor }
 }

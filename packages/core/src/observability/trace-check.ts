@@ -14,7 +14,7 @@ type Check = <Req>(input: any, compiled: CompiledRequirement<Req>) => Promise<Ve
 export function traceCheck<F extends Check>(check: F, mode: CheckTraceContext['mode']): F {
   const traced = <Req>(input: Parameters<F>[0], compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> => {
     if (!checkChannel.hasSubscribers) return check(input, compiled)
-    const context: CheckTraceContext = { resource: compiled.resource, mode, oneTime: compiled.oneTime === true }
+    const context: CheckTraceContext = { resource: compiled?.resource, mode, oneTime: compiled?.oneTime === true }
     const started = performance.now()
     let consent: VerifiedConsent | undefined
     return checkChannel
