@@ -51,4 +51,54 @@ export {
   type ConsentUseStore,
   type MemoryConsentUseStoreOptions,
 } from './one-time/store.js'
-export { maskIdentityNumbers, redactUrlForLog, type AuditEvent, type AuditLogger } from './audit.js'
+export { type AuditEvent, type AuditLogger } from './audit.js'
+export {
+  maskIdentityNumbers,
+  redactUrlForLog,
+  redactHeadersForLog,
+  redactLogLine,
+  stripTokens,
+  decodeLeniently,
+  decodedForms,
+  CREDENTIAL_HEADERS,
+  type RedactOptions,
+} from './logging/redact.js'
+export { loggingPreset, serializeErrorForLog, type LoggingPreset, type LoggingPresetOptions } from './logging/preset.js'
+export { optionsFromEnv, envValue, ConsentGuardEnvError, GUARD_ENV_VARIABLES, type GuardEnvVariable } from './env.js'
+export { correlationIdFrom, DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
+export {
+  CHANNELS,
+  publishCacheEvent,
+  type CheckTraceContext,
+  type KeySetEvent,
+  type KeySetName,
+  type KeySetFailureCause,
+  type StoreEvent,
+  type CacheEvent,
+} from './observability/diagnostics.js'
+export { type KeySetHealth, type GuardReadiness } from './observability/key-set-monitor.js'
+export {
+  fromParam,
+  fromQuery,
+  fromHeader,
+  period,
+  bindingOf,
+  type RequestBinding,
+  type KnowsNames,
+  type ParamReader,
+  type QueryReader,
+} from './requirement/bindings.js'
+export {
+  describeConsentOperation,
+  type AltinnConsentExtension,
+  type BindingDescription,
+  type ConsentComponents,
+  type ConsentOperationDescription,
+  type ConsentOperationFragment,
+  type ErrorFormat,
+  type OpenApiDescribeOptions,
+  type OpenApiNames,
+  type OpenApiObject,
+} from './openapi/describe.js'
+export { addConsentToOperation, addConsentComponents } from './openapi/merge.js'
+export { possibleErrorCodes, type CodeContext } from './openapi/codes.js'

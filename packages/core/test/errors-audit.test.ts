@@ -85,6 +85,7 @@ describe('audit events and privacy', () => {
       decision: 'accepted',
       resource: 'example-income',
       issuer: h.issuer.issuer,
+      durationMs: expect.any(Number),
       consentId: consent.id,
       jti: 'jti-accept',
       clientId: consent.token.clientId,
@@ -119,7 +120,7 @@ describe('audit events and privacy', () => {
   it('masks 11-digit runs in free text', () => {
     expect(maskIdentityNumbers(`/income/2024/${FNR_A}?x=${FNR_B}`)).toBe('/income/2024/***********?x=***********')
     expect(maskIdentityNumbers('/company/991825827/accounts')).toBe('/company/991825827/accounts')
-    expect(maskIdentityNumbers('123456789012')).toBe('123456789012')
+    expect(maskIdentityNumbers('123456789012')).toBe('************')
   })
   it('redacts access_token query values and identity numbers in URLs for access logs', () => {
     expect(redactUrlForLog(`/income/2024/${FNR_A}?access_token=abc.def.ghi&year=2024`)).toBe(

@@ -221,7 +221,9 @@ describe('resolveOptions: every start-up rule', () => {
       consumerCheckTimeoutMs: 500,
       oneTimeMaxTtl: 86_400,
       clock: () => new Date(),
+      correlationHeader: 'Korrelasjonsid',
     }
     expect(resolveOptions(all).realm).toBe('skatt')
+    expect(resolveOptions(all).correlationHeader).toBe('korrelasjonsid')
   })
 })
