@@ -6,6 +6,7 @@
 export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
 export {
   resolveOptions,
+  DEFAULT_ALGORITHMS,
   MASKINPORTEN_ENVIRONMENTS,
   ALTINN2_ENVIRONMENTS,
   type Altinn2Environment,

@@ -46,7 +46,10 @@ export interface ConsentGuardOptions {
   readonly altinn2Keys?: Omit<KeySetOptions, 'jwksUri'>
   /** Largest `exp - nbf` of an Altinn 2 token in seconds (they live 30 s). Default 120. */
   readonly altinn2MaxTokenAge?: number
-  /** Allowed signing algorithms. Default `['RS256']` (all observed Maskinporten tokens). */
+  /**
+   * Allowed signing algorithms, asymmetric only. Default {@link DEFAULT_ALGORITHMS}: `RS256`,
+   * `RS384` and `RS512`, the algorithms Maskinporten's token documentation lists.
+   */
   readonly algorithms?: readonly string[]
   /** Leeway in seconds for `exp`, `nbf`, `iat` and `consented`. Default 10, range 0-60. */
   readonly clockTolerance?: number
@@ -105,6 +108,13 @@ export interface ResolvedOptions {
 }
 
 const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'])
+
+/**
+ * Signing algorithms accepted when `algorithms` is not set: the three Maskinporten's token
+ * documentation lists (observed tokens are all RS256). A key whose JWK names one `alg` still
+ * verifies only tokens of that algorithm.
+ */
+export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512'])
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 
@@ -150,7 +160,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   const altinn2MaxTokenAge = options.altinn2MaxTokenAge ?? 120
   if (!Number.isFinite(altinn2MaxTokenAge) || altinn2MaxTokenAge <= 0 || altinn2MaxTokenAge > 3600)
     fail('"altinn2MaxTokenAge" must be 1-3600 seconds')
-  const algorithms = options.algorithms ?? ['RS256']
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS
   if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => SUPPORTED_ALGS.has(a))) {
     fail(`"algorithms" must list asymmetric algorithms from ${[...SUPPORTED_ALGS].join(', ')}`)
   }

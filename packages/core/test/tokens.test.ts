@@ -60,9 +60,16 @@ describe('SIG: signature and algorithm', () => {
       () => signCompact({ alg: 'HS256', kid: 'nope' }, claims(), Buffer.alloc(0), 'HS256'),
       'token_algorithm_not_allowed',
     ],
+    // RS512 is allowed by default now (Maskinporten lists RS256/RS384/RS512), but the published
+    // mp-1 JWK declares alg RS256, so it never verifies another algorithm's signature.
     [
-      'SIG-05 RS512 signed by the trusted key',
+      'SIG-05 RS512 signed by the trusted key whose JWK says RS256',
       () => signCompact({ alg: 'RS512', kid: 'mp-1' }, claims(), signer.privateKey, 'RS512'),
+      'token_key_unknown',
+    ],
+    [
+      'SIG-05 PS256 signed by the trusted key',
+      () => signCompact({ alg: 'PS256', kid: 'mp-1' }, claims(), signer.privateKey, 'PS256'),
       'token_algorithm_not_allowed',
     ],
     ['SIG-06 alg missing', () => signCompact({ kid: 'mp-1' }, claims(), signer.privateKey), 'token_algorithm_not_allowed'],

@@ -8,6 +8,7 @@ import {
   compileRequirement,
   ConsentGuardConfigError,
   createConsentGuard,
+  DEFAULT_ALGORITHMS,
   ERROR_CODES,
   explainConsents,
   headersFromRecord,
@@ -172,7 +173,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     push(rule, 'fail', detail ?? ERROR_CODES[code].description, code)
 
   let syntaxOk = false
-  const algorithms = legacy ? ['RS256'] : (cfg?.algorithms ?? ['RS256'])
+  const algorithms = legacy ? ['RS256'] : (cfg?.algorithms ?? DEFAULT_ALGORITHMS)
   const keyName = header?.kid !== undefined ? `kid "${String(header.kid)}"` : `x5t "${String(header?.x5t)}"`
   try {
     parseCompactJws(token, { algorithms, keyId: legacy ? 'kid-or-x5t' : 'kid' })
