@@ -7,6 +7,7 @@ export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard
 export {
   resolveOptions,
   DEFAULT_ALGORITHMS,
+  UNRESTRICTED_AUDIENCE,
   MASKINPORTEN_ENVIRONMENTS,
   ALTINN2_ENVIRONMENTS,
   type Altinn2Environment,

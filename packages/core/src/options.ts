@@ -55,7 +55,10 @@ export interface ConsentGuardOptions {
   readonly clockTolerance?: number
   /** Largest `exp - iat` and token age in seconds (set to your scope's `at_max_age`). Default 3600. */
   readonly maxTokenAge?: number
-  /** Audience(s) of this API, for audience-restricted tokens. When set, a present `aud` must match. */
+  /**
+   * Audience(s) of this API, for audience-restricted tokens. When set, a present `aud` must match one
+   * exactly; `unspecified` (Maskinporten's "not restricted") never matches and may not be configured.
+   */
   readonly audience?: string | readonly string[]
   /** Refuse tokens without `aud` (needs `audience`). Default false: real consent tokens have none. */
   readonly requireAudience?: boolean
@@ -85,6 +88,13 @@ export interface ConsentGuardOptions {
   /** Clock (tests, emulators). Default `() => new Date()`. */
   readonly clock?: () => Date
 }
+
+/**
+ * The `aud` Maskinporten writes when the client asked for no audience (its docs say `aud` may be
+ * omitted instead). Never an audience of its own: with `audience` configured it is refused like any
+ * other value that is not yours; without, it is ignored like an absent `aud`.
+ */
+export const UNRESTRICTED_AUDIENCE = 'unspecified'
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
@@ -172,6 +182,9 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     options.audience === undefined ? undefined : typeof options.audience === 'string' ? [options.audience] : [...options.audience]
   if (audience !== undefined && (audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== '')))
     fail('"audience" must be non-empty strings')
+  // Maskinporten writes `unspecified` when no audience was requested: configuring it would accept every unrestricted token.
+  if (audience?.includes(UNRESTRICTED_AUDIENCE))
+    fail(`"audience" must not be "${UNRESTRICTED_AUDIENCE}": that value means "not audience-restricted"`)
   const requireAudience = options.requireAudience ?? false
   if (requireAudience && audience === undefined) fail('"requireAudience" needs "audience"')
   const realm = options.realm ?? DEFAULT_REALM
