@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { ConsentGuardErrorCode } from './errors.js'
 import type { Party } from './consent/identifiers.js'
+import type { OrganizationIdentifier } from './consent/organization.js'
 
 /** A pino-compatible logger (pino, Fastify's `request.log`, or anything with `info`). */
 export interface AuditLogger {
@@ -23,8 +24,13 @@ export interface AuditEvent {
   readonly consentId?: string
   readonly jti?: string
   readonly clientId?: string
+  /** The consumer in string form: organisation number, or `<authority>:<id>` for another authority. */
   readonly consumer?: string
+  /** The consumer as the token names it, authority and ID. */
+  readonly consumerIdentifier?: OrganizationIdentifier
   readonly supplier?: string
+  /** The supplier as the token names it, authority and ID. */
+  readonly supplierIdentifier?: OrganizationIdentifier
   readonly delegationSource?: string
   readonly subjectType?: Party['type']
   /** HMAC-SHA256 of the subject under the audit key, truncated. */

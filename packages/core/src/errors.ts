@@ -52,6 +52,12 @@ export const ERROR_CODES = {
   token_not_yet_valid: { status: 401, bearerError: 'invalid_token', description: 'The token is not yet valid' },
   token_lifetime_exceeded: { status: 401, bearerError: 'invalid_token', description: 'The token lifetime exceeds the allowed maximum' },
   token_claims_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token claims are invalid' },
+  // A well-formed consumer/supplier of a form this API does not accept (another authority, ICD or sub-unit).
+  consumer_identifier_unsupported: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'The consumer or supplier identifier is not supported',
+  },
   consent_malformed: { status: 401, bearerError: 'invalid_token', description: 'The consent in the token is malformed' },
   legacy_token_not_accepted: { status: 401, bearerError: 'invalid_token', description: 'Legacy consent tokens are not accepted' },
   // 403 insufficient_scope: the tokens are valid but do not authorise this request.

@@ -13,6 +13,7 @@ import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './tokens/verify-token.js'
 import { claimsAltinn2Issuer, verifyAltinn2Token, type Altinn2Rules, type Altinn2Token } from './tokens/verify-altinn2.js'
 import type { ParsedConsent } from './consent/parse.js'
+import { norwegianOrganization, sameOrganization } from './consent/organization.js'
 
 /** What an adapter hands the guard for one request. */
 export interface GuardInput<Req> {
@@ -78,6 +79,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     maxTokenAge: resolved.maxTokenAge,
     audience: resolved.audience,
     requireAudience: resolved.requireAudience,
+    consumerAuthorities: resolved.consumerAuthorities,
     now: resolved.clock,
     realm,
   }
@@ -129,8 +131,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       resource: ctx.resource,
       issuer: ctx.issuer,
       ...(ctx.consentId !== undefined && { consentId: ctx.consentId }),
-      ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer }),
-      ...(t?.supplier !== undefined && { supplier: t.supplier }),
+      ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer, consumerIdentifier: t.consumerIdentifier }),
+      ...(t?.supplierIdentifier !== undefined && { supplier: t.supplier, supplierIdentifier: t.supplierIdentifier }),
       ...(t?.delegationSource !== undefined && { delegationSource: t.delegationSource }),
       ...(ctx.facts !== undefined && { subjectType: ctx.facts.subject.type, subjectRef: hasher.ref(ctx.facts.subject) }),
     }
@@ -149,7 +151,10 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
         if (altinn2Rules === undefined) throw new ConsentGuardError('legacy_token_not_accepted', { realm })
         const legacy = await verifyAltinn2Token(credentials.consentToken, altinn2Rules)
         // A third party named in HandledBy must be the Maskinporten token's supplier (LEG-05).
-        if (legacy.consent.handledBy !== undefined && legacy.consent.handledBy !== accessToken.supplier) {
+        if (
+          legacy.consent.handledBy !== undefined &&
+          !sameOrganization(norwegianOrganization(legacy.consent.handledBy), accessToken.supplierIdentifier)
+        ) {
           throw new ConsentGuardError('token_binding_mismatch', { realm })
         }
         consentToken = legacy
@@ -157,7 +162,11 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       } else {
         const mp = await verifyMaskinportenToken(credentials.consentToken, tokenRules)
         // Each token alone is valid; together they must describe the same consumer (BND-01, BND-05).
-        if (mp.consumer !== accessToken.consumer || mp.supplier !== accessToken.supplier) {
+        // Authority and ID compared exactly.
+        if (
+          !sameOrganization(mp.consumerIdentifier, accessToken.consumerIdentifier) ||
+          !sameOrganization(mp.supplierIdentifier, accessToken.supplierIdentifier)
+        ) {
           throw new ConsentGuardError('token_binding_mismatch', { realm })
         }
         consentToken = mp
@@ -167,7 +176,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
 
     checkScope(accessToken, compiled)
     checkDelegation(accessToken, compiled)
-    await checkConsumer(accessToken.consumer, compiled, input.request)
+    await checkConsumer(accessToken, compiled, input.request)
 
     const facts = readRequestFacts(compiled, input.request, realm)
     ctx.facts = facts
@@ -177,6 +186,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       facts,
       request: input.request,
       consumer: accessToken.consumer,
+      consumerIdentifier: accessToken.consumerIdentifier,
       now: nowMs,
       toleranceMs: resolved.clockTolerance * 1000,
       ...(consentToken === undefined
@@ -257,7 +267,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     }
   }
 
-  async function checkConsumer<Req>(consumer: string, compiled: CompiledRequirement<Req>, request: Req): Promise<void> {
+  async function checkConsumer<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>, request: Req): Promise<void> {
     const allow = compiled.consumers
     if (allow === undefined) return
     let ok: boolean
@@ -265,12 +275,13 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       // An access-list lookup that throws, rejects or hangs is a dependency failure: 503, bounded.
       ok =
         (await withTimeout(
-          Promise.resolve().then(() => allow(consumer, request)),
+          Promise.resolve().then(() => allow(token.consumer, request, token.consumerIdentifier)),
           resolved.consumerCheckTimeoutMs,
           'consumer_check_unavailable',
         )) === true
     } else {
-      ok = allow.has(consumer)
+      // String forms are unambiguous for accepted identifiers (orgno, or `<authority>:<id>`).
+      ok = allow.has(token.consumer)
     }
     if (!ok) throw new ConsentGuardError('consumer_not_allowed', { realm })
   }

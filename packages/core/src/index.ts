@@ -63,6 +63,7 @@ export {
   ConsentRightSchema,
   ConsentResourceSchema,
   Iso6523Schema,
+  OrganizationIdentifierSchema,
   CONSENT_TYPE,
   RESOURCE_TYPE,
   CONSENT_LIMITS,
@@ -79,6 +80,16 @@ export {
   type Party,
   type PartyType,
 } from './consent/identifiers.js'
+export {
+  parseOrganizationIdentifier,
+  norwegianOrganization,
+  organizationNumberOf,
+  organizationText,
+  sameOrganization,
+  acceptOrganization,
+  NORWEGIAN_ICD,
+  type OrganizationIdentifier,
+} from './consent/organization.js'
 export { parseRfc3339, isYearMonth } from './consent/time.js'
 export {
   MemoryConsentUseStore,

@@ -65,6 +65,14 @@ export interface ConsentGuardOptions {
   /** Key-set fetching and caching (timeouts, cooldown, stale-if-error, size caps). */
   readonly keys?: Omit<KeySetOptions, 'jwksUri'>
   /**
+   * Further authorities accepted in `consumer`, `supplier` and a consent's `to`, beside the Norwegian
+   * form (`iso6523-actorid-upis` + `0192:<orgno>`, always accepted). Exact strings, e.g.
+   * `['etsi-en-319-412']` for Maskinporten's European eSeal pilot. Listing `iso6523-actorid-upis`
+   * accepts its other ICDs and sub-unit forms. Identifiers of other authorities are refused with
+   * 401 `consumer_identifier_unsupported`. Default: none.
+   */
+  readonly consumerAuthorities?: readonly string[]
+  /**
    * When set, delegated tokens (with `supplier`) must carry one of these `delegation_source`
    * values (e.g. `['https://www.altinn.no']` in production); otherwise they are refused.
    */
@@ -110,6 +118,8 @@ export interface ResolvedOptions {
   readonly audience: readonly string[] | undefined
   readonly requireAudience: boolean
   readonly delegationSources: ReadonlySet<string> | undefined
+  /** Authorities accepted beside the Norwegian form (empty by default). */
+  readonly consumerAuthorities: ReadonlySet<string>
   readonly realm: string
   readonly storeTimeoutMs: number
   readonly consumerCheckTimeoutMs: number
@@ -126,6 +136,7 @@ const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS
  */
 export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512'])
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const AUTHORITY = /^[\x21-\x39\x3b-\x7e]{1,256}$/
 const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 
 /** Validates options and fills in defaults. Throws `ConsentGuardConfigError` on anything wrong. */
@@ -201,6 +212,10 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   ) {
     fail('"delegationSources" must be an array of strings')
   }
+  const consumerAuthorities = options.consumerAuthorities ?? []
+  // No colon and no space: the `<authority>:<id>` string form then names exactly one identifier.
+  if (!Array.isArray(consumerAuthorities) || !consumerAuthorities.every((a) => typeof a === 'string' && AUTHORITY.test(a)))
+    fail('"consumerAuthorities" must be an array of authority names (printable ASCII without spaces or colons, at most 256)')
   return Object.freeze({
     issuer,
     jwksUri,
@@ -213,6 +228,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     audience: audience && Object.freeze(audience),
     requireAudience,
     delegationSources: options.delegationSources && new Set(options.delegationSources),
+    consumerAuthorities: new Set(consumerAuthorities),
     realm,
     storeTimeoutMs,
     consumerCheckTimeoutMs,

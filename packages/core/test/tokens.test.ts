@@ -226,8 +226,18 @@ describe('CLM: claims and time', () => {
     ['CLM-12 scope control', { scope: 'other example:income' }, 'accepted'],
     ['CLM-13 consumer missing', { consumer: undefined }, 'token_claims_invalid'],
     ['CLM-13 consumer string', { consumer: '0192:991825827' }, 'token_claims_invalid'],
-    ['CLM-13 consumer without ICD', { consumer: { authority: 'iso6523-actorid-upis', ID: '991825827' } }, 'token_claims_invalid'],
-    ['CLM-13 consumer other ICD', { consumer: { authority: 'iso6523-actorid-upis', ID: '9908:991825827' } }, 'token_claims_invalid'],
+    // Well-formed identifiers of another form: Maskinporten may extend authorities and ID formats, so
+    // these are a distinct refusal, not broken claims (2026 policy).
+    [
+      'CLM-13 consumer without ICD',
+      { consumer: { authority: 'iso6523-actorid-upis', ID: '991825827' } },
+      'consumer_identifier_unsupported',
+    ],
+    [
+      'CLM-13 consumer other ICD',
+      { consumer: { authority: 'iso6523-actorid-upis', ID: '9908:991825827' } },
+      'consumer_identifier_unsupported',
+    ],
     ['CLM-13 consumer 8 digits', { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:99182582' } }, 'token_claims_invalid'],
     ['CLM-13 consumer trailing space', { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:991825827 ' } }, 'token_claims_invalid'],
     [
@@ -238,7 +248,7 @@ describe('CLM: claims and time', () => {
     [
       'CLM-13 consumer authority upper case',
       { consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: '0192:991825827' } },
-      'token_claims_invalid',
+      'consumer_identifier_unsupported',
     ],
     ['CLM-14 payload is an array', () => '[]', 'token_malformed'],
     ['CLM-14 payload is null', () => 'null', 'token_malformed'],

@@ -594,14 +594,25 @@ export const CLM_ROWS: readonly Row[] = [
       ['missing', (k) => k.patch({ consumer: undefined })],
       ['a plain string', (k) => k.patch({ consumer: `0192:${CONSUMER}` })],
       ['object without ID', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis' } })],
-      ['ID without ICD', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: CONSUMER } })],
-      ['ICD 9908', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `9908:${CONSUMER}` } })],
       ['8 digits', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: '0192:99182582' } })],
       ['trailing space', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER} ` } })],
       ['full-width digits', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: '0192:９９１８２５８２７' } })],
-      ['authority in upper case', (k) => k.patch({ consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: `0192:${CONSUMER}` } })],
     ],
     r401('token_claims_invalid'),
+  ),
+  // Maskinporten says the authority list and ID formats may be extended: a well-formed identifier of
+  // another form is refused with its own code (never normalised, never matched to an orgno).
+  claimRow(
+    'CLM-13b',
+    'consumer of another form, refused as unsupported',
+    [
+      ['ID without ICD', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: CONSUMER } })],
+      ['ICD 9908', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `9908:${CONSUMER}` } })],
+      ['sub-unit form', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}:ER//987464291:1` } })],
+      ['authority in upper case', (k) => k.patch({ consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: `0192:${CONSUMER}` } })],
+      ['eSeal pilot', (k) => k.patch({ consumer: { authority: 'etsi-en-319-412', ID: `NTRNO-${CONSUMER}`, countryName: 'NO' } })],
+    ],
+    r401('consumer_identifier_unsupported'),
   ),
   claimRow(
     'CLM-14',

@@ -17,7 +17,8 @@ import {
   parseAltinn2Consent,
   parseCompactJws,
   parseConsents,
-  parseIso6523,
+  parseOrganizationIdentifier,
+  organizationText,
   parseJsonObject,
   readRequestFacts,
   RESOURCE_TYPE,
@@ -368,15 +369,17 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
           ? 'issuer'
           : LIFETIME_CODES.has(c) || (c === 'token_claims_invalid' && !timesReadable)
             ? 'lifetime'
-            : c === 'token_claims_invalid'
-              ? payloadSeg.duplicates
-                ? 'json'
-                : 'claims'
-              : c === 'token_audience_invalid'
-                ? 'audience'
-                : c === 'consent_malformed'
-                  ? 'consent shape'
-                  : undefined
+            : c === 'consumer_identifier_unsupported'
+              ? 'claims'
+              : c === 'token_claims_invalid'
+                ? payloadSeg.duplicates
+                  ? 'json'
+                  : 'claims'
+                : c === 'token_audience_invalid'
+                  ? 'audience'
+                  : c === 'consent_malformed'
+                    ? 'consent shape'
+                    : undefined
     const order = ['issuer', 'lifetime', 'json', 'claims', 'audience', 'consent shape']
     const failed = ruleOf(code)
     /** pass/fail/skip of `rule` given where the core stopped. */
@@ -408,13 +411,15 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
         'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it',
       )
 
-    consumer = verified?.consumer ?? parseIso6523(own('consumer'))
-    supplier = verified !== undefined ? verified.supplier : own('supplier') === undefined ? undefined : parseIso6523(own('supplier'))
+    consumer = verified?.consumer ?? readOrganization(own('consumer'))
+    supplier = verified !== undefined ? verified.supplier : own('supplier') === undefined ? undefined : readOrganization(own('supplier'))
     scopes = verified?.scopes ?? (typeof own('scope') === 'string' ? (own('scope') as string).split(' ').filter(Boolean) : [])
     judge(
       'claims',
       `consumer ${consumer}${supplier !== undefined ? `, supplier ${supplier}` : ''}; client_id ${String(own('client_id'))} (never used for access control)`,
-      'jti and client_id must be non-empty strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}; scope a string',
+      code === 'consumer_identifier_unsupported'
+        ? `consumer ${consumer ?? '?'}${supplier !== undefined ? `, supplier ${supplier}` : ''}: only {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"} and the authorities in consumerAuthorities are accepted`
+        : 'jti and client_id must be non-empty strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"} (or of an authority in consumerAuthorities); scope a string',
     )
     if (o.audience !== undefined)
       judge('audience', `aud ${JSON.stringify(own('aud'))}`, `aud ${JSON.stringify(own('aud'))}; expected one of ${o.audience.join(', ')}`)
@@ -1000,4 +1005,10 @@ export async function inspectCommand(argv: readonly string[], io: CliIo & { stdi
     io.stdout.write(renderReport(report, { showPii: values['show-pii'] === true, ...(source !== undefined ? { source } : {}) }))
   }
   return report.verdict.accepted ? 0 : 1
+}
+
+/** The string form of a `consumer`/`supplier` claim (orgno, or `<authority>:<id>`), when it is an identifier at all. */
+function readOrganization(value: unknown): string | undefined {
+  const identifier = parseOrganizationIdentifier(value)
+  return identifier === undefined ? undefined : organizationText(identifier)
 }
