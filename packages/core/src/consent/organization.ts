@@ -70,11 +70,11 @@ export function sameOrganization(a: OrganizationIdentifier | undefined, b: Organ
  * A broken object, or a `0192:` ID that is not nine digits, is 401 `token_claims_invalid`; a
  * well-formed identifier of another form is 401 `consumer_identifier_unsupported`.
  */
-export function acceptOrganization(value: unknown, authorities: ReadonlySet<string>, realm?: string): OrganizationIdentifier {
+export function acceptOrganization(value: unknown, authorities: ReadonlySet<string>): OrganizationIdentifier {
   const identifier = parseOrganizationIdentifier(value)
-  if (identifier === undefined || isBrokenNorwegian(identifier)) throw new ConsentGuardError('token_claims_invalid', { realm })
+  if (identifier === undefined || isBrokenNorwegian(identifier)) throw new ConsentGuardError('token_claims_invalid')
   if (organizationNumberOf(identifier) !== undefined || authorities.has(identifier.authority)) return identifier
-  throw new ConsentGuardError('consumer_identifier_unsupported', { realm })
+  throw new ConsentGuardError('consumer_identifier_unsupported')
 }
 
 /** `iso6523-actorid-upis` with ICD 0192 but no 9-digit number after it: a malformed Norwegian identifier. */
