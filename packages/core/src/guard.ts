@@ -2,6 +2,7 @@ import { createDecisionAudit, type AuditLogger, type DecisionTrail } from './aud
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { inRealm, isConsentGuardError } from './errors.js'
+import { warnAltinn2Deprecated } from './deprecations.js'
 import { createKeySet, type KeySet } from './keys/key-set.js'
 import { createOneTimeBook } from './one-time/bookkeeping.js'
 import { MemoryConsentUseStore } from './one-time/store.js'
@@ -68,6 +69,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri })
   const altinn2KeySet =
     resolved.altinn2JwksUri === undefined ? undefined : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri })
+  if (altinn2KeySet !== undefined) warnAltinn2Deprecated()
   const audit = createDecisionAudit(options)
   const oneTime = createOneTimeBook(options.store ?? new MemoryConsentUseStore(), resolved)
   const { clock: now, clockTolerance, maxTokenAge } = resolved

@@ -92,6 +92,8 @@ export {
   NORWEGIAN_ICD,
   type OrganizationIdentifier,
 } from './consent/organization.js'
+export { migratedResourceId, type Altinn2Service } from './consent/migrated.js'
+export { ALTINN2_DEPRECATION_CODE } from './deprecations.js'
 export { parseRfc3339, isYearMonth } from './consent/time.js'
 export {
   MemoryConsentUseStore,

@@ -40,6 +40,11 @@ export interface ConsentGuardOptions {
    * Accept legacy Altinn 2 consent tokens (issuer `altinn.no`) in the consent header, beside
    * Altinn 3 ones, while the migration runs. Off unless set; needs `consentHeader`. Remove it to
    * turn the legacy path off: an Altinn 2 token is then a 401 `legacy_token_not_accepted`.
+   *
+   * @deprecated Altinn II closed on 19 June 2026: no Altinn 2 consent token can be issued any more,
+   * and migrated consents arrive as Altinn 3 tokens (see `migratedResourceId`). Setting it emits a
+   * `DeprecationWarning` (code `CONSENT_GUARD_ALTINN2`) once per guard; the option goes in the next
+   * major version.
    */
   readonly altinn2?: Altinn2Environment
   /** Key-set fetching and caching for the Altinn 2 key set (same fields as `keys`). */
