@@ -1,4 +1,4 @@
-import { redactUrlForLog } from '@consent-guard/core'
+import { migratedResourceId, redactUrlForLog } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
@@ -6,6 +6,9 @@ import { pinoHttp } from 'pino-http'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { createLogger, type LogSink } from './logging.js'
+
+/** Altinn 2's income service, whose consents Altinn migrated to the resource `ex_4629_2`. */
+const LEGACY_INCOME_SERVICE = { serviceCode: '4629', serviceEdition: '2' } as const
 
 const query = (req: Request, name: string): string | undefined => {
   const value = req.query[name]
@@ -62,8 +65,9 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       ...consumers,
       scope: 'example:income',
       resource: 'example-income',
-      // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
-      altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+      // Consents migrated from Altinn 2 name `{org}_{serviceCode}_{serviceEditionCode}` (here ex_4629_2);
+      // serviceCode/serviceEdition serve only the deprecated legacy path (ALTINN2_* variables).
+      altinn2: { ...LEGACY_INCOME_SERVICE, migratedResource: migratedResourceId({ org: 'ex', ...LEGACY_INCOME_SERVICE }) },
       subjectType: 'person',
       subject: (req) => req.params.personId,
       metadata: { inntektsaar: { equals: (req) => req.params.year } },

@@ -1,9 +1,13 @@
+import { migratedResourceId } from '@consent-guard/core'
 import consentGuard, { getConsent } from '@consent-guard/fastify'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { loggerOptions, type LogSink } from './logging.js'
+
+/** Altinn 2's income service, whose consents Altinn migrated to the resource `ex_4629_2`. */
+const LEGACY_INCOME_SERVICE = { serviceCode: '4629', serviceEdition: '2' } as const
 
 /** A query value when given once; a repeated parameter (`?from=a&from=b`) counts as missing. */
 const single = (value: string | string[] | undefined): string => (typeof value === 'string' ? value : '')
@@ -41,8 +45,9 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
           ...consumers,
           scope: 'example:income',
           resource: 'example-income',
-          // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
-          altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+          // Consents migrated from Altinn 2 name `{org}_{serviceCode}_{serviceEditionCode}` (here ex_4629_2);
+          // serviceCode/serviceEdition serve only the deprecated legacy path (ALTINN2_* variables).
+          altinn2: { ...LEGACY_INCOME_SERVICE, migratedResource: migratedResourceId({ org: 'ex', ...LEGACY_INCOME_SERVICE }) },
           subjectType: 'person',
           subject: (request) => request.params.personId,
           metadata: { inntektsaar: { equals: (request) => request.params.year } },
