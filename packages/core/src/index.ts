@@ -53,7 +53,7 @@ export {
   organizationNumberOf,
   type OrganizationIdentifier,
 } from './consent/organization.js'
-export { migratedResourceId, type Altinn2Service } from './consent/migrated.js'
+export { migratedResourceId, type MigratedAltinn2Service } from './consent/migrated.js'
 export { ALTINN2_DEPRECATION_CODE } from './deprecations.js'
 export {
   MemoryConsentUseStore,

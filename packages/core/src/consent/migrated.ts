@@ -1,7 +1,7 @@
 import { ConsentGuardConfigError } from '../errors.js'
 
 /** An Altinn 2 service of one service owner, as its consents are migrated to Altinn 3. */
-export interface Altinn2Service {
+export interface MigratedAltinn2Service {
   /** The service owner's Altinn org code in lower case, as Altinn 3 writes it (e.g. `skd`). */
   readonly org: string
   /** The Altinn 2 service code (e.g. `4629`). */
@@ -31,7 +31,7 @@ const CODE = /^[0-9]{1,10}$/
  * hyphens (Altinn 2's upper-case owner codes such as `SKD` are written in lower case in Altinn 3), or
  * a service or edition code that is not a non-negative integer.
  */
-export function migratedResourceId(service: Altinn2Service): string {
+export function migratedResourceId(service: MigratedAltinn2Service): string {
   const fail = (msg: string): never => {
     throw new ConsentGuardConfigError('requirement_invalid', `migratedResourceId: ${msg}`)
   }
