@@ -353,6 +353,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
           maxTokenAge: o.maxTokenAge,
           ...(o.audience !== undefined && { audience: o.audience }),
           requireAudience: o.requireAudience,
+          consumerAuthorities: o.consumerAuthorities,
           now: () => now,
         })
       } catch (err) {
@@ -719,6 +720,7 @@ async function prepare(token: string, input: PrepareInput): Promise<Setup> {
         maskinporten: { issuer, jwksUri: input.jwksUri ?? PLACEHOLDER_JWKS },
         keys: { ...tokenKeys, staleIfErrorMs: 0 },
         ...(cfg?.algorithms !== undefined ? { algorithms: cfg.algorithms } : {}),
+        ...(cfg?.consumerAuthorities !== undefined ? { consumerAuthorities: cfg.consumerAuthorities } : {}),
         ...(cfg?.audience !== undefined ? { audience: cfg.audience } : {}),
         ...(cfg?.requireAudience !== undefined ? { requireAudience: cfg.requireAudience } : {}),
       })
@@ -824,6 +826,7 @@ async function coreVerdict(setup: Setup): Promise<Verdict> {
           maxTokenAge: o.maxTokenAge,
           ...(o.audience !== undefined ? { audience: o.audience } : {}),
           requireAudience: o.requireAudience,
+          consumerAuthorities: o.consumerAuthorities,
           now: o.clock,
         })
       }
