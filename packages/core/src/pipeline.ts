@@ -42,6 +42,7 @@ export {
   acceptOrganization,
   isBrokenNorwegian,
   organizationText,
+  organizationFromText,
   sameOrganization,
   norwegianOrganization,
   organizationNumberOf,

@@ -58,6 +58,14 @@ export function organizationText(identifier: OrganizationIdentifier): string {
   return organizationNumberOf(identifier) ?? `${identifier.authority}:${identifier.id}`
 }
 
+/** The inverse of {@link organizationText}: an organisation number, or `<authority>:<id>`. */
+export function organizationFromText(text: string): OrganizationIdentifier | undefined {
+  if (ORGNO.test(text)) return norwegianOrganization(text)
+  const colon = text.indexOf(':')
+  if (colon <= 0) return undefined
+  return parseOrganizationIdentifier({ authority: text.slice(0, colon), ID: text.slice(colon + 1) })
+}
+
 /** Exact comparison of authority and ID (no case folding, no normalisation). */
 export function sameOrganization(a: OrganizationIdentifier | undefined, b: OrganizationIdentifier | undefined): boolean {
   if (a === undefined || b === undefined) return a === b

@@ -1,5 +1,6 @@
 import { ConsentGuardError } from '../errors.js'
 import { withTimeout } from '../timeout.js'
+import { organizationFromText } from '../consent/organization.js'
 import type { MaskinportenToken } from '../tokens/verify-token.js'
 import type { CompiledRequirement } from './compile.js'
 
@@ -27,7 +28,7 @@ export async function checkAccess<Req>(
 }
 
 /** The token holds the route's scopes (all, or any one): else 403 `scope_missing` naming them. */
-export function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
+export function checkScope<Req>(token: Pick<MaskinportenToken, 'scopes'>, compiled: CompiledRequirement<Req>): void {
   const scope = compiled.scope
   if (scope === undefined) return
   const ok = scope.mode === 'all' ? scope.scopes.every((s) => token.scopes.includes(s)) : scope.scopes.some((s) => token.scopes.includes(s))
@@ -36,7 +37,7 @@ export function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequ
 
 /** A token with a `supplier` is refused on `delegation: 'deny'` routes and from unlisted delegation sources. */
 export function checkDelegation<Req>(
-  token: MaskinportenToken,
+  token: Pick<MaskinportenToken, 'supplier' | 'delegationSource'>,
   compiled: CompiledRequirement<Req>,
   rules: Pick<AccessRules, 'delegationSources'>,
 ): void {
@@ -53,17 +54,19 @@ export function checkDelegation<Req>(
  * A list function that throws, rejects or hangs is a dependency failure: 503, bounded.
  */
 export async function checkConsumer<Req>(
-  token: Pick<MaskinportenToken, 'consumer' | 'consumerIdentifier'>,
+  token: Pick<MaskinportenToken, 'consumer'> & Partial<Pick<MaskinportenToken, 'consumerIdentifier'>>,
   compiled: CompiledRequirement<Req>,
   request: Req,
   rules: Pick<AccessRules, 'consumerCheckTimeoutMs'>,
 ): Promise<void> {
   const allow = compiled.consumers
   if (allow === undefined) return
+  // Tools that only know the string form (inspect) get the identifier it names.
+  const identifier = token.consumerIdentifier ?? organizationFromText(token.consumer)
   const ok =
     typeof allow === 'function'
       ? (await withTimeout(
-          () => allow(token.consumer, request, token.consumerIdentifier),
+          () => (identifier === undefined ? false : allow(token.consumer, request, identifier)),
           rules.consumerCheckTimeoutMs,
           'consumer_check_unavailable',
         )) === true
