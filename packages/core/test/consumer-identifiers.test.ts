@@ -203,3 +203,20 @@ describe('consumerAuthorities option', () => {
     )
   })
 })
+
+describe('string forms', () => {
+  it('organizationText and organizationFromText are inverse for accepted identifiers', async () => {
+    const { organizationFromText, organizationText } = await import('@consent-guard/core/pipeline')
+    for (const identifier of [
+      { authority: 'iso6523-actorid-upis', id: `0192:${CONSUMER}` },
+      ESEAL,
+      { authority: 'iso6523-actorid-upis', id: '9908:910075918' },
+      { authority: 'iso6523-actorid-upis', id: `0192:${CONSUMER}:ER//987464291:1` },
+    ]) {
+      expect(organizationFromText(organizationText(identifier))).toEqual(identifier)
+    }
+    expect(organizationText({ authority: 'iso6523-actorid-upis', id: `0192:${CONSUMER}` })).toBe(CONSUMER)
+    expect(organizationFromText('not an identifier')).toBeUndefined()
+    expect(organizationFromText(':x')).toBeUndefined()
+  })
+})
