@@ -17,8 +17,9 @@ export interface AppConfig {
   /** `REDIS_URL`: one-time consents are recorded in this Redis, shared by every instance; unset = in memory (one instance). */
   readonly redisUrl: string | undefined
   /**
-   * `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept legacy Altinn 2 consent tokens in
-   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off.
+   * Legacy: `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept Altinn 2 consent tokens in
+   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off. Altinn II closed on
+   * 19 June 2026: leave both unset outside tests of the deprecated path (it warns at start-up).
    */
   readonly altinn2: Altinn2Environment | undefined
 }
