@@ -277,10 +277,17 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
 
   async function markUsed(key: string, ttlMs: number): Promise<boolean> {
     let timedOut = false
+    // One deadline for guard and store: the signal tells a store that honours it that the client got a 503.
+    const abort = new AbortController()
     // A store that throws synchronously is as unavailable as one that rejects.
-    const pending = Promise.resolve().then(() => store.markUsed(key, ttlMs))
+    const pending = Promise.resolve().then(() => store.markUsed(key, ttlMs, { signal: abort.signal }))
     try {
-      return (await withStoreTimeout(pending, () => (timedOut = true))) === true
+      return (
+        (await withStoreTimeout(pending, () => {
+          timedOut = true
+          abort.abort()
+        })) === true
+      )
     } finally {
       // The client got a 503; a mark that lands afterwards must not use the consent up, or the
       // client's retry would be refused. A late first use means nobody else holds the mark.

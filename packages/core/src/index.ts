@@ -83,5 +83,6 @@ export {
   ConsentUseStoreFullError,
   type ConsentUseStore,
   type MemoryConsentUseStoreOptions,
+  type MarkUsedOptions,
 } from './one-time/store.js'
 export { maskIdentityNumbers, redactUrlForLog, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
