@@ -25,16 +25,19 @@ export const FAIL_FAST_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
 /**
  * ioredis Cluster settings with the same intent as {@link FAIL_FAST_REDIS_OPTIONS}:
  * - `enableOfflineQueue: false`: while the cluster client is not ready, commands reject at once.
- * - `retryDelayOnFailover: 0` and `retryDelayOnClusterDown: 0`: a command whose connection
- *   closed, or that got `CLUSTERDOWN`, rejects (503) instead of being sent again later, after
- *   the guard answered. `MOVED`, `ASK` and `TRYAGAIN` are still followed: the node refused the
- *   command, so repeating it on the right node cannot write twice.
+ * - `retryDelayOnClusterDown: 0`: a command that got `CLUSTERDOWN` (no primary for its slot,
+ *   during a failover) rejects at once (503). `MOVED`, `ASK` and `TRYAGAIN` are followed: the
+ *   node refused the command, so repeating it on the right node cannot write twice.
+ * - `retryDelayOnFailover: 100`: a command whose node connection closed (the client replaces
+ *   connections when the slot map changes) is sent again after 100 ms. The first copy may have
+ *   run; the store recognises its own mark by its unique value, and a copy that lands after the
+ *   guard answered is released like any late mark.
  * - `maxRedirections: 5`, `slotsRefreshTimeout: 1000`, `clusterRetryStrategy`: reconnect
  *   forever, at most 1 s apart.
  */
 export const FAIL_FAST_CLUSTER_OPTIONS: Readonly<ClusterOptions> = Object.freeze({
   enableOfflineQueue: false,
-  retryDelayOnFailover: 0,
+  retryDelayOnFailover: 100,
   retryDelayOnClusterDown: 0,
   retryDelayOnTryAgain: 50,
   maxRedirections: 5,

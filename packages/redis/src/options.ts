@@ -3,14 +3,20 @@ import { ConsentGuardConfigError, type ConsentUseStore } from '@consent-guard/co
 
 /**
  * The commands the store sends. An ioredis `Redis` or `Cluster` instance fits; so does any
- * wrapper with the same call shape. `set` and `del` are required; `eval` (releasing a late mark
- * by compare-and-delete) and `pipeline` (the durability option's `WAIT`) are used when present.
+ * wrapper with the same call shape. `set` and `del` are required; `get` (recognising its own mark),
+ * `eval` (releasing a late mark by compare-and-delete) and `pipeline` (the durability option's
+ * `WAIT`) are used when present.
  */
 export interface RedisCommandClient {
   /** `SET key value PX ttl NX`: `'OK'` when set, `null` when the key already existed. */
   set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>
   /** `DEL key`: the number of keys removed. */
   del(key: string): Promise<number>
+  /**
+   * `GET key`: after a `nil` reply to `SET NX`, tells whether the mark is this call's own (a
+   * command that the client sent again after a lost connection), which counts as set.
+   */
+  get?(key: string): Promise<string | null>
   /** `EVAL script numkeys key value`: used to delete a mark only while it still holds this store's value. */
   eval?(script: string, numkeys: number, key: string, value: string): Promise<unknown>
   /** A pipeline, so that `SET` and `WAIT` reach the same connection (the key's node in a Cluster). */

@@ -67,6 +67,15 @@ export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions 
     return { set, replicas: waitResult[0] === null ? Number(waitResult[1]) : -1 }
   }
 
+  /**
+   * Whether `key` holds this call's value although `SET NX` answered `nil`: a Cluster client
+   * sends a command again when its connection closed, and the first copy may have run.
+   */
+  async function ownMark(key: string, value: string, ms: number): Promise<boolean> {
+    if (typeof client.get !== 'function') return false
+    return (await bounded(client.get(key), Math.max(ms, 1), 'GET')) === value
+  }
+
   /** Deletes this call's mark now if Redis answers within `ms`, else in the background. */
   async function releaseMark(key: string, value: string, ttlMs: number, ms: number): Promise<void> {
     if (typeof client.eval !== 'function') {
@@ -119,8 +128,8 @@ export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions 
       } finally {
         if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
       }
-      if (reply.set === null) return false
-      if (reply.set !== 'OK') {
+      if (reply.set === null && !(await ownMark(fullKey, value, commandTimeoutMs - (Date.now() - started)))) return false
+      if (reply.set !== 'OK' && reply.set !== null) {
         await releaseMark(fullKey, value, ttl, commandTimeoutMs - (Date.now() - started))
         throw new Error('consent-guard redis: unexpected reply to SET NX')
       }

@@ -91,6 +91,20 @@ describe('createRedisConsentUseStore options', () => {
     expect(calls[2]).toEqual(['eval', expect.stringContaining("redis.call('GET', KEYS[1]) == ARGV[1]"), 1, 'k', value])
   })
 
+  it('a nil reply to a command the client sent twice counts as set when the key holds this call’s own value', async () => {
+    const stored = new Map<string, string>()
+    // Like a Cluster client resending SET after a closed connection: the first copy ran.
+    const resending: RedisCommandClient = {
+      set: async (key, value) => (stored.has(key) ? null : (stored.set(key, value), null)),
+      del: async () => 1,
+      get: async (key) => stored.get(key) ?? null,
+    }
+    const store = createRedisConsentUseStore({ client: resending })
+    await expect(store.markUsed('k', 1000)).resolves.toBe(true)
+    // Another call (another value) is refused as reuse.
+    await expect(store.markUsed('k', 1000)).resolves.toBe(false)
+  })
+
   it('an already aborted signal rejects without sending anything', async () => {
     let sent = 0
     const store = createRedisConsentUseStore({ client: { set: async () => (sent++, 'OK'), del: async () => 1 } })
