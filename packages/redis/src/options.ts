@@ -145,8 +145,8 @@ export interface ResolvedCommonOptions {
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 500
 
-const fail = (message: string): never => {
-  throw new ConsentGuardConfigError(`createRedisConsentUseStore: ${message}`)
+const fail = (message: string, code: 'option_unknown' | 'option_invalid' = 'option_invalid'): never => {
+  throw new ConsentGuardConfigError(code, `createRedisConsentUseStore: ${message}`)
 }
 
 /** Checks names and values at start-up; unknown option names are errors. */
@@ -159,6 +159,7 @@ export function resolveOptions(options: RedisConsentUseStoreOptions): ResolvedCo
         CONNECTION.includes(name)
           ? `give either "client" or "url"/"sentinels"/"nodes"/"options", not both ("${name}")`
           : `unknown option "${name}"`,
+        CONNECTION.includes(name) ? 'option_invalid' : 'option_unknown',
       )
     }
   }
@@ -213,11 +214,12 @@ export function parseRedisNodeList(text: string, what = 'node list'): RedisNodeA
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-  if (items.length === 0) throw new ConsentGuardConfigError(`${what}: expected host:port[,host:port...]`)
+  if (items.length === 0) throw new ConsentGuardConfigError('option_invalid', `${what}: expected host:port[,host:port...]`)
   return items.map((item) => {
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(item)
     const port = Number(match?.[3])
-    if (match === null || port < 1 || port > 65_535) throw new ConsentGuardConfigError(`${what}: "${item}" is not host:port`)
+    if (match === null || port < 1 || port > 65_535)
+      throw new ConsentGuardConfigError('option_invalid', `${what}: "${item}" is not host:port`)
     return { host: (match[1] ?? match[2]) as string, port }
   })
 }
