@@ -16,6 +16,7 @@ export function markValue(now = new Date()): string {
 }
 
 const RETRY_MS = 200
+const MAX_PENDING = 10_000
 
 /**
  * Releases marks whose request was answered 503 although the `SET` may have been (or will be)
@@ -47,6 +48,9 @@ export class LateMarkReleaser {
    */
   release(key: string, value: string, ttlMs: number): void {
     if (this.#closed || typeof this.#client.eval !== 'function') return
+    // Bounded memory while Redis stays away: beyond the cap the oldest entry is given up (its mark,
+    // if it was written, keeps the consent used until its TTL: a nuisance, never a second use).
+    if (this.#pending.size >= MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value as string)
     this.#pending.set(`${key}\u0000${value}`, { value, until: Date.now() + ttlMs })
     this.#schedule(0)
   }

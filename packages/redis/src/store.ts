@@ -120,7 +120,8 @@ export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions 
         // compare-and-delete when Redis answers again.
         sent
           .then(
-            (answer) => (answer.set === 'OK' ? releaseMark(fullKey, value, ttl, commandTimeoutMs) : undefined),
+            // A nil may hide this call's own mark (a resent copy): compare-and-delete covers both.
+            (answer) => (answer.set === 'OK' ? releaseMark(fullKey, value, ttl, commandTimeoutMs) : late.release(fullKey, value, ttl)),
             () => late.release(fullKey, value, ttl),
           )
           .finally(() => unsettled--)
@@ -128,7 +129,16 @@ export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions 
       } finally {
         if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
       }
-      if (reply.set === null && !(await ownMark(fullKey, value, commandTimeoutMs - (Date.now() - started)))) return false
+      if (reply.set === null) {
+        let own: boolean
+        try {
+          own = await ownMark(fullKey, value, commandTimeoutMs - (Date.now() - started))
+        } catch (err) {
+          late.release(fullKey, value, ttl) // in case it was ours
+          throw err
+        }
+        if (!own) return false
+      }
       if (reply.set !== 'OK' && reply.set !== null) {
         await releaseMark(fullKey, value, ttl, commandTimeoutMs - (Date.now() - started))
         throw new Error('consent-guard redis: unexpected reply to SET NX')
