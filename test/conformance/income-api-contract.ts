@@ -317,14 +317,25 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
     }
-    /** A race of 20 requests with one consent over two instances: exactly one 200. */
+    /**
+     * A race of 20 requests with one consent over two instances: exactly one 200. (On a loaded
+     * machine the winner's replica confirmation may time out: then it gets 503 like the others
+     * that did not win, the mark is taken back, and the consent is accepted once afterwards.)
+     */
     const race = async (first: supertest.Agent, second: supertest.Agent): Promise<void> => {
       for (const api of [first, second]) expect((await untilAnswered(api, await loanToken())).at(-1)).toBe(200)
       const token = await loanToken()
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => loan(i % 2 === 0 ? first : second, token)))
-      expect(results.filter((r) => r.status === 200)).toHaveLength(1)
-      for (const r of results.filter((x) => x.status !== 200))
-        expect([r.status, problemCode(r.text)]).toEqual([403, 'consent_already_used'])
+      const accepted = results.filter((r) => r.status === 200).length
+      expect(accepted).toBeLessThanOrEqual(1)
+      for (const r of results.filter((x) => x.status !== 200)) {
+        expect([
+          [403, 'consent_already_used'],
+          [503, 'store_unavailable'],
+        ]).toContainEqual([r.status, problemCode(r.text)])
+      }
+      if (accepted === 0) expect((await untilAnswered(first, token)).at(-1)).toBe(200)
+      expect((await loan(second, token)).status).toBe(403)
     }
 
     it('REDIS_CLUSTER_NODES with REDIS_MIN_REPLICAS=1: of 20 concurrent requests over two instances, exactly one gets 200', async () => {
@@ -343,7 +354,7 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       const second = await start(env)
       await race(first, second)
       const token = await loanToken()
-      expect((await loan(first, token)).status).toBe(200)
+      expect((await untilAnswered(first, token)).at(-1)).toBe(200)
       const primary = await sentinel.currentPrimary()
       await primary.kill()
       await sentinel.waitForFailover(primary.port)

@@ -21,6 +21,7 @@ import { adminClient, startCluster, waitFor, type ClusterSetup } from './support
 const SCOPE = 'example:loan'
 const RESOURCE = 'example-loan-check'
 const PERSON = TEST_IDENTITIES.personA
+const TIMEOUTS = { commandTimeoutMs: 3_000, replicaAckTimeoutMs: 1_000 }
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function outcome(promise: Promise<VerifiedConsent>): Promise<string> {
@@ -40,10 +41,11 @@ describeWithRedis('one-time consents on Redis Cluster (3 primaries, 3 replicas)'
 
   /** One API instance with its own Cluster client. */
   async function instance(minReplicas = 0) {
-    const store = createRedisConsentUseStore({ nodes: cluster.addresses.slice(0, 2), minReplicas })
+    // Generous timeouts: a loaded CI machine must not turn the race's one winner into a 503.
+    const store = createRedisConsentUseStore({ nodes: cluster.addresses.slice(0, 2), minReplicas, ...TIMEOUTS })
     cleanup.push(() => store.close())
     await store.ready()
-    const guard = createConsentGuard({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, store, storeTimeoutMs: 1000 })
+    const guard = createConsentGuard({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, store, storeTimeoutMs: 5_000 })
     const route = guard.compile<{ personId: string }>({ scope: SCOPE, resource: RESOURCE, subject: (req) => req.personId, oneTime: true })
     const check = async (id: string): Promise<string> => {
       const token = await issuer.consentToken({ scope: SCOPE, consent: { id, from: { person: PERSON }, resource: RESOURCE } })

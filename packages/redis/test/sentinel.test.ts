@@ -32,11 +32,17 @@ describeWithRedis('one-time consents on Redis Sentinel (primary, replica, 3 sent
   const cleanup: Array<() => Promise<void>> = []
 
   /** One API instance on the Sentinel setup; `minReplicas` is the durability option. */
-  async function instance(minReplicas = 0) {
-    const store = createRedisConsentUseStore({ sentinels: setup.sentinelAddresses, name: setup.name, minReplicas })
+  async function instance(minReplicas = 0, relaxed = false) {
+    // `relaxed`: generous timeouts where a 503 of a loaded CI machine would fail a test that needs a 200.
+    const timeouts = relaxed ? { commandTimeoutMs: 3_000, replicaAckTimeoutMs: 1_000 } : {}
+    const store = createRedisConsentUseStore({ sentinels: setup.sentinelAddresses, name: setup.name, minReplicas, ...timeouts })
     cleanup.push(() => store.close())
     await store.ready()
-    const guard = createConsentGuard({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, store, storeTimeoutMs: 1000 })
+    const guard = createConsentGuard({
+      maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri },
+      store,
+      storeTimeoutMs: relaxed ? 5_000 : 1_000,
+    })
     const route = guard.compile<{ personId: string }>({ scope: SCOPE, resource: RESOURCE, subject: (req) => req.personId, oneTime: true })
     const check = async (id: string): Promise<string> => {
       const token = await issuer.consentToken({ scope: SCOPE, consent: { id, from: { person: PERSON }, resource: RESOURCE } })
@@ -88,8 +94,8 @@ describeWithRedis('one-time consents on Redis Sentinel (primary, replica, 3 sent
   })
 
   it('accepts once and refuses reuse; with minReplicas 1 the replica holds the mark when the 200 is given', async () => {
-    const a = await instance(1)
-    const b = await instance(1)
+    const a = await instance(1, true)
+    const b = await instance(1, true)
     const id = randomUUID()
     expect(await a.check(id)).toBe('accepted')
     const replica = await replicaOf(await setup.currentPrimary())
@@ -117,7 +123,7 @@ describeWithRedis('one-time consents on Redis Sentinel (primary, replica, 3 sent
   })
 
   it('minReplicas 1: primary killed right after a 200, Sentinel failover: the retry on the new primary gets 403', async () => {
-    const a = await instance(1)
+    const a = await instance(1, true)
     const old = await setup.currentPrimary()
     await replicaOf(old)
     const id = randomUUID()
@@ -143,7 +149,7 @@ describeWithRedis('one-time consents on Redis Sentinel (primary, replica, 3 sent
   })
 
   it('without minReplicas, a mark the replica never received is lost in the failover: the consent is accepted twice (the documented window)', async () => {
-    const a = await instance(0)
+    const a = await instance(0, true)
     const primary = await setup.currentPrimary()
     const replica = await replicaOf(primary)
     const id = randomUUID()
