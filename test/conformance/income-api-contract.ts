@@ -299,7 +299,12 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     let sentinel: SentinelSetup
     let cluster: ClusterSetup
     beforeAll(async () => {
-      ;[sentinel, cluster] = await Promise.all([startSentinelSetup({ replicas: 1, sentinels: 3 }), startCluster({ primaries: 3 })])
+      const [s, c] = await Promise.allSettled([startSentinelSetup({ replicas: 1, sentinels: 3 }), startCluster({ primaries: 3 })])
+      if (s.status === 'fulfilled') sentinel = s.value
+      if (c.status === 'fulfilled') cluster = c.value
+      // One failed: afterAll stops the other; report the failure.
+      if (s.status === 'rejected') throw s.reason
+      if (c.status === 'rejected') throw c.reason
     }, 90_000)
     afterAll(async () => {
       await Promise.all([sentinel?.stop(), cluster?.stop()])
