@@ -3,7 +3,7 @@ import { consentErrorHandler, createConsentGuard, fromParam, getConsent, period 
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type ErrorRequestHandler } from 'express'
 import { pinoHttp } from 'pino-http'
-import type { AppConfig } from './config.js'
+import { redisStoreOptions, type AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { createLogger, logPreset, type LogSink } from './logging.js'
 import { openApiDocument } from './openapi.js'
@@ -21,11 +21,10 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   // Access log. `req.log` is also where the guard writes its audit events.
   app.use(pinoHttp({ logger, serializers: logPreset(config).serializers }))
 
-  // One-time consents: in memory for one instance, in Redis when several instances serve the API.
+  // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
+  const redis = redisStoreOptions(config)
   const store =
-    config.redisUrl === undefined
-      ? undefined
-      : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => logger.warn({ err: err.message }, 'redis') })
+    redis === undefined ? undefined : createRedisConsentUseStore({ ...redis, onError: (err) => logger.warn({ err: err.message }, 'redis') })
   // server.ts (and tests) call this on shutdown.
   app.locals.close = async () => store?.close()
 

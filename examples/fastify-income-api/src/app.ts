@@ -3,7 +3,7 @@ import consentGuard, { fromParam, getConsent, period } from '@consent-guard/fast
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { AppConfig } from './config.js'
+import { redisStoreOptions, type AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { loggerOptions, type LogSink } from './logging.js'
 
@@ -14,11 +14,12 @@ const LEGACY_INCOME_SERVICE = { serviceCode: '4629', serviceEdition: '2' } as co
 export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: loggerOptions(config, options.logSink) })
 
-  // One-time consents: in memory for one instance, in Redis when several instances serve the API.
+  // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
+  const redis = redisStoreOptions(config)
   const store =
-    config.redisUrl === undefined
+    redis === undefined
       ? undefined
-      : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
+      : createRedisConsentUseStore({ ...redis, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
   if (store !== undefined) app.addHook('onClose', () => store.close())
 
   // The API description, served at GET /openapi.json: registered before the guard and the routes,
