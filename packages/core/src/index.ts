@@ -61,6 +61,7 @@ export {
   ConsentUseStoreFullError,
   type ConsentUseStore,
   type MemoryConsentUseStoreOptions,
+  type MarkUsedOptions,
 } from './one-time/store.js'
 export { type AuditEvent, type AuditLogger } from './audit.js'
 export {
