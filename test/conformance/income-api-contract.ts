@@ -126,6 +126,24 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       for (const res of [year, person, scope, none]) expect(res.headers['cache-control']).toBe('no-store')
     })
 
+    it('GET /income/:year/:personId accepts a consent migrated from Altinn 2 (ex_4629_2, lower-cased keys), in single-token mode', async () => {
+      const consentId = crypto.randomUUID()
+      const migrated = await consentToken({
+        scope: 'example:income',
+        consent: { id: consentId, from: { person: personA }, resource: 'ex_4629_2', metadata: { inntektsaar: '2016' } },
+      })
+      const ok = await api.get(`/income/2016/${personA}`).set('authorization', `Bearer ${migrated}`)
+      expect([ok.status, ok.body]).toMatchObject([200, { personId: personA, year: '2016', consentId }])
+      const otherYear = await api.get(`/income/2017/${personA}`).set('authorization', `Bearer ${migrated}`)
+      expect([otherYear.status, problemCode(otherYear.text)]).toEqual([403, 'consent_metadata_mismatch'])
+      const upper = await consentToken({
+        scope: 'example:income',
+        consent: { from: { person: personA }, resource: 'EX_4629_2', metadata: { inntektsaar: '2016' } },
+      })
+      const refused = await api.get(`/income/2016/${personA}`).set('authorization', `Bearer ${upper}`)
+      expect([refused.status, problemCode(refused.text)]).toEqual([403, 'consent_resource_mismatch'])
+    })
+
     it('GET /income-period/:personId answers months inside the consented period only', async () => {
       const token = await consentToken({ scope: 'example:income', consent: periodConsent })
       const ok = await api.get(`/income-period/${personA}?from=2024-03&to=2024-05`).set('authorization', `Bearer ${token}`)

@@ -26,8 +26,9 @@ export interface AppConfig {
   /** `REDIS_MIN_REPLICAS`: replicas that must confirm each one-time mark before the 200 (`WAIT`); unset = 0. */
   readonly redisMinReplicas: number | undefined
   /**
-   * `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept legacy Altinn 2 consent tokens in
-   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off.
+   * Legacy: `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept Altinn 2 consent tokens in
+   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off. Altinn II closed on
+   * 19 June 2026: leave both unset outside tests of the deprecated path (it warns at start-up).
    */
   readonly altinn2: Altinn2Environment | undefined
 }
