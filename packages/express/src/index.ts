@@ -15,6 +15,7 @@ export {
   consentErrorHandler,
   getConsent,
   type ExpressConsentGuard,
+  type ConsentErrorHandlerOptions,
   type ExpressConsentRequirement,
   type ConsentRequest,
 } from './middleware.js'
@@ -23,6 +24,9 @@ export {
   ConsentGuardConfigError,
   isConsentGuardError,
   maskIdentityNumbers,
+  loggingPreset,
+  optionsFromEnv,
+  problemFor,
   type ConsentGuard,
   type ConsentGuardErrorCode,
   type ConsentGuardOptions,

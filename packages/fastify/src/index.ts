@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 import { consentGuard } from './plugin.js'
+export { consentProblemHandler } from './operations.js'
 
 export {
   consentGuard,
@@ -23,6 +24,9 @@ export {
   ConsentGuardConfigError,
   isConsentGuardError,
   maskIdentityNumbers,
+  loggingPreset,
+  optionsFromEnv,
+  problemFor,
   type ConsentGuard,
   type ConsentGuardErrorCode,
   type ConsentGuardOptions,

@@ -18,6 +18,7 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import { addCorrelation, consentProblemHandler } from './operations.js'
 
 /**
  * The request a requirement's functions receive. The check runs in `onRequest`, before validation,
@@ -38,6 +39,17 @@ export interface ConsentGuardPluginOptions extends ConsentGuardOptions {
    * `config.consent` (which wins) or `config.consent: false` (which opts out).
    */
   readonly global?: FastifyConsentRequirement
+  /**
+   * Fetch the key sets in `onReady`, so the first request does not wait for them and
+   * `readiness()` turns ready without any token. Default true. A failed prefetch is logged at
+   * warn and does not stop start-up: `/ready` reports it, and the next check or `ready()` retries.
+   */
+  readonly prefetchKeys?: boolean
+  /**
+   * Answer errors in this scope as RFC 9457 `application/problem+json` (see
+   * `consentProblemHandler`). Default false: Fastify's own error handler.
+   */
+  readonly problemDetails?: boolean
 }
 
 /**
@@ -82,6 +94,8 @@ function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConse
         request: request as FastifyConsentRequest,
         url: request.raw.url,
         logger: request.log,
+        requestId: request.id,
+        correlationId: request.correlationId,
       },
       compiled,
     )
@@ -90,8 +104,17 @@ function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConse
 }
 
 const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async (fastify: FastifyInstance, options) => {
-  const { global: globalRequirement, ...guardOptions } = options
+  const { global: globalRequirement, prefetchKeys, problemDetails, ...guardOptions } = options
   const guard = createConsentGuard(guardOptions)
+  addCorrelation(fastify, guard)
+  if (problemDetails === true) fastify.setErrorHandler(consentProblemHandler())
+  if (prefetchKeys !== false) {
+    fastify.addHook('onReady', async () => {
+      await guard.ready().catch((err: unknown) => {
+        fastify.log.warn({ event: 'consent_guard.key_set', cause: (err as { cause?: unknown }).cause }, 'key sets not ready at start-up')
+      })
+    })
+  }
   const globalCompiled = globalRequirement === undefined ? undefined : guard.compile(globalRequirement, 'consent-guard option "global"')
 
   fastify.decorateRequest('consent', null)
