@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  ConsentGuardError,
-  ERROR_CODES,
-  maskIdentityNumbers,
-  redactUrlForLog,
-  SubjectHasher,
-  type ConsentGuardErrorCode,
-} from '@consent-guard/core'
+import { ConsentGuardError, ERROR_CODES, maskIdentityNumbers, redactUrlForLog, type ConsentGuardErrorCode } from '@consent-guard/core'
+import { SubjectHasher } from '@consent-guard/core/pipeline'
 import { createHarness, FNR_A, FNR_B, type Harness } from './support.js'
 
 describe('ConsentGuardError', () => {

@@ -3,10 +3,10 @@ import {
   ConsentGuardConfigError,
   createConsentGuard,
   MemoryConsentUseStore,
-  resolveOptions,
   type ConsentGuardConfigErrorCode,
   type ConsentGuardOptions,
 } from '@consent-guard/core'
+import { resolveOptions } from '@consent-guard/core/pipeline'
 
 // Every start-up rule of the guard's options has a row here that fails when the rule is removed:
 // each bad value differs from a good baseline in one place only.

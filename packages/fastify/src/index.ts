@@ -18,6 +18,7 @@ export {
   type ConsentHook,
   type FastifyConsentRequirement,
   type FastifyConsentRequest,
+  type RouteConsentRequest,
 } from './plugin.js'
 export {
   ConsentGuardError,
@@ -27,6 +28,10 @@ export {
   loggingPreset,
   optionsFromEnv,
   problemFor,
+  period,
+  fromParam,
+  fromQuery,
+  fromHeader,
   type ConsentGuard,
   type ConsentGuardErrorCode,
   type ConsentGuardOptions,
