@@ -1,4 +1,5 @@
-import consentGuard, { getConsent } from '@consent-guard/fastify'
+import consentGuard, { consentFrameworkErrors, getConsent } from '@consent-guard/fastify'
+import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { AppConfig } from './config.js'
@@ -10,7 +11,11 @@ const single = (value: string | string[] | undefined): string => (typeof value =
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: loggerOptions(config, options.logSink) })
+  const app = Fastify({
+    logger: loggerOptions(config, options.logSink),
+    // Fastify's own answer to a bad percent-escape quotes the whole URL: answer it as a problem.
+    frameworkErrors: consentFrameworkErrors({ correlationHeader: config.guard.correlationHeader }),
+  })
 
   // One-time consents: in memory for one instance, in Redis when several instances serve the API.
   const store =
@@ -19,12 +24,9 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
       : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
   if (store !== undefined) app.addHook('onClose', () => store.close())
 
-  await app.register(consentGuard, {
-    maskinporten: config.maskinporten,
-    ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
-    ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
-    ...(store !== undefined && { store }),
-  })
+  // problemDetails: refusals (and Fastify's own 4xx, e.g. a bad percent-escape) as RFC 9457
+  // problem+json with the correlation id, never echoing the URL. Key sets are fetched in onReady.
+  await app.register(consentGuard, { ...config.guard, ...(store !== undefined && { store }), problemDetails: true })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
 
@@ -32,6 +34,25 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such route' }))
 
   app.get('/health', { config: { consent: false } }, async () => ({ status: 'ok' }))
+
+  // Readiness: 503 with the cause until the key sets are usable (a probe retries the fetch, at
+  // most once a second), then 200; stale-serving during an issuer outage is still ready.
+  app.get('/ready', { config: { consent: false } }, async (_request, reply) => {
+    await app.consentGuard.ready().catch(() => undefined)
+    const readiness = app.consentGuard.readiness()
+    return reply
+      .code(readiness.ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(readiness)
+  })
+
+  if (config.metrics) {
+    const metrics = createConsentGuardMetrics({ guard: app.consentGuard })
+    app.addHook('onClose', async () => metrics.close())
+    app.get('/metrics', { config: { consent: false } }, async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.metrics()),
+    )
+  }
 
   app.get<{ Params: { year: string; personId: string } }>(
     '/income/:year/:personId',

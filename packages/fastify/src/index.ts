@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { consentGuard } from './plugin.js'
-export { consentProblemHandler } from './operations.js'
+export { consentProblemHandler, consentFrameworkErrors } from './operations.js'
 
 export {
   consentGuard,

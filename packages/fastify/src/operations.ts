@@ -1,4 +1,4 @@
-import { correlationIdFrom, isConsentGuardError, problemFor, type ConsentGuard } from '@consent-guard/core'
+import { correlationIdFrom, DEFAULT_CORRELATION_HEADER, isConsentGuardError, problemFor, type ConsentGuard } from '@consent-guard/core'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 declare module 'fastify' {
@@ -45,5 +45,26 @@ export function consentProblemHandler(): (error: FastifyError, request: FastifyR
       else request.log.info({ err: error, statusCode: problem.status }, 'request refused')
     }
     return reply.code(problem.status).headers(problem.headers).send(problem.body)
+  }
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: errors Fastify raises before any hook runs (a bad
+ * percent-escape in the URL, `FST_ERR_BAD_URL`) are answered as problem+json with the status
+ * only. Fastify's own answer quotes the whole URL, fødselsnummer and any token in it included.
+ * `correlationHeader` must match the plugin's (default `X-Correlation-ID`).
+ *
+ * @example
+ * const app = Fastify({ logger: loggingPreset(), frameworkErrors: consentFrameworkErrors() })
+ */
+export function consentFrameworkErrors(
+  options: { readonly correlationHeader?: string } = {},
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  const header = (options.correlationHeader ?? DEFAULT_CORRELATION_HEADER).toLowerCase()
+  return function consentGuardFrameworkErrors(error, request, reply) {
+    const correlationId = correlationIdFrom(request.headers[header])
+    const problem = problemFor(error, correlationId)
+    request.log.info({ err: { type: error.name, code: error.code, statusCode: problem.status } }, 'request refused')
+    void reply.code(problem.status).headers(problem.headers).header(header, correlationId).send(problem.body)
   }
 }
