@@ -18,7 +18,12 @@ export {
   type ConsentErrorHandlerOptions,
   type ExpressConsentRequirement,
   type ConsentRequest,
+  type ConsentMiddleware,
+  type PathParams,
+  type ParamsOf,
+  type RouteOrParams,
 } from './middleware.js'
+export { describeConsentMiddleware } from './openapi.js'
 export {
   ConsentGuardError,
   ConsentGuardConfigError,
@@ -27,6 +32,12 @@ export {
   loggingPreset,
   optionsFromEnv,
   problemFor,
+  period,
+  fromParam,
+  fromQuery,
+  fromHeader,
+  addConsentComponents,
+  addConsentToOperation,
   type ConsentGuard,
   type ConsentGuardErrorCode,
   type ConsentGuardOptions,
