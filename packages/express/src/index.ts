@@ -23,7 +23,7 @@ export {
   type ParamsOf,
   type RouteOrParams,
 } from './middleware.js'
-export { describeConsentMiddleware } from './openapi.js'
+export { describeConsentMiddleware, isConsentMiddleware } from './openapi.js'
 export {
   ConsentGuardError,
   ConsentGuardConfigError,
@@ -43,4 +43,9 @@ export {
   type ConsentGuardOptions,
   type ConsentRequirement,
   type VerifiedConsent,
+  type AltinnConsentExtension,
+  type BindingDescription,
+  type ConsentOperationDescription,
+  type ConsentOperationFragment,
+  type OpenApiDescribeOptions,
 } from '@consent-guard/core'
