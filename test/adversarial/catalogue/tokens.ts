@@ -257,10 +257,12 @@ export const SIG_ROWS: readonly Row[] = [
         else
           expect(Object.keys(event ?? {}).sort(), `${app.name}: audit event fields`).toEqual([
             'code',
+            'correlationId',
             'decision',
             'durationMs',
             'event',
             'issuer',
+            'requestId',
             'resource',
           ])
         expect(JSON.stringify(event)).not.toMatch(/forged|127\.0\.0\.1/)
