@@ -7,7 +7,6 @@ import {
   type CompiledRequirement,
   type ConsentGuard,
   type ConsentGuardOptions,
-  type ConsentRequirement,
   type VerifiedConsent,
 } from '@consent-guard/core'
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
