@@ -1,11 +1,15 @@
+import { migratedResourceId } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, fromParam, getConsent, period } from '@consent-guard/express'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type ErrorRequestHandler } from 'express'
 import { pinoHttp } from 'pino-http'
-import type { AppConfig } from './config.js'
+import { redisStoreOptions, type AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { createLogger, logPreset, type LogSink } from './logging.js'
 import { openApiDocument } from './openapi.js'
+
+/** Altinn 2's income service, whose consents Altinn migrated to the resource `ex_4629_2`. */
+const LEGACY_INCOME_SERVICE = { serviceCode: '4629', serviceEdition: '2' } as const
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Express {
@@ -17,11 +21,10 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   // Access log. `req.log` is also where the guard writes its audit events.
   app.use(pinoHttp({ logger, serializers: logPreset(config).serializers }))
 
-  // One-time consents: in memory for one instance, in Redis when several instances serve the API.
+  // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
+  const redis = redisStoreOptions(config)
   const store =
-    config.redisUrl === undefined
-      ? undefined
-      : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => logger.warn({ err: err.message }, 'redis') })
+    redis === undefined ? undefined : createRedisConsentUseStore({ ...redis, onError: (err) => logger.warn({ err: err.message }, 'redis') })
   // server.ts (and tests) call this on shutdown.
   app.locals.close = async () => store?.close()
 
@@ -44,8 +47,9 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       ...consumers,
       scope: 'example:income',
       resource: 'example-income',
-      // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
-      altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+      // Consents migrated from Altinn 2 name `{org}_{serviceCode}_{serviceEditionCode}` (here ex_4629_2);
+      // serviceCode/serviceEdition serve only the deprecated legacy path (ALTINN2_* variables).
+      altinn2: { ...LEGACY_INCOME_SERVICE, migratedResource: migratedResourceId({ org: 'ex', ...LEGACY_INCOME_SERVICE }) },
       subjectType: 'person',
       // Helpers instead of functions: the API description then says where each value comes from.
       subject: fromParam('personId'),

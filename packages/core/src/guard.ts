@@ -3,6 +3,7 @@ import { extractCredentials } from './credentials/extract.js'
 import { inRealm, isConsentGuardError } from './errors.js'
 import type { ConsentGuard, GuardInput } from './guard-api.js'
 import { createObservedKeySet, keySetReadiness } from './observability/key-set-monitor.js'
+import { warnAltinn2Deprecated } from './deprecations.js'
 import { instrumentStore } from './observability/instrument-store.js'
 import { traceCheck } from './observability/trace-check.js'
 import { createOneTimeBook } from './one-time/bookkeeping.js'
@@ -38,11 +39,23 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       : createObservedKeySet('altinn2', { ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, options.logger)
   const { keySet } = main
   const altinn2KeySet = altinn2?.keySet
+  if (altinn2KeySet !== undefined) warnAltinn2Deprecated()
   const audit = createDecisionAudit(options)
   const oneTime = createOneTimeBook(instrumentStore(options.store ?? new MemoryConsentUseStore()), resolved)
   const { clock: now, clockTolerance, maxTokenAge } = resolved
   const { issuer, algorithms, audience, requireAudience } = resolved
-  const tokenRules: TokenRules = { issuer, getKey: keySet.getKey, algorithms, clockTolerance, maxTokenAge, audience, requireAudience, now }
+  const { consumerAuthorities } = resolved
+  const tokenRules: TokenRules = {
+    issuer,
+    getKey: keySet.getKey,
+    algorithms,
+    clockTolerance,
+    maxTokenAge,
+    audience,
+    requireAudience,
+    consumerAuthorities,
+    now,
+  }
   const consentTokenRules: ConsentTokenRules = {
     tokens: tokenRules,
     altinn2: altinn2KeySet && { getKey: altinn2KeySet.getKey, clockTolerance, maxTokenAge: resolved.altinn2MaxTokenAge, now },
@@ -64,6 +77,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       facts,
       request: input.request,
       consumer: accessToken.consumer,
+      consumerIdentifier: accessToken.consumerIdentifier,
       now: nowMs,
       toleranceMs: clockTolerance * 1000,
       // Altinn 2 tokens have no iat (and no jti for the token record).

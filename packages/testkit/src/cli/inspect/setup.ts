@@ -114,6 +114,7 @@ export async function prepare(token: string, input: PrepareInput): Promise<Setup
         maskinporten: { issuer, jwksUri: input.jwksUri ?? PLACEHOLDER_JWKS },
         keys: { ...tokenKeys, staleIfErrorMs: 0 },
         algorithms: cfg?.algorithms,
+        consumerAuthorities: cfg?.consumerAuthorities,
         audience: cfg?.audience,
         requireAudience: cfg?.requireAudience,
       })
