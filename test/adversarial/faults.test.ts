@@ -1,6 +1,6 @@
 /**
  * Fault injection on every dependency, over HTTP, against Fastify, Express 5 and Express 4
- * (security.md JWK-01..08, DOS-08..10, RPL-05/06, HTTP-12): the key-set endpoint down at cold
+ * (docs/security.md JWK-01..08, DOS-08..10, RPL-05/06, HTTP-12): the key-set endpoint down at cold
  * start, slow, returning garbage or a huge body, redirecting, rotating; the one-time store (a
  * private redis-server, and failing or hanging custom stores) down or slow; the consumer
  * allow-list failing. Each ends in the documented status within a bounded time; nothing hangs.

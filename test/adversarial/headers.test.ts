@@ -1,6 +1,6 @@
 /**
  * Header-level attacks over real HTTP against Fastify, Express 5 and Express 4, single-token and
- * two-token (security.md HTTP-05..09, DOS-01): repeated Authorization lines (also in other case),
+ * two-token (docs/security.md HTTP-05..09, DOS-01): repeated Authorization lines (also in other case),
  * comma-joined credentials, tokens in the query string, cookie or body, a 15 KiB header that
  * Node lets through, an oversize token, headers beyond Node's 16 KiB limit (431), and request
  * framing Node itself refuses (obs-fold, NUL, CR/LF, a space before the colon).

@@ -49,7 +49,7 @@ export interface AuditEvent {
   readonly oneTime?: 'first_use' | 'refused_reuse'
   /**
    * On acceptance: the metadata of the right the data was released under (e.g. `{ inntektsaar:
-   * '2024' }`), so the record says what was released (security.md LOG-03). Identity numbers masked.
+   * '2024' }`), so the record says what was released (docs/security.md LOG-03). Identity numbers masked.
    */
   readonly metadata?: Readonly<Record<string, string>>
 }

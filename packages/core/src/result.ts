@@ -152,7 +152,7 @@ export function buildVerifiedConsent(input: {
 
 /**
  * Headers every response of a guarded route should carry: it holds personal data released under a
- * consent, so no shared or private cache may keep it (security.md HTTP-11). Adapters set them when
+ * consent, so no shared or private cache may keep it (docs/security.md HTTP-11). Adapters set them when
  * the check passes; a handler may still override them deliberately.
  */
 export const GUARDED_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'no-store' })

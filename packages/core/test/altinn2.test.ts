@@ -4,7 +4,7 @@ import { ConsentGuardConfigError, createConsentGuard, type ConsentRequirement } 
 import { parseAltinn2Consent } from '@consent-guard/core/pipeline'
 import { CONSUMER, createHarness, FNR_A, FNR_B, NOW, OTHER_ORG, SCOPE, SUPPLIER, type FakeRequest, type Harness } from './support.js'
 
-// Legacy Altinn 2 consent tokens in two-token mode (security.md LEG-*), beside Altinn 3 and
+// Legacy Altinn 2 consent tokens in two-token mode (docs/security.md LEG-*), beside Altinn 3 and
 // migrated consents, through one route declaration.
 const route: ConsentRequirement<FakeRequest> = {
   scope: SCOPE,

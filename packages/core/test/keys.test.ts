@@ -11,7 +11,7 @@ import {
 import { ConsentGuardConfigError, createConsentGuard, type KeySetOptions } from '@consent-guard/core'
 import { createHarness, NOW, type Harness } from './support.js'
 
-// JWKS fetching, rotation and outage (security.md JWK-*, DOS-08/10, SIG-09).
+// JWKS fetching, rotation and outage (docs/security.md JWK-*, DOS-08/10, SIG-09).
 const open: { close(): Promise<void> }[] = []
 afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()))

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consentTokenClaims, generateSigningKey, signCompact, type SigningKey } from '@consent-guard/testkit'
 import { createHarness, NOW, type Harness } from './support.js'
 
-// Token-level cases of security.md (SIG, HDR, CLM, ISS). Each row builds one token and names the
+// Token-level cases of docs/security.md (SIG, HDR, CLM, ISS). Each row builds one token and names the
 // code the guard must answer with; every code here maps to 401 invalid_token unless noted.
 let h: Harness
 let attacker: SigningKey

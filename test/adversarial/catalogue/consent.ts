@@ -1,5 +1,5 @@
 /**
- * Request- and consent-level rows of security.md: CON, BND, HTTP (the cases that fit one request;
+ * Request- and consent-level rows of docs/security.md: CON, BND, HTTP (the cases that fit one request;
  * duplicate headers, query tokens and parser limits are in headers.test.ts, routes in
  * routes.test.ts) and LEG. Consent rows run in single-token mode and with the consent in the
  * AltinnSamtykke header beside a good access token.

@@ -1,5 +1,5 @@
 /**
- * Token-level rows of security.md: SIG, HDR, CLM, ISS and the DOS cases that fit one request.
+ * Token-level rows of docs/security.md: SIG, HDR, CLM, ISS and the DOS cases that fit one request.
  * Tokens are "harness-signed" with `K_mp` unless the row is about another key.
  */
 import { createPublicKey } from 'node:crypto'

@@ -1,5 +1,5 @@
 /**
- * The table runner of the HTTP-level catalogue suite. A row names a security.md case, builds its
+ * The table runner of the HTTP-level catalogue suite. A row names a docs/security.md case, builds its
  * request variants once, and states the expected answer; the runner sends every variant to every
  * target (Fastify, Express 5, Express 4) in every mode the row applies to, and checks status,
  * `WWW-Authenticate` (its `error` attribute or its absence), the body's `code`,

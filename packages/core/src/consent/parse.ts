@@ -50,7 +50,7 @@ const EMPTY: readonly ParsedConsent[] = Object.freeze([])
 /**
  * Extracts the Altinn consents from a verified claims set. Entries of other types (for example
  * `urn:altinn:systemuser`) are ignored; a broken consent entry is an error, never skipped
- * (security.md CON-24), and so is the same consent id twice (CON-25).
+ * (docs/security.md CON-24), and so is the same consent id twice (CON-25).
  */
 export function parseConsents(claims: Readonly<Record<string, unknown>>): readonly ParsedConsent[] {
   if (!Object.hasOwn(claims, 'authorization_details')) return EMPTY

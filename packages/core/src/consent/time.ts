@@ -1,6 +1,6 @@
 // Strict RFC 3339 date-time with a mandatory offset. `Date.parse` is not used on its own: it rolls
 // 2026-02-30 over to March, reads offset-less times as local time and answers NaN for garbage,
-// which makes naive comparisons fail open (security.md CON-18).
+// which makes naive comparisons fail open (docs/security.md CON-18).
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/
 
 /**

@@ -1,7 +1,7 @@
 import { ConsentGuardError } from '../errors.js'
 import { hasDuplicateMembers } from './json-duplicates.js'
 
-/** Largest accepted token, checked before any decoding (security.md DOS-01). */
+/** Largest accepted token, checked before any decoding (docs/security.md DOS-01). */
 export const MAX_TOKEN_BYTES = 8 * 1024
 
 /** A compact JWS whose syntax and protected header passed the pre-checks. */

@@ -20,7 +20,7 @@ export interface ExtractOptions {
 const BEARER = 'bearer'
 
 /**
- * Reads the credentials per RFC 6750 §2.1 with the stricter rules of security.md §3.1: exactly
+ * Reads the credentials per RFC 6750 §2.1 with the stricter rules of docs/core.md (pipeline step 1): exactly
  * one `Authorization` line, scheme `Bearer` in any case, one or more spaces, no comma-joined
  * credentials, no token in the URL, at most one consent header.
  */

@@ -2,7 +2,7 @@
  * Reports whether a JSON text has an object with the same member name twice, at any depth.
  * `JSON.parse` silently keeps the last value, while another component (a proxy, an audit tool)
  * may keep the first; rejecting duplicates makes every reader see the same claims (RFC 7515 §4,
- * security.md HDR-11/CLM-16). The text must already be valid JSON.
+ * docs/security.md HDR-11/CLM-16). The text must already be valid JSON.
  */
 export function hasDuplicateMembers(text: string): boolean {
   // Each open container: a Set of member names for objects, null for arrays.

@@ -174,7 +174,6 @@ export function keySetReadiness(
 export function createObservedKeySet(
   name: KeySetName,
   options: KeySetOptions,
-  realm: string,
   logger: WarnLogger | undefined,
 ): { keySet: KeySet; monitor: KeySetMonitor } {
   const monitor = createKeySetMonitor(name, options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs, logger)

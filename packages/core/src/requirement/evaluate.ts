@@ -49,7 +49,7 @@ const STAGES: readonly ConsentGuardErrorCode[] = [
 /**
  * Finds one consent entry, and one right inside it, that on their own satisfy every condition:
  * given to the consumer, from the subject, valid now, for the resource and action, with metadata
- * matching the request (security.md CON-22/23: no mixing across entries or rights).
+ * matching the request (docs/security.md CON-22/23: no mixing across entries or rights).
  */
 export function matchConsent<Req>(consents: readonly ParsedConsent[], ctx: MatchContext<Req>): ConsentMatch {
   if (consents.length === 0) throw new ConsentGuardError('consent_missing')

@@ -14,7 +14,7 @@ export interface RequestFacts {
 
 /**
  * Reads subject, `equals` values and the period from the request. A missing value is a 400
- * (the request is incomplete), never "no restriction" (security.md CON-03, CON-10).
+ * (the request is incomplete), never "no restriction" (docs/security.md CON-03, CON-10).
  */
 export function readRequestFacts<Req>(compiled: CompiledRequirement<Req>, request: Req): RequestFacts {
   const raw = compiled.subject(request)
