@@ -33,7 +33,9 @@ const fastifyTarget: Target = {
   errorContentType: /^application\/json/,
   async start(options) {
     const app = Fastify({ logger: false })
-    await app.register(consentGuard, options)
+    // No prefetch in onReady: the outage scenarios start with no keys fetched (cold start), as on
+    // Express. The prefetch is tested in packages/fastify.
+    await app.register(consentGuard, { ...options, prefetchKeys: false })
     const handled: HandledCall[] = []
     for (const route of ROUTES) {
       app.get(route.path, { config: { consent: route.requirement } }, async (request, reply) => {
