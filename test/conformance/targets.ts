@@ -33,11 +33,12 @@ const fastifyTarget: Target = {
   errorContentType: /^application\/json/,
   async start(options) {
     const app = Fastify({ logger: false })
-    // Lazy key loading, as in the Express targets: the key-set outage scenarios start cold.
+    // No prefetch in onReady: the outage scenarios start with no keys fetched (cold start), as on
+    // Express. The prefetch is tested in packages/fastify.
     await app.register(consentGuard, { ...options, prefetchKeys: false })
     const handled: HandledCall[] = []
     for (const route of ROUTES) {
-      app.get(route.path, { config: { consent: route.requirement } }, async (request) => {
+      app.get(route.path, { config: { consent: route.requirement } }, async (request, reply) => {
         handled.push({ path: route.path, consent: request.consent })
         const consent = fastifyConsent(request)
         if (route.failsAndReleases === true) {
