@@ -10,6 +10,12 @@ export interface CompactJws {
   readonly header: Readonly<Record<string, unknown>>
   /** The decoded payload segment (UTF-8 text, not yet parsed). */
   readonly payloadText: string
+  /** The encoded header and payload as sent (`header.payload`), the bytes the signature covers. */
+  readonly signingInput: string
+  /** The decoded signature segment. */
+  readonly signature: Buffer
+  /** The encoded segments, for a key resolver that wants jose's `FlattenedJWSInput`. */
+  readonly segments: { readonly protected: string; readonly payload: string; readonly signature: string }
 }
 
 export interface CompactJwsRules {
@@ -45,7 +51,7 @@ export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJ
   const [h, p, s] = token.split('.') as [string, string, string]
   const headerBytes = canonicalSegment(h, realm)
   const payloadBytes = canonicalSegment(p, realm)
-  canonicalSegment(s, realm)
+  const signature = canonicalSegment(s, realm)
 
   const header = parseJsonObject(headerBytes)
   if (header === undefined) throw new ConsentGuardError('token_header_invalid', { realm })
@@ -74,7 +80,14 @@ export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJ
   const payloadText = decodeUtf8(payloadBytes)
   // A BOM is not JSON (RFC 8259 §8.1); jose would strip it, so refuse it here (CLM-15).
   if (payloadText === undefined || payloadText.charCodeAt(0) === 0xfeff) throw new ConsentGuardError('token_malformed', { realm })
-  return { token, header, payloadText }
+  return {
+    token,
+    header,
+    payloadText,
+    signingInput: token.slice(0, h.length + 1 + p.length),
+    signature,
+    segments: { protected: h, payload: p, signature: s },
+  }
 }
 
 function canonicalSegment(segment: string, realm: string | undefined): Buffer {
