@@ -6,6 +6,36 @@ import type { Party } from './consent/identifiers.js'
 export interface AuditLogger {
   info(obj: object, msg?: string): void
   warn?(obj: object, msg?: string): void
+  /** pino's level check; when present, the guard builds an event only if the level is enabled. */
+  isLevelEnabled?(level: string): boolean
+  /** pino's level name; `silent` means nothing is logged. */
+  level?: string
+}
+
+/** The level an event is logged at: `warn` for a dependency failure (503), else `info`. */
+export function auditLevel(decision: 'accepted' | 'rejected', code: string | undefined): 'info' | 'warn' {
+  return decision === 'rejected' && code !== undefined && (code.endsWith('unavailable') || code === 'overloaded') ? 'warn' : 'info'
+}
+
+const emptyFunction = new WeakMap<object, boolean>()
+const EMPTY_BODY = /^(?:function\s*[\w$]*\s*\(\s*\)\s*\{\s*\}|\(\s*\)\s*=>\s*(?:\{\s*\}|undefined|void 0))$/
+
+/**
+ * Whether `logger` would record an event at `level`. No event is built for a logger that would
+ * drop it: pino below its level or `silent`, or a logger whose method has an empty body (Fastify's
+ * `request.log` with `logger: false` is such a no-op). Any other logger is assumed to listen.
+ */
+export function loggerListens(logger: AuditLogger, level: 'info' | 'warn'): boolean {
+  if (typeof logger.isLevelEnabled === 'function') return logger.isLevelEnabled(level)
+  if (logger.level === 'silent') return false
+  const method = level === 'warn' && typeof logger.warn === 'function' ? logger.warn : logger.info
+  if (typeof method !== 'function') return false
+  let empty = emptyFunction.get(method)
+  if (empty === undefined) {
+    empty = EMPTY_BODY.test(Function.prototype.toString.call(method))
+    emptyFunction.set(method, empty)
+  }
+  return !empty
 }
 
 /**

@@ -1,4 +1,4 @@
-import { maskIdentityNumbers, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+import { auditLevel, loggerListens, maskIdentityNumbers, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { ConsentGuardError, isConsentGuardError } from './errors.js'
@@ -13,6 +13,8 @@ import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './tokens/verify-token.js'
 import { claimsAltinn2Issuer, verifyAltinn2Token, type Altinn2Rules, type Altinn2Token } from './tokens/verify-altinn2.js'
 import type { ParsedConsent } from './consent/parse.js'
+import { VerifiedTokenCache } from './tokens/verified-cache.js'
+import { VerificationGate } from './tokens/verification-gate.js'
 
 /** What an adapter hands the guard for one request. */
 export interface GuardInput<Req> {
@@ -70,6 +72,15 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const store: ConsentUseStore = options.store ?? new MemoryConsentUseStore()
   const hasher = new SubjectHasher(options.auditKey)
   const realm = resolved.realm
+  const gate = resolved.overload && new VerificationGate(resolved.overload, realm)
+  // One cache per token kind, tied to the key set that verified its entries: a refetched set
+  // without some kid purges that kid's tokens, and a set due for a refetch turns hits into misses.
+  const cacheFor = <T extends object>(set: KeySet): VerifiedTokenCache<T> | undefined => {
+    if (resolved.tokenCache === undefined) return undefined
+    const cache = new VerifiedTokenCache<T>(resolved.tokenCache.maxEntries, set.isFresh)
+    set.onKeysChanged((kids) => cache.purgeKidsNotIn(kids))
+    return cache
+  }
   const tokenRules: TokenRules = {
     issuer: resolved.issuer,
     getKey: keySet.getKey,
@@ -80,7 +91,11 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     requireAudience: resolved.requireAudience,
     now: resolved.clock,
     realm,
+    cache: cacheFor(keySet),
+    gate,
   }
+  // The consent token of two-token mode: same rules, its own cache (a token is cached per kind).
+  const consentTokenRules: TokenRules = { ...tokenRules, cache: cacheFor(keySet) }
 
   const altinn2Rules: Altinn2Rules | undefined = altinn2KeySet && {
     getKey: altinn2KeySet.getKey,
@@ -88,38 +103,50 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     maxTokenAge: resolved.altinn2MaxTokenAge,
     now: resolved.clock,
     realm,
+    cache: cacheFor(altinn2KeySet),
+    gate,
   }
 
-  const emit = (logger: AuditLogger | undefined, event: AuditEvent): void => {
+  const onDecision = options.onDecision
+  /**
+   * The logger that will record a decision at its level, if any. Events are built only when this
+   * or `onDecision` listens: the keyed hash and the masking are most of an event's cost.
+   */
+  const listeningLogger = (logger: AuditLogger | undefined, level: 'info' | 'warn'): AuditLogger | undefined => {
     const target = logger ?? options.logger
+    return target !== undefined && loggerListens(target, level) ? target : undefined
+  }
+
+  const emit = (target: AuditLogger | undefined, level: 'info' | 'warn', event: AuditEvent): void => {
     if (target !== undefined) {
-      if (event.decision === 'rejected' && event.code !== undefined && event.code.endsWith('unavailable') && target.warn) {
-        target.warn(event, 'consent rejected')
-      } else {
-        target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
-      }
+      if (level === 'warn' && target.warn) target.warn(event, 'consent rejected')
+      else target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
     }
-    options.onDecision?.(event)
+    onDecision?.(event)
   }
 
   async function check<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> {
     if (!isCompiledRequirement(compiled)) throw new TypeError('consent-guard: check() needs a requirement from guard.compile()')
     const ctx: DecisionContext = { resource: compiled.resource, issuer: resolved.issuer }
-    // Build events only when someone listens: the keyed hash is the costliest part.
-    const audited = input.logger !== undefined || options.logger !== undefined || options.onDecision !== undefined
+    let consent: VerifiedConsent
     try {
-      const consent = await decide(input, compiled, ctx)
-      if (audited) {
-        const metadata = Object.fromEntries(Object.entries(consent.right.metadata).map(([k, v]) => [k, maskIdentityNumbers(v)]))
-        emit(input.logger, { ...auditBase(ctx), decision: 'accepted', ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}), metadata })
-      }
-      return consent
+      consent = await decide(input, compiled, ctx)
     } catch (err) {
-      if (audited && isConsentGuardError(err)) {
-        emit(input.logger, { ...auditBase(ctx), decision: 'rejected', code: err.code, ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
+      if (isConsentGuardError(err)) {
+        const level = auditLevel('rejected', err.code)
+        const target = listeningLogger(input.logger, level)
+        if (target !== undefined || onDecision !== undefined) {
+          emit(target, level, { ...auditBase(ctx), decision: 'rejected', code: err.code, ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}) })
+        }
       }
       throw err
     }
+    const target = listeningLogger(input.logger, 'info')
+    if (target !== undefined || onDecision !== undefined) {
+      const metadata = Object.fromEntries(Object.entries(consent.right.metadata).map(([k, v]) => [k, maskIdentityNumbers(v)]))
+      emit(target, 'info', { ...auditBase(ctx), decision: 'accepted', ...(ctx.oneTime ? { oneTime: ctx.oneTime } : {}), metadata })
+    }
+    return consent
   }
 
   function auditBase(ctx: DecisionContext): Omit<AuditEvent, 'decision'> {
@@ -155,7 +182,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
         consentToken = legacy
         consents = [legacy.consent]
       } else {
-        const mp = await verifyMaskinportenToken(credentials.consentToken, tokenRules)
+        const mp = await verifyMaskinportenToken(credentials.consentToken, consentTokenRules)
         // Each token alone is valid; together they must describe the same consumer (BND-01, BND-05).
         if (mp.consumer !== accessToken.consumer || mp.supplier !== accessToken.supplier) {
           throw new ConsentGuardError('token_binding_mismatch', { realm })

@@ -81,7 +81,35 @@ export interface ConsentGuardOptions {
   readonly oneTimeMaxTtl?: number
   /** Clock (tests, emulators). Default `() => new Date()`. */
   readonly clock?: () => Date
+  /**
+   * Cache of verified tokens, one per token kind (access, consent, Altinn 2): a token seen before
+   * skips the signature and claim verification (its time claims are checked again); every
+   * request-dependent check still runs. `false` turns it off. Default `{ maxEntries: 5000 }`.
+   */
+  readonly tokenCache?: false | { readonly maxEntries?: number }
+  /**
+   * Load shedding for uncached verifications: at most `maxInFlight` at once, `maxQueued` waiting at
+   * most `queueTimeoutMs`; the rest get 503 `overloaded` with `Retry-After: retryAfterSeconds`.
+   * `false` turns it off. Defaults 256, 1024, 1000 ms, 1 s.
+   */
+  readonly overload?:
+    | false
+    | {
+        readonly maxInFlight?: number
+        readonly maxQueued?: number
+        readonly queueTimeoutMs?: number
+        readonly retryAfterSeconds?: number
+      }
 }
+
+/** Defaults of the `tokenCache` and `overload` options. */
+export const PERFORMANCE_DEFAULTS = {
+  tokenCacheEntries: 5_000,
+  maxInFlight: 256,
+  maxQueued: 1_024,
+  queueTimeoutMs: 1_000,
+  retryAfterSeconds: 1,
+} as const
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
@@ -102,6 +130,12 @@ export interface ResolvedOptions {
   readonly consumerCheckTimeoutMs: number
   readonly oneTimeMaxTtl: number
   readonly clock: () => Date
+  /** Size cap of each verified-token cache; undefined when the cache is off. */
+  readonly tokenCache: { readonly maxEntries: number } | undefined
+  /** Verification admission limits; undefined when load shedding is off. */
+  readonly overload:
+    | { readonly maxInFlight: number; readonly maxQueued: number; readonly queueTimeoutMs: number; readonly retryAfterSeconds: number }
+    | undefined
 }
 
 const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'])
@@ -178,6 +212,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   ) {
     fail('"delegationSources" must be an array of strings')
   }
+  const tokenCache = resolveTokenCache(options.tokenCache, fail)
+  const overload = resolveOverload(options.overload, fail)
   return Object.freeze({
     issuer,
     jwksUri,
@@ -195,7 +231,46 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     consumerCheckTimeoutMs,
     oneTimeMaxTtl,
     clock: options.clock ?? (() => new Date()),
+    tokenCache,
+    overload,
   })
+}
+
+function resolveTokenCache(value: ConsentGuardOptions['tokenCache'], fail: (m: string) => never): ResolvedOptions['tokenCache'] {
+  if (value === false) return undefined
+  if (value === undefined) return Object.freeze({ maxEntries: PERFORMANCE_DEFAULTS.tokenCacheEntries })
+  if (typeof value !== 'object' || value === null) return fail('"tokenCache" must be false or { maxEntries }')
+  checkKnown(value, ['maxEntries'], 'tokenCache', fail)
+  const maxEntries = value.maxEntries ?? PERFORMANCE_DEFAULTS.tokenCacheEntries
+  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 1_000_000)
+    fail('"tokenCache.maxEntries" must be an integer 1-1000000')
+  return Object.freeze({ maxEntries })
+}
+
+function resolveOverload(value: ConsentGuardOptions['overload'], fail: (m: string) => never): ResolvedOptions['overload'] {
+  if (value === false) return undefined
+  const v = value ?? {}
+  if (typeof v !== 'object' || v === null)
+    return fail('"overload" must be false or { maxInFlight, maxQueued, queueTimeoutMs, retryAfterSeconds }')
+  checkKnown(v, ['maxInFlight', 'maxQueued', 'queueTimeoutMs', 'retryAfterSeconds'], 'overload', fail)
+  const d = PERFORMANCE_DEFAULTS
+  const out = {
+    maxInFlight: v.maxInFlight ?? d.maxInFlight,
+    maxQueued: v.maxQueued ?? d.maxQueued,
+    queueTimeoutMs: v.queueTimeoutMs ?? d.queueTimeoutMs,
+    retryAfterSeconds: v.retryAfterSeconds ?? d.retryAfterSeconds,
+  }
+  if (!Number.isInteger(out.maxInFlight) || out.maxInFlight < 1) fail('"overload.maxInFlight" must be a positive integer')
+  if (!Number.isInteger(out.maxQueued) || out.maxQueued < 0) fail('"overload.maxQueued" must be an integer ≥ 0')
+  if (!Number.isFinite(out.queueTimeoutMs) || out.queueTimeoutMs <= 0 || out.queueTimeoutMs > 60_000)
+    fail('"overload.queueTimeoutMs" must be 1-60000 ms')
+  if (!Number.isInteger(out.retryAfterSeconds) || out.retryAfterSeconds < 0 || out.retryAfterSeconds > 3600)
+    fail('"overload.retryAfterSeconds" must be an integer 0-3600')
+  return Object.freeze(out)
+}
+
+function checkKnown(value: object, names: readonly string[], option: string, fail: (m: string) => never): void {
+  for (const key of Object.keys(value)) if (!names.includes(key)) fail(`"${option}" has no option "${key}"`)
 }
 
 /**

@@ -40,6 +40,16 @@ export interface KeySet {
   readonly getKey: JWTVerifyGetKey
   /** Current state, for readiness endpoints and tests. */
   state(): KeySetState
+  /**
+   * False once the last good fetch is older than `cacheMaxAgeMs` (the next key lookup refetches).
+   * Cheap: verified-token caches ask it on every hit.
+   */
+  isFresh(): boolean
+  /**
+   * Calls `listener` with the `kid`s of each newly fetched set that differs from the previous one,
+   * so caches can drop tokens signed by keys that left the set.
+   */
+  onKeysChanged(listener: (kids: ReadonlySet<string>) => void): void
 }
 
 /** What a key set knows right now. */
@@ -72,18 +82,29 @@ const NO_MATCH = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHIN
  */
 export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
   const staleIfErrorMs = options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs
+  const cacheMaxAgeMs = options.cacheMaxAgeMs ?? KEY_SET_DEFAULTS.cacheMaxAgeMs
   // jose writes each successfully fetched set and its time into this object.
   const cache: { uat?: number; jwks?: JSONWebKeySet } = {}
   const remote = createRemoteJWKSet(options.jwksUri, {
     timeoutDuration: options.timeoutMs ?? KEY_SET_DEFAULTS.timeoutMs,
     cooldownDuration: options.cooldownMs ?? KEY_SET_DEFAULTS.cooldownMs,
-    cacheMaxAge: options.cacheMaxAgeMs ?? KEY_SET_DEFAULTS.cacheMaxAgeMs,
+    cacheMaxAge: cacheMaxAgeMs,
     [customFetch]: cappedJwksFetch(options.fetch ?? fetch, {
       maxBytes: options.maxResponseBytes ?? KEY_SET_DEFAULTS.maxResponseBytes,
       maxKeys: options.maxKeys ?? KEY_SET_DEFAULTS.maxKeys,
     }),
     [jwksCache]: cache as { uat: number; jwks: JSONWebKeySet },
   })
+  const listeners: ((kids: ReadonlySet<string>) => void)[] = []
+  let seen: JSONWebKeySet | undefined
+  // jose replaces its cached set object on every successful fetch: compare by identity.
+  const noticeChange = (): void => {
+    const jwks = cache.jwks
+    if (jwks === seen || jwks === undefined) return
+    seen = jwks
+    const kids = new Set(jwks.keys.flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])))
+    for (const listener of listeners) listener(kids)
+  }
   let stale: { jwks: JSONWebKeySet; resolve: ReturnType<typeof createLocalJWKSet> } | undefined
   let servingStale = false
 
@@ -98,8 +119,10 @@ export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
     try {
       const key = await remote(header, token)
       servingStale = false
+      noticeChange()
       return key
     } catch (err) {
+      noticeChange()
       if (isCode(err, NO_MATCH)) {
         // The set was fetched; it just has no (single) key for this kid.
         servingStale = false
@@ -124,6 +147,8 @@ export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
       kids: (cache.jwks?.keys ?? []).flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])),
       servingStale,
     }),
+    isFresh: () => cache.uat !== undefined && Date.now() - cache.uat < cacheMaxAgeMs,
+    onKeysChanged: (listener) => void listeners.push(listener),
   }
 }
 

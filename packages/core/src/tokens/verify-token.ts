@@ -66,6 +66,7 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
   if (cache !== undefined && token.length <= MAX_TOKEN_BYTES) {
     const hit = cache.get(token)
     if (hit !== undefined) {
+      // The time rules of a miss (tolerance, maxTokenAge), against the clock of this request.
       const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, rules, Math.floor(rules.now().getTime() / 1000))
       if (failure !== undefined) throw new ConsentGuardError(failure, { realm })
       return hit.value
