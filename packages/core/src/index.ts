@@ -6,6 +6,7 @@
 export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
 export {
   resolveOptions,
+  PERFORMANCE_DEFAULTS,
   MASKINPORTEN_ENVIRONMENTS,
   ALTINN2_ENVIRONMENTS,
   type Altinn2Environment,
@@ -84,4 +85,4 @@ export {
   type ConsentUseStore,
   type MemoryConsentUseStoreOptions,
 } from './one-time/store.js'
-export { maskIdentityNumbers, redactUrlForLog, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'
+export { loggerListens, maskIdentityNumbers, redactUrlForLog, SubjectHasher, type AuditEvent, type AuditLogger } from './audit.js'

@@ -1,8 +1,5 @@
 import { LRUCache } from 'lru-cache'
 
-/** Default size cap of each verified-token cache (entries). */
-export const DEFAULT_TOKEN_CACHE_ENTRIES = 5_000
-
 /** One verified token: its parsed form, the key that verified it and its time claims. */
 export interface VerifiedEntry<T> {
   readonly token: string
