@@ -1,8 +1,9 @@
 import { isIP } from 'node:net'
 import { ConsentGuardConfigError, DEFAULT_REALM } from './errors.js'
 import type { AuditEvent, AuditLogger } from './audit.js'
-import type { KeySetOptions } from './keys/key-set.js'
+import { KEY_SET_DEFAULTS, type KeySetOptions } from './keys/key-set.js'
 import type { ConsentUseStore } from './one-time/store.js'
+import { resolveOverload, resolveTokenCache } from './performance-options.js'
 
 /** Maskinporten environments with published issuer and key-set URLs. */
 export const MASKINPORTEN_ENVIRONMENTS = {
@@ -102,14 +103,7 @@ export interface ConsentGuardOptions {
       }
 }
 
-/** Defaults of the `tokenCache` and `overload` options. */
-export const PERFORMANCE_DEFAULTS = {
-  tokenCacheEntries: 5_000,
-  maxInFlight: 256,
-  maxQueued: 1_024,
-  queueTimeoutMs: 1_000,
-  retryAfterSeconds: 1,
-} as const
+export { PERFORMANCE_DEFAULTS } from './performance-options.js'
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
@@ -142,18 +136,60 @@ const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 
+// Every option name (the type keeps the list complete): a typo such as `consentheader` must not
+// silently mean single-token mode.
+const OPTION_NAMES = {
+  maskinporten: true,
+  consentHeader: true,
+  altinn2: true,
+  altinn2Keys: true,
+  altinn2MaxTokenAge: true,
+  algorithms: true,
+  clockTolerance: true,
+  maxTokenAge: true,
+  audience: true,
+  requireAudience: true,
+  keys: true,
+  delegationSources: true,
+  realm: true,
+  logger: true,
+  onDecision: true,
+  auditKey: true,
+  store: true,
+  storeTimeoutMs: true,
+  consumerCheckTimeoutMs: true,
+  oneTimeMaxTtl: true,
+  clock: true,
+  tokenCache: true,
+  overload: true,
+} as const satisfies Record<keyof ConsentGuardOptions, true>
+
+const KEY_OPTION_NAMES = {
+  timeoutMs: true,
+  cooldownMs: true,
+  cacheMaxAgeMs: true,
+  staleIfErrorMs: true,
+  maxResponseBytes: true,
+  maxKeys: true,
+  fetch: true,
+} as const satisfies Record<Exclude<keyof KeySetOptions, 'jwksUri'>, true>
+
+type Fail = (msg: string) => never
+
 /** Validates options and fills in defaults. Throws `ConsentGuardConfigError` on anything wrong. */
 export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
-  const fail = (msg: string): never => {
-    throw new ConsentGuardConfigError(`consent-guard options: ${msg}`)
+  const fail: Fail = (msg) => {
+    throw new ConsentGuardConfigError('option_invalid', `consent-guard options: ${msg}`)
   }
   if (typeof options !== 'object' || options === null) fail('options must be an object')
+  checkNames(options, OPTION_NAMES, '')
   const env = options.maskinporten
   let issuer: string
   let jwks: string | URL
   if (env === 'prod' || env === 'test') {
     ;({ issuer, jwksUri: jwks } = MASKINPORTEN_ENVIRONMENTS[env])
   } else if (typeof env === 'object' && env !== null && typeof env.issuer === 'string' && env.jwksUri !== undefined) {
+    checkNames(env, { issuer: true, jwksUri: true }, 'maskinporten.')
     issuer = env.issuer
     jwks = env.jwksUri
   } else {
@@ -176,7 +212,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
       a2 === 'tt02' || a2 === 'prod'
         ? ALTINN2_ENVIRONMENTS[a2].jwksUri
         : typeof a2 === 'object' && a2 !== null
-          ? a2.jwksUri
+          ? (checkNames(a2, { jwksUri: true }, 'altinn2.'), a2.jwksUri)
           : fail('"altinn2" must be "tt02", "prod" or { jwksUri }')
     altinn2JwksUri = checkJwksUri(uri, fail)
     if (consentHeader === undefined) fail('"altinn2" needs "consentHeader": Altinn 2 consent tokens travel beside the Maskinporten token')
@@ -212,6 +248,17 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   ) {
     fail('"delegationSources" must be an array of strings')
   }
+  checkKeyOptions('keys', options.keys, fail)
+  checkKeyOptions('altinn2Keys', options.altinn2Keys, fail)
+  if (options.logger !== undefined && (typeof options.logger !== 'object' || typeof options.logger?.info !== 'function'))
+    fail('"logger" must have an info method')
+  if (options.onDecision !== undefined && typeof options.onDecision !== 'function') fail('"onDecision" must be a function')
+  if (options.clock !== undefined && typeof options.clock !== 'function') fail('"clock" must be a function returning a Date')
+  if (
+    options.store !== undefined &&
+    (typeof options.store !== 'object' || typeof options.store?.markUsed !== 'function' || typeof options.store.release !== 'function')
+  )
+    fail('"store" must have markUsed and release methods')
   const tokenCache = resolveTokenCache(options.tokenCache, fail)
   const overload = resolveOverload(options.overload, fail)
   return Object.freeze({
@@ -236,48 +283,43 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   })
 }
 
-function resolveTokenCache(value: ConsentGuardOptions['tokenCache'], fail: (m: string) => never): ResolvedOptions['tokenCache'] {
-  if (value === false) return undefined
-  if (value === undefined) return Object.freeze({ maxEntries: PERFORMANCE_DEFAULTS.tokenCacheEntries })
-  if (typeof value !== 'object' || value === null) return fail('"tokenCache" must be false or { maxEntries }')
-  checkKnown(value, ['maxEntries'], 'tokenCache', fail)
-  const maxEntries = value.maxEntries ?? PERFORMANCE_DEFAULTS.tokenCacheEntries
-  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 1_000_000)
-    fail('"tokenCache.maxEntries" must be an integer 1-1000000')
-  return Object.freeze({ maxEntries })
-}
-
-function resolveOverload(value: ConsentGuardOptions['overload'], fail: (m: string) => never): ResolvedOptions['overload'] {
-  if (value === false) return undefined
-  const v = value ?? {}
-  if (typeof v !== 'object' || v === null)
-    return fail('"overload" must be false or { maxInFlight, maxQueued, queueTimeoutMs, retryAfterSeconds }')
-  checkKnown(v, ['maxInFlight', 'maxQueued', 'queueTimeoutMs', 'retryAfterSeconds'], 'overload', fail)
-  const d = PERFORMANCE_DEFAULTS
-  const out = {
-    maxInFlight: v.maxInFlight ?? d.maxInFlight,
-    maxQueued: v.maxQueued ?? d.maxQueued,
-    queueTimeoutMs: v.queueTimeoutMs ?? d.queueTimeoutMs,
-    retryAfterSeconds: v.retryAfterSeconds ?? d.retryAfterSeconds,
+/** Refuses names the type does not know, suggesting the right spelling of a case typo. */
+function checkNames(value: object, known: Readonly<Record<string, true>>, prefix: string): void {
+  for (const name of Object.keys(value)) {
+    if (Object.hasOwn(known, name)) continue
+    const near = Object.keys(known).find((k) => k.toLowerCase() === name.toLowerCase())
+    throw new ConsentGuardConfigError(
+      'option_unknown',
+      `consent-guard options: unknown option "${prefix}${name}"${near === undefined ? '' : ` (did you mean "${prefix}${near}"?)`}`,
+    )
   }
-  if (!Number.isInteger(out.maxInFlight) || out.maxInFlight < 1) fail('"overload.maxInFlight" must be a positive integer')
-  if (!Number.isInteger(out.maxQueued) || out.maxQueued < 0) fail('"overload.maxQueued" must be an integer ≥ 0')
-  if (!Number.isFinite(out.queueTimeoutMs) || out.queueTimeoutMs <= 0 || out.queueTimeoutMs > 60_000)
-    fail('"overload.queueTimeoutMs" must be 1-60000 ms')
-  if (!Number.isInteger(out.retryAfterSeconds) || out.retryAfterSeconds < 0 || out.retryAfterSeconds > 3600)
-    fail('"overload.retryAfterSeconds" must be an integer 0-3600')
-  return Object.freeze(out)
 }
 
-function checkKnown(value: object, names: readonly string[], option: string, fail: (m: string) => never): void {
-  for (const key of Object.keys(value)) if (!names.includes(key)) fail(`"${option}" has no option "${key}"`)
+/** `keys` and `altinn2Keys`: known names, numbers in range, a fetch function. */
+function checkKeyOptions(name: 'keys' | 'altinn2Keys', value: unknown, fail: Fail): void {
+  if (value === undefined) return
+  if (typeof value !== 'object' || value === null) return fail(`"${name}" must be an object`)
+  checkNames(value, KEY_OPTION_NAMES, `${name}.`)
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue
+    if (key === 'fetch') {
+      if (typeof v !== 'function') fail(`"${name}.fetch" must be a function`)
+    } else if (key === 'maxResponseBytes' || key === 'maxKeys') {
+      if (!Number.isSafeInteger(v) || (v as number) <= 0) fail(`"${name}.${key}" must be a positive integer`)
+    } else if (key === 'timeoutMs') {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`"${name}.timeoutMs" must be a positive number of ms`)
+    } else if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+      // cooldownMs, cacheMaxAgeMs, staleIfErrorMs: 0 is meaningful (strict), Infinity too (never).
+      fail(`"${name}.${key}" must be a non-negative number of ms (default ${KEY_SET_DEFAULTS[key as keyof typeof KEY_SET_DEFAULTS]})`)
+    }
+  }
 }
 
 /**
  * Key-set URLs must be https (the TLS connection is what anchors trust in the keys), except on
  * loopback addresses so local emulators and tests work. No credentials, query or fragment.
  */
-function checkJwksUri(value: string | URL, fail: (m: string) => never): URL {
+function checkJwksUri(value: string | URL, fail: Fail): URL {
   let url: URL
   try {
     url = new URL(String(value))

@@ -17,20 +17,20 @@ export interface RegisteredClaimRules {
  * Parses a verified payload: JSON, a top-level object, no member twice at any depth. The text was
  * decoded once by `parseCompactJws`; this is its only parse.
  */
-export function parsePayload(payloadText: string, realm: string | undefined): Record<string, unknown> {
+export function parsePayload(payloadText: string): Record<string, unknown> {
   let value: unknown
   try {
     value = JSON.parse(payloadText)
   } catch {
-    throw new ConsentGuardError('token_malformed', { realm })
+    throw new ConsentGuardError('token_malformed')
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConsentGuardError('token_malformed', { realm })
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConsentGuardError('token_malformed')
   return value as Record<string, unknown>
 }
 
 /** The payload has a member twice (CLM-16): checked after the registered claims, as before. */
-export function checkNoDuplicateMembers(payloadText: string, realm: string | undefined): void {
-  if (hasDuplicateMembers(payloadText)) throw new ConsentGuardError('token_claims_invalid', { realm })
+export function checkNoDuplicateMembers(payloadText: string): void {
+  if (hasDuplicateMembers(payloadText)) throw new ConsentGuardError('token_claims_invalid')
 }
 
 /**
@@ -40,14 +40,9 @@ export function checkNoDuplicateMembers(payloadText: string, realm: string | und
  * future, `exp` not passed, and with `maxTokenAge` an `iat` neither too old nor in the future, all
  * with `clockTolerance`. `nowSeconds` is whole epoch seconds, as jose counts.
  */
-export function checkRegisteredClaims(
-  claims: Readonly<Record<string, unknown>>,
-  rules: RegisteredClaimRules,
-  nowSeconds: number,
-  realm: string | undefined,
-): void {
+export function checkRegisteredClaims(claims: Readonly<Record<string, unknown>>, rules: RegisteredClaimRules, nowSeconds: number): void {
   const code = registeredClaimsFailure(claims, rules, nowSeconds)
-  if (code !== undefined) throw new ConsentGuardError(code, { realm })
+  if (code !== undefined) throw new ConsentGuardError(code)
 }
 
 /** Like {@link checkRegisteredClaims}, answering the failing code instead of throwing. */

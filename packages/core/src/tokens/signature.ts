@@ -23,18 +23,18 @@ const keyObjects = new WeakMap<CryptoKey, KeyObject>()
  *
  * Resolves to the key that verified the token.
  */
-export async function verifyJwsSignature(jws: CompactJws, getKey: JWTVerifyGetKey, realm: string | undefined): Promise<unknown> {
+export async function verifyJwsSignature(jws: CompactJws, getKey: JWTVerifyGetKey): Promise<unknown> {
   const alg = jws.header.alg as string
   let key: unknown
   try {
     key = await getKey(jws.header as JWSHeaderParameters & { alg: string }, jws.segments)
   } catch (err) {
     if (isConsentGuardError(err)) throw err
-    throw new ConsentGuardError(mapJoseError(err), { realm })
+    throw new ConsentGuardError(mapJoseError(err))
   }
   const hash = RSA_PKCS1[alg]
   if (hash !== undefined && isUsableRsaKey(key, hash)) {
-    if ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength < 2048) throw new ConsentGuardError('token_key_unknown', { realm })
+    if ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength < 2048) throw new ConsentGuardError('token_key_unknown')
     let handle = keyObjects.get(key)
     if (handle === undefined) {
       handle = KeyObject.from(key)
@@ -46,13 +46,13 @@ export async function verifyJwsSignature(jws: CompactJws, getKey: JWTVerifyGetKe
     } catch {
       ok = false
     }
-    if (!ok) throw new ConsentGuardError('token_signature_invalid', { realm })
+    if (!ok) throw new ConsentGuardError('token_signature_invalid')
     return key
   }
   try {
     await compactVerify(jws.token, key as CryptoKey, { algorithms: [alg] })
   } catch (err) {
-    throw new ConsentGuardError(mapJoseError(err), { realm })
+    throw new ConsentGuardError(mapJoseError(err))
   }
   return key
 }

@@ -27,13 +27,11 @@ interface Waiter {
  */
 export class VerificationGate {
   readonly #limits: VerificationLimits
-  readonly #realm: string | undefined
   readonly #queue: Waiter[] = []
   #inFlight = 0
 
-  constructor(limits: VerificationLimits, realm?: string) {
+  constructor(limits: VerificationLimits) {
     this.#limits = limits
-    this.#realm = realm
   }
 
   /** Takes a slot: undefined when one was free (no promise on the common path), else a promise. */
@@ -73,6 +71,6 @@ export class VerificationGate {
   }
 
   #overloaded(): ConsentGuardError {
-    return new ConsentGuardError('overloaded', { realm: this.#realm, retryAfter: this.#limits.retryAfterSeconds })
+    return new ConsentGuardError('overloaded', { retryAfter: this.#limits.retryAfterSeconds })
   }
 }

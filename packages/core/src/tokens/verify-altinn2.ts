@@ -15,7 +15,6 @@ export interface Altinn2Rules {
   /** Largest `exp - nbf` in seconds (Altinn 2 tokens live 30 s). */
   readonly maxTokenAge: number
   readonly now: () => Date
-  readonly realm?: string
   /** Verified Altinn 2 tokens (one cache per guard); omit to verify every time. */
   readonly cache?: VerifiedTokenCache<Altinn2Token>
   /** Admission control for uncached verifications; omit for none. */
@@ -24,6 +23,7 @@ export interface Altinn2Rules {
 
 /** A verified Altinn 2 consent token. */
 export interface Altinn2Token {
+  readonly kind: 'altinn2'
   readonly issuer: typeof ALTINN2_ISSUER
   /** Epoch seconds. */
   readonly expiresAt: number
@@ -54,18 +54,17 @@ export function claimsAltinn2Issuer(token: string): boolean {
  * lifetime cap (these tokens carry no `iat`), then parses the consent claims.
  */
 export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Promise<Altinn2Token> {
-  const realm = rules.realm
   const cache = rules.cache
   if (cache !== undefined && token.length <= MAX_TOKEN_BYTES) {
     const hit = cache.get(token)
     if (hit !== undefined) {
       // The same time rules as a miss (no iat requirement: these tokens carry none).
       const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, altinn2ClaimRules(rules), Math.floor(rules.now().getTime() / 1000))
-      if (failure !== undefined) throw new ConsentGuardError(failure, { realm })
+      if (failure !== undefined) throw new ConsentGuardError(failure)
       return hit.value
     }
   }
-  const jws = parseCompactJws(token, { algorithms: ['RS256'], realm, keyId: 'kid-or-x5t' })
+  const jws = parseCompactJws(token, { algorithms: ['RS256'], keyId: 'kid-or-x5t' })
   const header = jws.header
   const nowMs = rules.now().getTime()
   // jose selects keys by kid; tokens with only x5t name the same thumbprint Altinn uses as kid.
@@ -79,18 +78,23 @@ export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Pr
     if (waiting !== undefined) await waiting
   }
   try {
-    await verifyJwsSignature(jws, getKey, realm)
+    await verifyJwsSignature(jws, getKey)
   } finally {
     gate?.release()
   }
-  const claims = parsePayload(jws.payloadText, realm)
-  checkRegisteredClaims(claims, altinn2ClaimRules(rules), Math.floor(nowMs / 1000), realm)
-  checkNoDuplicateMembers(jws.payloadText, realm)
+  const claims = parsePayload(jws.payloadText)
+  checkRegisteredClaims(claims, altinn2ClaimRules(rules), Math.floor(nowMs / 1000))
+  checkNoDuplicateMembers(jws.payloadText)
   const exp = claims.exp as number
   const nbf = claims.nbf as number
-  if (!Number.isFinite(exp) || !Number.isFinite(nbf)) throw new ConsentGuardError('token_claims_invalid', { realm })
-  if (exp - nbf > rules.maxTokenAge || exp <= nbf) throw new ConsentGuardError('token_lifetime_exceeded', { realm })
-  const verified: Altinn2Token = Object.freeze({ issuer: ALTINN2_ISSUER, expiresAt: exp, consent: parseAltinn2Consent(claims, realm) })
+  if (!Number.isFinite(exp) || !Number.isFinite(nbf)) throw new ConsentGuardError('token_claims_invalid')
+  if (exp - nbf > rules.maxTokenAge || exp <= nbf) throw new ConsentGuardError('token_lifetime_exceeded')
+  const verified: Altinn2Token = Object.freeze({
+    kind: 'altinn2',
+    issuer: ALTINN2_ISSUER,
+    expiresAt: exp,
+    consent: parseAltinn2Consent(claims),
+  })
   const kid = (header.kid ?? header.x5t) as string
   cache?.set({ token, value: verified, kid, iat: claims.iat, nbf, exp }, nowMs)
   return verified

@@ -22,7 +22,6 @@ export interface TokenRules {
   /** Require `aud` (only meaningful with `audience`). */
   readonly requireAudience: boolean
   readonly now: () => Date
-  readonly realm?: string
   /** Verified tokens of this kind (one cache per guard and token kind); omit to verify every time. */
   readonly cache?: VerifiedTokenCache<MaskinportenToken>
   /** Admission control for uncached verifications; omit for none. */
@@ -31,6 +30,7 @@ export interface TokenRules {
 
 /** A verified Maskinporten access token, reduced to what authorisation needs. */
 export interface MaskinportenToken {
+  readonly kind: 'maskinporten'
   readonly issuer: string
   readonly jti: string
   readonly clientId: string
@@ -61,18 +61,17 @@ const MAX_CLAIM_STRING = 256
  * claims are checked again; every other check of the request still runs in the caller.
  */
 export async function verifyMaskinportenToken(token: string, rules: TokenRules): Promise<MaskinportenToken> {
-  const realm = rules.realm
   const cache = rules.cache
   if (cache !== undefined && token.length <= MAX_TOKEN_BYTES) {
     const hit = cache.get(token)
     if (hit !== undefined) {
       // The time rules of a miss (tolerance, maxTokenAge), against the clock of this request.
       const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, rules, Math.floor(rules.now().getTime() / 1000))
-      if (failure !== undefined) throw new ConsentGuardError(failure, { realm })
+      if (failure !== undefined) throw new ConsentGuardError(failure)
       return hit.value
     }
   }
-  const jws = parseCompactJws(token, { algorithms: rules.algorithms, realm })
+  const jws = parseCompactJws(token, { algorithms: rules.algorithms })
   // The request's time, taken before a key-set fetch may delay the verification.
   const nowMs = rules.now().getTime()
   const gate = rules.gate
@@ -81,19 +80,18 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
     if (waiting !== undefined) await waiting
   }
   try {
-    await verifyJwsSignature(jws, rules.getKey, realm)
+    await verifyJwsSignature(jws, rules.getKey)
   } finally {
     gate?.release()
   }
-  const claims = parsePayload(jws.payloadText, realm)
+  const claims = parsePayload(jws.payloadText)
   checkRegisteredClaims(
     claims,
     { issuer: rules.issuer, required: REQUIRED, clockTolerance: rules.clockTolerance, maxTokenAge: rules.maxTokenAge },
     Math.floor(nowMs / 1000),
-    realm,
   )
   // The signature is good and the claims are an object; they must also be unambiguous (CLM-16).
-  checkNoDuplicateMembers(jws.payloadText, realm)
+  checkNoDuplicateMembers(jws.payloadText)
   const verified = readClaims(claims, rules)
   cache?.set({ token, value: verified, kid: jws.header.kid as string, iat: claims.iat, nbf: claims.nbf, exp: verified.expiresAt }, nowMs)
   return verified
@@ -108,16 +106,15 @@ export function readMaskinportenClaims(claims: Record<string, unknown>, rules: T
 }
 
 function readClaims(claims: Record<string, unknown>, rules: TokenRules): MaskinportenToken {
-  const realm = rules.realm
   const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined)
   const invalid = (): never => {
-    throw new ConsentGuardError('token_claims_invalid', { realm })
+    throw new ConsentGuardError('token_claims_invalid')
   }
   const exp = own('exp')
   const iat = own('iat')
   if (typeof exp !== 'number' || typeof iat !== 'number' || !Number.isFinite(exp) || !Number.isFinite(iat)) invalid()
   if ((exp as number) - (iat as number) > rules.maxTokenAge || (exp as number) <= (iat as number)) {
-    throw new ConsentGuardError('token_lifetime_exceeded', { realm })
+    throw new ConsentGuardError('token_lifetime_exceeded')
   }
   const jti = boundedString(own('jti')) ?? invalid()
   const clientId = boundedString(own('client_id')) ?? invalid()
@@ -137,6 +134,7 @@ function readClaims(claims: Record<string, unknown>, rules: TokenRules): Maskinp
   checkAudience(own('aud'), Object.hasOwn(claims, 'aud'), rules)
 
   return Object.freeze({
+    kind: 'maskinporten',
     issuer: rules.issuer,
     jti,
     clientId,
@@ -146,14 +144,14 @@ function readClaims(claims: Record<string, unknown>, rules: TokenRules): Maskinp
     scopes: Object.freeze(scopes),
     issuedAt: iat as number,
     expiresAt: exp as number,
-    consents: parseConsents(claims, realm),
+    consents: parseConsents(claims),
   })
 }
 
 function checkAudience(aud: unknown, present: boolean, rules: TokenRules): void {
   if (rules.audience === undefined) return
   const fail = (): never => {
-    throw new ConsentGuardError('token_audience_invalid', { realm: rules.realm })
+    throw new ConsentGuardError('token_audience_invalid')
   }
   if (!present) {
     if (rules.requireAudience) fail()
