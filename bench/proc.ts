@@ -5,7 +5,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const NODE_ARGS = ['--conditions=source', '--import', 'tsx']
+const NODE_ARGS = ['--conditions=@consent-guard/source', '--import', 'tsx']
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 
 /** `taskset` pinning is used when the tool exists and the machine has two or more cores. */

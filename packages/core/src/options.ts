@@ -4,6 +4,7 @@ import type { AuditEvent, AuditLogger } from './audit.js'
 import { KEY_SET_DEFAULTS, type KeySetOptions } from './keys/key-set.js'
 import type { ConsentUseStore } from './one-time/store.js'
 import { resolveOverload, resolveTokenCache } from './performance-options.js'
+import { DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
 
 /** Maskinporten environments with published issuer and key-set URLs. */
 export const MASKINPORTEN_ENVIRONMENTS = {
@@ -101,6 +102,11 @@ export interface ConsentGuardOptions {
         readonly queueTimeoutMs?: number
         readonly retryAfterSeconds?: number
       }
+  /**
+   * Header carrying the caller's correlation id, echoed on the response, in problem bodies and in
+   * audit events. Default `X-Correlation-ID`; Skatteetaten uses `Korrelasjonsid`.
+   */
+  readonly correlationHeader?: string
 }
 
 export { PERFORMANCE_DEFAULTS } from './performance-options.js'
@@ -130,6 +136,8 @@ export interface ResolvedOptions {
   readonly overload:
     | { readonly maxInFlight: number; readonly maxQueued: number; readonly queueTimeoutMs: number; readonly retryAfterSeconds: number }
     | undefined
+  /** Lower-case correlation header name. */
+  readonly correlationHeader: string
 }
 
 const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'])
@@ -162,6 +170,7 @@ const OPTION_NAMES = {
   clock: true,
   tokenCache: true,
   overload: true,
+  correlationHeader: true,
 } as const satisfies Record<keyof ConsentGuardOptions, true>
 
 const KEY_OPTION_NAMES = {
@@ -261,6 +270,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     fail('"store" must have markUsed and release methods')
   const tokenCache = resolveTokenCache(options.tokenCache, fail)
   const overload = resolveOverload(options.overload, fail)
+  const correlationHeader = options.correlationHeader ?? DEFAULT_CORRELATION_HEADER
+  if (typeof correlationHeader !== 'string' || !HEADER_NAME.test(correlationHeader)) fail('"correlationHeader" must be an HTTP header name')
   return Object.freeze({
     issuer,
     jwksUri,
@@ -280,6 +291,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     clock: options.clock ?? (() => new Date()),
     tokenCache,
     overload,
+    correlationHeader: correlationHeader.toLowerCase(),
   })
 }
 

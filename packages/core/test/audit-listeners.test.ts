@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { Writable } from 'node:stream'
-import { loggerListens, type AuditLogger } from '@consent-guard/core'
+import type { AuditLogger } from '@consent-guard/core'
+import { loggerListens } from '@consent-guard/core/pipeline'
 import { createHarness } from './support.js'
 
 // Audit events cost a keyed hash and some masking: they are built only for someone who listens.

@@ -3,10 +3,10 @@ import {
   ConsentGuardConfigError,
   createConsentGuard,
   MemoryConsentUseStore,
-  resolveOptions,
   type ConsentGuardConfigErrorCode,
   type ConsentGuardOptions,
 } from '@consent-guard/core'
+import { resolveOptions } from '@consent-guard/core/pipeline'
 
 // Every start-up rule of the guard's options has a row here that fails when the rule is removed:
 // each bad value differs from a good baseline in one place only.
@@ -223,8 +223,10 @@ describe('resolveOptions: every start-up rule', () => {
       clock: () => new Date(),
       tokenCache: { maxEntries: 100 },
       overload: { maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2 },
+      correlationHeader: 'Korrelasjonsid',
     }
     expect(resolveOptions(all).realm).toBe('skatt')
+    expect(resolveOptions(all).correlationHeader).toBe('korrelasjonsid')
     expect(resolveOptions(all).tokenCache).toEqual({ maxEntries: 100 })
     expect(resolveOptions(all).overload).toEqual({ maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2 })
   })
