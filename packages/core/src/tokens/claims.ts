@@ -29,8 +29,8 @@ export function parsePayload(payloadText: string): Record<string, unknown> {
 }
 
 /** The payload has a member twice (CLM-16): checked after the registered claims, as before. */
-export function checkNoDuplicateMembers(payloadText: string): void {
-  if (hasDuplicateMembers(payloadText)) throw new ConsentGuardError('token_claims_invalid')
+export function checkNoDuplicateMembers(payloadText: string, claims: unknown): void {
+  if (hasDuplicateMembers(payloadText, claims)) throw new ConsentGuardError('token_claims_invalid')
 }
 
 /**

@@ -84,7 +84,7 @@ export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Pr
   }
   const claims = parsePayload(jws.payloadText)
   checkRegisteredClaims(claims, altinn2ClaimRules(rules), Math.floor(nowMs / 1000))
-  checkNoDuplicateMembers(jws.payloadText)
+  checkNoDuplicateMembers(jws.payloadText, claims)
   const exp = claims.exp as number
   const nbf = claims.nbf as number
   if (!Number.isFinite(exp) || !Number.isFinite(nbf)) throw new ConsentGuardError('token_claims_invalid')

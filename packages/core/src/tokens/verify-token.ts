@@ -3,7 +3,7 @@ import { parseCompactJws, MAX_TOKEN_BYTES } from '../credentials/compact-jws.js'
 import { ConsentGuardError } from '../errors.js'
 import { parseConsents, type ParsedConsent } from '../consent/parse.js'
 import { parseIso6523 } from '../consent/identifiers.js'
-import { checkNoDuplicateMembers, checkRegisteredClaims, parsePayload, timeClaimsFailure } from './claims.js'
+import { checkNoDuplicateMembers, checkRegisteredClaims, parsePayload, timeClaimsFailure, type RegisteredClaimRules } from './claims.js'
 import { verifyJwsSignature } from './signature.js'
 import type { VerifiedTokenCache } from './verified-cache.js'
 import type { VerificationGate } from './verification-gate.js'
@@ -85,16 +85,23 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
     gate?.release()
   }
   const claims = parsePayload(jws.payloadText)
-  checkRegisteredClaims(
-    claims,
-    { issuer: rules.issuer, required: REQUIRED, clockTolerance: rules.clockTolerance, maxTokenAge: rules.maxTokenAge },
-    Math.floor(nowMs / 1000),
-  )
+  checkRegisteredClaims(claims, claimRulesOf(rules), Math.floor(nowMs / 1000))
   // The signature is good and the claims are an object; they must also be unambiguous (CLM-16).
-  checkNoDuplicateMembers(jws.payloadText)
+  checkNoDuplicateMembers(jws.payloadText, claims)
   const verified = readClaims(claims, rules)
   cache?.set({ token, value: verified, kid: jws.header.kid as string, iat: claims.iat, nbf: claims.nbf, exp: verified.expiresAt }, nowMs)
   return verified
+}
+
+// The registered-claim rules derived from a TokenRules object, built once per rules object.
+const claimRules = new WeakMap<TokenRules, RegisteredClaimRules>()
+function claimRulesOf(rules: TokenRules): RegisteredClaimRules {
+  let out = claimRules.get(rules)
+  if (out === undefined) {
+    out = { issuer: rules.issuer, required: REQUIRED, clockTolerance: rules.clockTolerance, maxTokenAge: rules.maxTokenAge }
+    claimRules.set(rules, out)
+  }
+  return out
 }
 
 /**
