@@ -85,3 +85,5 @@ async function startExpress(config: ServerConfig): Promise<number> {
 const config = JSON.parse(process.env.BENCH_SERVER ?? '{}') as ServerConfig
 const port = config.variant.startsWith('fastify') ? await startFastify(config) : await startExpress(config)
 process.stdout.write(`LISTENING ${port}\n`)
+// A clean exit on SIGTERM, so `node --cpu-prof` can write its profile when a run ends.
+process.on('SIGTERM', () => process.exit(0))
