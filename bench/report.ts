@@ -133,9 +133,12 @@ export function renderReport(r: BenchResults): string {
     '',
     '```sh',
     'pnpm install',
-    r.command,
+    'pnpm bench                 # this page and bench/results/latest.json',
     'BENCH_QUICK=1 pnpm bench   # smoke run: tiny parameters, writes bench/results/quick.{json,md} only',
+    'pnpm bench:report          # re-renders this page from bench/results/latest.json',
     '```',
+    '',
+    'A full run takes about 15 minutes and needs a quiet machine: with other work on the cores the load generator, not the server, sets the pace, and CPU per request inflates.',
     '',
     `- Run ${r.startedAt} – ${r.finishedAt}; ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memoryGiB} GiB, kernel ${r.machine.kernel},` +
       ` load average ${f2(r.machine.loadAverageAtStart)} at the start.`,

@@ -7,9 +7,9 @@
  * `BENCH_QUICK=1 pnpm bench` (or `pnpm bench --quick`) is a smoke run with tiny parameters: it writes
  * bench/results/quick.json and bench/results/quick.md and leaves the committed results alone.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { consentTokenClaims, createTestIssuer, signCompact } from '@consent-guard/testkit'
 import { cpuMicros, memory, pidOf, PINNING, runJson, startServer, stop } from './proc.js'
@@ -150,7 +150,17 @@ try {
   const version = (name: string): string => {
     for (const req of requireFrom) {
       try {
-        return (req(`${name}/package.json`) as { version: string }).version
+        // Walk up from the entry point: not every package exports its package.json.
+        let dir = dirname(req.resolve(name))
+        for (;;) {
+          const file = join(dir, 'package.json')
+          if (existsSync(file)) {
+            const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string }
+            if (pkg.name === name) return pkg.version
+          }
+          if (dirname(dir) === dir) break
+          dir = dirname(dir)
+        }
       } catch {
         // try the next place
       }
