@@ -2,6 +2,7 @@ import { createDecisionAudit, type AuditLogger, type DecisionTrail } from './aud
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { inRealm, isConsentGuardError } from './errors.js'
+import { warnAltinn2Deprecated } from './deprecations.js'
 import type { KeySet } from './keys/key-set.js'
 import { createObservedKeySet, keySetReadiness, type GuardReadiness } from './observability/key-set-monitor.js'
 import { instrumentStore } from './observability/instrument-store.js'
@@ -91,10 +92,12 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       : createObservedKeySet('altinn2', { ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm, options.logger)
   const { keySet } = main
   const altinn2KeySet = altinn2?.keySet
+  if (altinn2KeySet !== undefined) warnAltinn2Deprecated()
   const audit = createDecisionAudit(options)
   const oneTime = createOneTimeBook(instrumentStore(options.store ?? new MemoryConsentUseStore()), resolved)
   const { clock: now, clockTolerance, maxTokenAge } = resolved
   const { issuer, algorithms, audience, requireAudience } = resolved
+  const { consumerAuthorities } = resolved
   const gate = resolved.overload && new VerificationGate(resolved.overload)
   // One verified-token cache per token kind, tied to the key set that verified its entries: a
   // refetched set without some kid purges that kid's tokens; a set due for a refetch turns hits into misses.
@@ -104,7 +107,18 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     set.onKeysChanged((kids) => cache.purgeKidsNotIn(kids))
     return cache
   }
-  const rules = { issuer, getKey: keySet.getKey, algorithms, clockTolerance, maxTokenAge, audience, requireAudience, now, gate }
+  const rules = {
+    issuer,
+    getKey: keySet.getKey,
+    algorithms,
+    clockTolerance,
+    maxTokenAge,
+    audience,
+    requireAudience,
+    consumerAuthorities,
+    now,
+    gate,
+  }
   const tokenRules: TokenRules = { ...rules, cache: cacheFor(keySet) }
   const consentTokenRules: ConsentTokenRules = {
     tokens: { ...rules, cache: cacheFor(keySet) },
@@ -134,6 +148,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       facts,
       request: input.request,
       consumer: accessToken.consumer,
+      consumerIdentifier: accessToken.consumerIdentifier,
       now: nowMs,
       toleranceMs: clockTolerance * 1000,
       // Altinn 2 tokens have no iat (and no jti for the token record).
