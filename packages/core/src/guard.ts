@@ -16,6 +16,8 @@ import { readRequestFacts } from './requirement/request-facts.js'
 import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { carriedConsents, verifyConsentToken, type ConsentTokenRules } from './tokens/binding.js'
 import { verifyMaskinportenToken, type TokenRules } from './tokens/verify-token.js'
+import { VerifiedTokenCache } from './tokens/verified-cache.js'
+import { VerificationGate } from './tokens/verification-gate.js'
 
 export { oneTimeRecordKey, tokenRecordKey } from './one-time/record-keys.js'
 export type { ConsentGuard, GuardInput, GuardReadiness } from './guard-api.js'
@@ -45,7 +47,16 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const { clock: now, clockTolerance, maxTokenAge } = resolved
   const { issuer, algorithms, audience, requireAudience } = resolved
   const { consumerAuthorities } = resolved
-  const tokenRules: TokenRules = {
+  const gate = resolved.overload && new VerificationGate(resolved.overload)
+  // One verified-token cache per token kind, tied to the key set that verified its entries: a
+  // refetched set without some kid purges that kid's tokens; a set due for a refetch turns hits into misses.
+  const cacheFor = <T extends object>(set: KeySet): VerifiedTokenCache<T> | undefined => {
+    if (resolved.tokenCache === undefined) return undefined
+    const cache = new VerifiedTokenCache<T>(resolved.tokenCache.maxEntries, set.isFresh)
+    set.onKeysChanged((kids) => cache.purgeKidsNotIn(kids))
+    return cache
+  }
+  const rules = {
     issuer,
     getKey: keySet.getKey,
     algorithms,
@@ -55,10 +66,19 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     requireAudience,
     consumerAuthorities,
     now,
+    gate,
   }
+  const tokenRules: TokenRules = { ...rules, cache: cacheFor(keySet) }
   const consentTokenRules: ConsentTokenRules = {
-    tokens: tokenRules,
-    altinn2: altinn2KeySet && { getKey: altinn2KeySet.getKey, clockTolerance, maxTokenAge: resolved.altinn2MaxTokenAge, now },
+    tokens: { ...rules, cache: cacheFor(keySet) },
+    altinn2: altinn2KeySet && {
+      getKey: altinn2KeySet.getKey,
+      clockTolerance,
+      maxTokenAge: resolved.altinn2MaxTokenAge,
+      now,
+      cache: cacheFor(altinn2KeySet),
+      gate,
+    },
   }
 
   /** The pipeline. Each step throws a realm-less `ConsentGuardError` (or the route's own error). */

@@ -7,6 +7,7 @@
  */
 export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
 export {
+  PERFORMANCE_DEFAULTS,
   DEFAULT_ALGORITHMS,
   UNRESTRICTED_AUDIENCE,
   MASKINPORTEN_ENVIRONMENTS,

@@ -3,6 +3,7 @@ import { ConsentGuardConfigError, DEFAULT_REALM } from './errors.js'
 import type { AuditEvent, AuditLogger } from './audit.js'
 import { KEY_SET_DEFAULTS, type KeySetOptions } from './keys/key-set.js'
 import type { ConsentUseStore } from './one-time/store.js'
+import { resolveOverload, resolveTokenCache } from './performance-options.js'
 import { DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
 
 /** Maskinporten environments with published issuer and key-set URLs. */
@@ -102,12 +103,32 @@ export interface ConsentGuardOptions {
   /** Clock (tests, emulators). Default `() => new Date()`. */
   readonly clock?: () => Date
   /**
+   * Cache of verified tokens, one per token kind (access, consent, Altinn 2): a token seen before
+   * skips the signature and claim verification (its time claims are checked again); every
+   * request-dependent check still runs. `false` turns it off. Default `{ maxEntries: 5000 }`.
+   */
+  readonly tokenCache?: false | { readonly maxEntries?: number }
+  /**
+   * Load shedding for uncached verifications: at most `maxInFlight` at once, `maxQueued` waiting at
+   * most `queueTimeoutMs`; the rest get 503 `overloaded` with `Retry-After: retryAfterSeconds`.
+   * `false` turns it off. Defaults 256, 1024, 1000 ms, 1 s.
+   */
+  readonly overload?:
+    | false
+    | {
+        readonly maxInFlight?: number
+        readonly maxQueued?: number
+        readonly queueTimeoutMs?: number
+        readonly retryAfterSeconds?: number
+      }
+  /**
    * Header carrying the caller's correlation id, echoed on the response, in problem bodies and in
    * audit events. Default `X-Correlation-ID`; Skatteetaten uses `Korrelasjonsid`.
    */
   readonly correlationHeader?: string
 }
 
+export { PERFORMANCE_DEFAULTS } from './performance-options.js'
 /**
  * The `aud` Maskinporten writes when the client asked for no audience (its docs say `aud` may be
  * omitted instead). Never an audience of its own: with `audience` configured it is refused like any
@@ -136,6 +157,12 @@ export interface ResolvedOptions {
   readonly consumerCheckTimeoutMs: number
   readonly oneTimeMaxTtl: number
   readonly clock: () => Date
+  /** Size cap of each verified-token cache; undefined when the cache is off. */
+  readonly tokenCache: { readonly maxEntries: number } | undefined
+  /** Verification admission limits; undefined when load shedding is off. */
+  readonly overload:
+    | { readonly maxInFlight: number; readonly maxQueued: number; readonly queueTimeoutMs: number; readonly retryAfterSeconds: number }
+    | undefined
   /** Lower-case correlation header name. */
   readonly correlationHeader: string
 }
@@ -177,6 +204,8 @@ const OPTION_NAMES = {
   consumerCheckTimeoutMs: true,
   oneTimeMaxTtl: true,
   clock: true,
+  tokenCache: true,
+  overload: true,
   correlationHeader: true,
 } as const satisfies Record<keyof ConsentGuardOptions, true>
 
@@ -282,6 +311,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     (typeof options.store !== 'object' || typeof options.store?.markUsed !== 'function' || typeof options.store.release !== 'function')
   )
     fail('"store" must have markUsed and release methods')
+  const tokenCache = resolveTokenCache(options.tokenCache, fail)
+  const overload = resolveOverload(options.overload, fail)
   const correlationHeader = options.correlationHeader ?? DEFAULT_CORRELATION_HEADER
   if (typeof correlationHeader !== 'string' || !HEADER_NAME.test(correlationHeader)) fail('"correlationHeader" must be an HTTP header name')
   return Object.freeze({
@@ -302,6 +333,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     consumerCheckTimeoutMs,
     oneTimeMaxTtl,
     clock: options.clock ?? (() => new Date()),
+    tokenCache,
+    overload,
     correlationHeader: correlationHeader.toLowerCase(),
   })
 }

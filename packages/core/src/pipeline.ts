@@ -70,7 +70,7 @@ export { createOneTimeBook, type OneTimeBook, type OneTimeRules, type OneTimeRec
 export { oneTimeRecordKey, tokenRecordKey } from './one-time/record-keys.js'
 // 9. Decision
 export { buildVerifiedConsent } from './result.js'
-export { createDecisionAudit, SubjectHasher, type DecisionAudit, type DecisionTrail } from './audit.js'
+export { createDecisionAudit, loggerListens, SubjectHasher, type DecisionAudit, type DecisionTrail } from './audit.js'
 // Start-up
 export { resolveOptions } from './options.js'
 export { withTimeout, type DependencyCode } from './timeout.js'

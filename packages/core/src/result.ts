@@ -102,7 +102,25 @@ function toTokenInfo(token: MaskinportenToken): TokenInfo {
   })
 }
 
-/** Builds the frozen result. */
+// Rights are frozen all the way down and depend only on the parsed consent, which a cached token
+// shares across requests: build them once per parsed consent.
+const rightsOf = new WeakMap<ConsentMatch['consent'], readonly ConsentRight[]>()
+
+function rightsFor(consent: ConsentMatch['consent']): readonly ConsentRight[] {
+  let rights = rightsOf.get(consent)
+  if (rights === undefined) {
+    rights = Object.freeze(consent.rights.map(toRight))
+    rightsOf.set(consent, rights)
+  }
+  return rights
+}
+
+/** `toJSON` of every result (shared, not a closure per request): the identity number masked. */
+function maskedJson(this: VerifiedConsent): object {
+  return { ...this, subject: { type: this.subject.type, id: '*'.repeat(this.subject.id.length) } }
+}
+
+/** Builds the frozen result. Dates are fresh per request: a handler may not change another's. */
 export function buildVerifiedConsent(input: {
   match: ConsentMatch
   accessToken: MaskinportenToken
@@ -112,7 +130,7 @@ export function buildVerifiedConsent(input: {
   tokenKey?: string | undefined
 }): VerifiedConsent {
   const { match, accessToken } = input
-  const rights = match.consent.rights.map(toRight)
+  const rights = rightsFor(match.consent)
   const result: VerifiedConsent = {
     kind: match.consent.kind,
     id: match.consent.id,
@@ -126,7 +144,7 @@ export function buildVerifiedConsent(input: {
     validTo: new Date(match.consent.validTo),
     resource: input.resource,
     right: rights[match.consent.rights.indexOf(match.right)] ?? toRight(match.right),
-    rights: Object.freeze(rights),
+    rights,
     token: toTokenInfo(accessToken),
     consentToken:
       input.consentToken === undefined
@@ -143,10 +161,7 @@ export function buildVerifiedConsent(input: {
         ? undefined
         : Object.freeze({ key: input.oneTimeKey, ...(input.tokenKey !== undefined && { tokenKey: input.tokenKey }) }),
   }
-  Object.defineProperty(result, 'toJSON', {
-    enumerable: false,
-    value: () => ({ ...result, subject: { type: result.subject.type, id: '*'.repeat(result.subject.id.length) } }),
-  })
+  Object.defineProperty(result, 'toJSON', { enumerable: false, value: maskedJson })
   return Object.freeze(result)
 }
 

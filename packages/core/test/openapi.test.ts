@@ -69,7 +69,13 @@ describe('describeConsentOperation', () => {
     expect(codes('403')).toContain('consent_metadata_mismatch')
     expect(codes('403')).not.toContain('consent_already_used')
     expect(codes('403')).not.toContain('token_binding_mismatch')
-    expect(codes('503')).toEqual(['jwks_unavailable'])
+    // Load shedding is on by default; `overload: false` takes `overloaded` off the list.
+    expect(codes('503')).toEqual(['jwks_unavailable', 'overloaded'])
+    const unshed = describeConsentOperation(single.compile(income), { guard: { ...single.options, overload: undefined } })
+    const unshedCodes = (
+      unshed.operation.responses['503'].content as Record<string, { schema: { allOf: { properties: { code: { enum: string[] } } }[] } }>
+    )['application/problem+json']!.schema.allOf[1]!.properties.code.enum
+    expect(unshedCodes).toEqual(['jwks_unavailable'])
     expect(operation.responses['401'].headers).toHaveProperty('WWW-Authenticate')
     expect(operation.responses['503'].headers).toHaveProperty('Retry-After')
     expect(components.securitySchemes).toEqual({

@@ -41,6 +41,16 @@ export interface KeySet {
   /** Current state, for readiness endpoints and tests. */
   state(): KeySetState
   /**
+   * False once the last good fetch is older than `cacheMaxAgeMs` (the next key lookup refetches).
+   * Cheap: verified-token caches ask it on every hit.
+   */
+  isFresh(): boolean
+  /**
+   * Calls `listener` with the `kid`s of each newly fetched set that differs from the previous one,
+   * so caches can drop tokens signed by keys that left the set.
+   */
+  onKeysChanged(listener: (kids: ReadonlySet<string>) => void): void
+  /**
    * Fetches the key set now (no cooldown), e.g. at start-up or from an operator's command.
    * Rejects with `ConsentGuardError` `jwks_unavailable` (the fetch error as `cause`) on failure.
    */
@@ -77,12 +87,13 @@ const NO_MATCH = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHIN
  */
 export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike) => FetchLike): KeySet {
   const staleIfErrorMs = options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs
+  const cacheMaxAgeMs = options.cacheMaxAgeMs ?? KEY_SET_DEFAULTS.cacheMaxAgeMs
   // jose writes each successfully fetched set and its time into this object.
   const cache: { uat?: number; jwks?: JSONWebKeySet } = {}
   const remote = createRemoteJWKSet(options.jwksUri, {
     timeoutDuration: options.timeoutMs ?? KEY_SET_DEFAULTS.timeoutMs,
     cooldownDuration: options.cooldownMs ?? KEY_SET_DEFAULTS.cooldownMs,
-    cacheMaxAge: options.cacheMaxAgeMs ?? KEY_SET_DEFAULTS.cacheMaxAgeMs,
+    cacheMaxAge: cacheMaxAgeMs,
     // `observe` (the guard's key-set monitor) sees every fetch, its outcome and its duration.
     [customFetch]: (observe ?? ((f: FetchLike) => f))(
       cappedJwksFetch(options.fetch ?? fetch, {
@@ -92,6 +103,16 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
     ),
     [jwksCache]: cache as { uat: number; jwks: JSONWebKeySet },
   })
+  const listeners: ((kids: ReadonlySet<string>) => void)[] = []
+  let seen: JSONWebKeySet | undefined
+  // jose replaces its cached set object on every successful fetch: compare by identity.
+  const noticeChange = (): void => {
+    const jwks = cache.jwks
+    if (jwks === seen || jwks === undefined) return
+    seen = jwks
+    const kids = new Set(jwks.keys.flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])))
+    for (const listener of listeners) listener(kids)
+  }
   let stale: { jwks: JSONWebKeySet; resolve: ReturnType<typeof createLocalJWKSet> } | undefined
   let servingStale = false
 
@@ -106,8 +127,10 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
     try {
       const key = await remote(header, token)
       servingStale = false
+      noticeChange()
       return key
     } catch (err) {
+      noticeChange()
       if (isCode(err, NO_MATCH)) {
         // The set was fetched; it just has no (single) key for this kid.
         servingStale = false
@@ -130,6 +153,7 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
     async reload() {
       try {
         await remote.reload()
+        noticeChange()
       } catch (err) {
         throw Object.assign(new ConsentGuardError('jwks_unavailable'), { cause: err })
       }
@@ -139,6 +163,8 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
       kids: (cache.jwks?.keys ?? []).flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])),
       servingStale,
     }),
+    isFresh: () => cache.uat !== undefined && Date.now() - cache.uat < cacheMaxAgeMs,
+    onKeysChanged: (listener) => void listeners.push(listener),
   }
 }
 

@@ -9,6 +9,8 @@ export interface CodeContext {
   readonly altinn2?: boolean
   /** Delegated tokens must name an allowed `delegation_source` (the guard's `delegationSources`). */
   readonly delegationSources?: boolean
+  /** Load shedding is on (the guard's `overload`, on unless `false`). */
+  readonly overload?: boolean
 }
 
 /**
@@ -31,6 +33,7 @@ export function possibleErrorCodes(compiled: CompiledRequirement<never>, context
     supplier_not_allowed: compiled.delegation === 'deny' || context.delegationSources === true,
     consent_already_used: compiled.oneTime,
     store_unavailable: compiled.oneTime,
+    overloaded: context.overload !== false,
   }
   return (Object.keys(ERROR_CODES) as ConsentGuardErrorCode[]).filter((code) => possible[code] !== false)
 }
