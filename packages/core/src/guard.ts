@@ -16,7 +16,7 @@ import { readRequestFacts } from './requirement/request-facts.js'
 import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { carriedConsents, verifyConsentToken, type ConsentTokenRules } from './tokens/binding.js'
 import { verifyMaskinportenToken, type TokenRules } from './tokens/verify-token.js'
-import { VerifiedTokenCache } from './tokens/verified-cache.js'
+import { cachedFor } from './tokens/verified-cache.js'
 import { VerificationGate } from './tokens/verification-gate.js'
 
 export { oneTimeRecordKey, tokenRecordKey } from './one-time/record-keys.js'
@@ -48,14 +48,6 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const { issuer, algorithms, audience, requireAudience } = resolved
   const { consumerAuthorities } = resolved
   const gate = resolved.overload && new VerificationGate(resolved.overload)
-  // One verified-token cache per token kind, tied to the key set that verified its entries: a
-  // refetched set without some kid purges that kid's tokens; a set due for a refetch turns hits into misses.
-  const cacheFor = <T extends object>(set: KeySet): VerifiedTokenCache<T> | undefined => {
-    if (resolved.tokenCache === undefined) return undefined
-    const cache = new VerifiedTokenCache<T>(resolved.tokenCache.maxEntries, set.isFresh)
-    set.onKeysChanged((kids) => cache.purgeKidsNotIn(kids))
-    return cache
-  }
   const rules = {
     issuer,
     getKey: keySet.getKey,
@@ -68,15 +60,15 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     now,
     gate,
   }
-  const tokenRules: TokenRules = { ...rules, cache: cacheFor(keySet) }
+  const tokenRules: TokenRules = { ...rules, cache: cachedFor(keySet, resolved.tokenCache) }
   const consentTokenRules: ConsentTokenRules = {
-    tokens: { ...rules, cache: cacheFor(keySet) },
+    tokens: { ...rules, cache: cachedFor(keySet, resolved.tokenCache) },
     altinn2: altinn2KeySet && {
       getKey: altinn2KeySet.getKey,
       clockTolerance,
       maxTokenAge: resolved.altinn2MaxTokenAge,
       now,
-      cache: cacheFor(altinn2KeySet),
+      cache: cachedFor(altinn2KeySet, resolved.tokenCache),
       gate,
     },
   }

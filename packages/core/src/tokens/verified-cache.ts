@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import type { KeySet } from '../keys/key-set.js'
 
 /** One verified token: its parsed form, the key that verified it and its time claims. */
 export interface VerifiedEntry<T> {
@@ -69,4 +70,19 @@ export class VerifiedTokenCache<T extends object> {
   clear(): void {
     this.#lru.clear()
   }
+}
+
+/**
+ * One cache per token kind, tied to the key set that verified its entries: a refetched set without
+ * some kid purges that kid's tokens; a set due for a refetch turns hits into misses. `undefined`
+ * when the cache is off (`tokenCache: false`).
+ */
+export function cachedFor<T extends object>(
+  set: KeySet,
+  config: { readonly maxEntries: number } | undefined,
+): VerifiedTokenCache<T> | undefined {
+  if (config === undefined) return undefined
+  const cache = new VerifiedTokenCache<T>(config.maxEntries, set.isFresh)
+  set.onKeysChanged((kids) => cache.purgeKidsNotIn(kids))
+  return cache
 }
