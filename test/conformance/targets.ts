@@ -33,8 +33,7 @@ const fastifyTarget: Target = {
   errorContentType: /^application\/json/,
   async start(options) {
     const app = Fastify({ logger: false })
-    // No prefetch in onReady: the outage scenarios start with no keys fetched (cold start), as on
-    // Express. The prefetch is tested in packages/fastify.
+    // Lazy key loading, as in the Express targets: the key-set outage scenarios start cold.
     await app.register(consentGuard, { ...options, prefetchKeys: false })
     const handled: HandledCall[] = []
     for (const route of ROUTES) {
