@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   jwks_unavailable: { status: 503, bearerError: null, description: 'The signing keys could not be fetched' },
   store_unavailable: { status: 503, bearerError: null, description: 'The consent-use store is unavailable' },
   consumer_check_unavailable: { status: 503, bearerError: null, description: 'The consumer allow-list could not be checked' },
+  // Fail-closed disclosure logging: no data leaves unless its disclosure was recorded.
+  disclosure_log_unavailable: { status: 503, bearerError: null, description: 'The disclosure could not be recorded' },
 } as const satisfies Record<string, CodeSpec>
 
 /** A stable, machine-readable reason code. */

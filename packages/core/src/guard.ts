@@ -13,6 +13,7 @@ import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './tokens/verify-token.js'
 import { claimsAltinn2Issuer, verifyAltinn2Token, type Altinn2Rules, type Altinn2Token } from './tokens/verify-altinn2.js'
 import type { ParsedConsent } from './consent/parse.js'
+import { createDisclosureRecorder, type DisclosureRecorder } from './disclosure.js'
 
 /** What an adapter hands the guard for one request. */
 export interface GuardInput<Req> {
@@ -42,6 +43,11 @@ export interface ConsentGuard {
    * rejects with `ConsentGuardError` `store_unavailable` when the store fails.
    */
   release(consent: VerifiedConsent): Promise<void>
+  /**
+   * Records disclosures when `onDisclosure` is set (adapters call it for every answer of a guarded
+   * route); `undefined` otherwise.
+   */
+  readonly disclosure: DisclosureRecorder | undefined
   /** The options in force (defaults filled in). */
   readonly options: ResolvedOptions
   /** The issuer's key set (state for health checks). */
@@ -196,6 +202,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       accessToken,
       consentToken,
       resource: compiled.resource,
+      action: compiled.action,
       oneTimeKey: records?.key,
       tokenKey: records?.tokenKey,
     })
@@ -337,6 +344,17 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
         ),
       )
     },
+    disclosure:
+      options.onDisclosure === undefined
+        ? undefined
+        : createDisclosureRecorder({
+            sink: options.onDisclosure,
+            mode: resolved.disclosureMode,
+            timeoutMs: resolved.disclosureTimeoutMs,
+            realm,
+            clock: resolved.clock,
+            logger: options.logger,
+          }),
     options: resolved,
     keySet,
     altinn2KeySet,

@@ -26,6 +26,15 @@ export {
   type ProblemDetails,
 } from './errors.js'
 export { GUARDED_RESPONSE_HEADERS } from './result.js'
+export {
+  buildDisclosureRecord,
+  carriesData,
+  type DisclosureFacts,
+  type DisclosureMode,
+  type DisclosureRecord,
+  type DisclosureRecorder,
+  type DisclosureSink,
+} from './disclosure.js'
 export type { VerifiedConsent, ConsentRight, TokenInfo, Altinn2TokenInfo } from './result.js'
 export { parseAltinn2Consent, ALTINN2_ISSUER, ALTINN2_SERVICE_TYPE } from './consent/altinn2.js'
 export { verifyAltinn2Token, claimsAltinn2Issuer, type Altinn2Rules, type Altinn2Token } from './tokens/verify-altinn2.js'
