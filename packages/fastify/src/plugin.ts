@@ -18,6 +18,7 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import { wireDisclosures } from './disclosure.js'
 
 /**
  * The request a requirement's functions receive. The check runs in `onRequest`, before validation,
@@ -99,6 +100,7 @@ const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async 
   fastify.decorate('requireConsent', (requirement: FastifyConsentRequirement) =>
     hookFor(guard, guard.compile(requirement, 'requireConsent()')),
   )
+  wireDisclosures(fastify, guard)
 
   fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
     const declared = routeOptions.config?.consent

@@ -1,0 +1,35 @@
+import type { ConsentGuard, DisclosureFacts } from '@consent-guard/core'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+
+/**
+ * Wires `onDisclosure` into a Fastify scope: every answer of a guarded request (`request.consent`
+ * set, by `config.consent` or a `requireConsent()` hook) is reported to the core, which records
+ * it when it carried data (2xx). Fail-closed: `onSend`, before the payload leaves; a failed
+ * record throws `disclosure_log_unavailable` and Fastify's error handler answers 503 in place of
+ * the data. Fire-and-forget: `onResponse`, after the answer was sent.
+ */
+export function wireDisclosures(fastify: FastifyInstance, guard: ConsentGuard): void {
+  const recorder = guard.disclosure
+  if (recorder === undefined) return
+  if (recorder.mode === 'fail-closed') {
+    fastify.addHook('onSend', async (request, reply, payload) => {
+      // The 503 of a failed record passes through here again: not 2xx, so nothing is due.
+      if (request.consent !== null) await recorder.record(request.consent, facts(request, reply.statusCode))
+      return payload
+    })
+  } else {
+    fastify.addHook('onResponse', async (request, reply) => {
+      if (request.consent !== null) await recorder.record(request.consent, facts(request, reply.statusCode))
+    })
+  }
+}
+
+function facts(request: FastifyRequest, status: number): DisclosureFacts {
+  return {
+    method: request.method,
+    route: request.routeOptions.url ?? '',
+    status,
+    correlationId: String(request.id),
+    logger: request.log,
+  }
+}
