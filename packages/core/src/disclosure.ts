@@ -103,7 +103,8 @@ export function buildDisclosureRecord(consent: VerifiedConsent, facts: Disclosur
     action: consent.action,
     metadata: Object.freeze({ ...consent.right.metadata }),
     method: facts.method.toUpperCase(),
-    route: facts.route,
+    // A route taken from a matched URL (Express mounts) may hold the subject: the pattern never needs it.
+    route: maskIdentityNumbers(facts.route).split(consent.subject.id).join(':subject'),
     status: facts.status,
     correlationId: facts.correlationId,
     issuer: consent.token.issuer,

@@ -10,6 +10,7 @@ import {
   type ConsentRequirement,
   type VerifiedConsent,
 } from '@consent-guard/core'
+import { wireDisclosure } from './disclosure.js'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 
 declare global {
@@ -98,6 +99,7 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
       (consent) => {
         req.consent = consent
         res.set(GUARDED_RESPONSE_HEADERS)
+        if (guard.disclosure !== undefined) wireDisclosure(guard.disclosure, consent, req, res)
         next()
       },
       (err: unknown) => next(err),
