@@ -36,18 +36,13 @@ function record(overrides: Partial<DisclosureRecord> = {}): DisclosureRecord {
 describeWithPostgres('PostgreSQL disclosure log', () => {
   let server: PostgresServer
   let log: DisclosureLog
-  let admin: pg.Client
 
   beforeAll(async () => {
     server = await startPostgresServer()
-    admin = new pg.Client({ connectionString: server.url })
-    await admin.connect()
-    await admin.query('CREATE DATABASE log_tests')
-    log = createDisclosureLog({ connectionString: server.urlFor('log_tests') })
+    log = createDisclosureLog({ connectionString: await server.createDatabase('log_tests') })
   })
   afterAll(async () => {
     await log?.close()
-    await admin?.end()
     await server?.stop()
   })
 
@@ -109,8 +104,7 @@ describeWithPostgres('PostgreSQL disclosure log', () => {
   })
 
   it('retention deletes only the expired rows', async () => {
-    await admin.query('CREATE DATABASE retention_tests')
-    const own = createDisclosureLog({ connectionString: server.urlFor('retention_tests') })
+    const own = createDisclosureLog({ connectionString: await server.createDatabase('retention_tests') })
     try {
       await own.migrate()
       // The trigger refuses cutoffs in the future, so the test's clock is the database's.

@@ -86,6 +86,8 @@ export interface PostgresServer {
   readonly url: string
   /** The URL of another database on this server. */
   urlFor(database: string): string
+  /** Creates a database (`createdb`) and resolves its URL. */
+  createDatabase(name: string): Promise<string>
   /** Stops the server (`pg_ctl stop -m fast`), keeping its data: clients now get "connection refused". */
   halt(): Promise<void>
   /** Starts a halted server again on the same port with the same data. */
@@ -222,6 +224,11 @@ export async function startPostgresServer(options: StartPostgresServerOptions = 
     port,
     url: urlFor('postgres'),
     urlFor,
+    async createDatabase(name) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a plain database name: ${name}`)
+      await run([join(bin, 'createdb'), '-h', HOST, '-p', String(port), '-U', 'postgres', name], 30_000)
+      return urlFor(name)
+    },
     async halt() {
       if (!running) return
       await pgCtl('-m', 'fast', '-w', 'stop')
