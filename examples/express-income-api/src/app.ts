@@ -1,4 +1,5 @@
-import { redactUrlForLog } from '@consent-guard/core'
+import { redactUrlForLog, type DisclosureRecord } from '@consent-guard/core'
+import { createDisclosureLog } from '@consent-guard/disclosure-log'
 import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
@@ -40,14 +41,32 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     config.redisUrl === undefined
       ? undefined
       : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => logger.warn({ err: err.message }, 'redis') })
+  // Disclosure log: every 2xx guarded answer is recorded before its body leaves (fail-closed).
+  // The schema migration runs in the background; a record waits for it, and fails if it failed.
+  const disclosureLog =
+    config.disclosureLogUrl === undefined
+      ? undefined
+      : createDisclosureLog({
+          connectionString: config.disclosureLogUrl,
+          onError: (err) => logger.warn({ err: err.message }, 'disclosure log'),
+        })
+  const migrated = disclosureLog?.migrate()
+  migrated?.catch((err: unknown) => logger.error({ err: (err as Error).message }, 'disclosure log migration failed'))
+  const onDisclosure = async (record: DisclosureRecord): Promise<void> => {
+    await migrated
+    await disclosureLog?.record(record)
+  }
   // server.ts (and tests) call this on shutdown.
-  app.locals.close = async () => store?.close()
+  app.locals.close = async () => {
+    await Promise.all([store?.close(), disclosureLog?.close()])
+  }
 
   const consent = createConsentGuard({
     maskinporten: config.maskinporten,
     ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
     ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
     ...(store !== undefined && { store }),
+    ...(disclosureLog !== undefined && { onDisclosure, disclosureMode: 'fail-closed' as const }),
   })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}

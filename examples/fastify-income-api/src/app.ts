@@ -1,3 +1,4 @@
+import { createDisclosureLog } from '@consent-guard/disclosure-log'
 import consentGuard, { getConsent } from '@consent-guard/fastify'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -19,11 +20,25 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
       : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
   if (store !== undefined) app.addHook('onClose', () => store.close())
 
+  // Disclosure log: every 2xx guarded answer is recorded before its body leaves (fail-closed).
+  const disclosureLog =
+    config.disclosureLogUrl === undefined
+      ? undefined
+      : createDisclosureLog({
+          connectionString: config.disclosureLogUrl,
+          onError: (err) => app.log.warn({ err: err.message }, 'disclosure log'),
+        })
+  if (disclosureLog !== undefined) {
+    app.addHook('onClose', () => disclosureLog.close())
+    await disclosureLog.migrate()
+  }
+
   await app.register(consentGuard, {
     maskinporten: config.maskinporten,
     ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
     ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
     ...(store !== undefined && { store }),
+    ...(disclosureLog !== undefined && { onDisclosure: disclosureLog.record, disclosureMode: 'fail-closed' as const }),
   })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}

@@ -21,6 +21,11 @@ export interface AppConfig {
    * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off.
    */
   readonly altinn2: Altinn2Environment | undefined
+  /**
+   * `DISCLOSURE_LOG_URL` (`postgres://...`): record every 2xx guarded answer in this PostgreSQL
+   * disclosure log, fail-closed (no record, no data: 503); unset = nothing is recorded.
+   */
+  readonly disclosureLogUrl: string | undefined
 }
 
 /** A configuration mistake, reported at start-up with the variable's name. */
@@ -66,6 +71,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const redisUrl = value('REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://')
 
+  const disclosureLogUrl = value('DISCLOSURE_LOG_URL')
+  if (disclosureLogUrl !== undefined && !/^postgres(ql)?:\/\//.test(disclosureLogUrl))
+    throw new ConfigError('DISCLOSURE_LOG_URL must start with postgres:// or postgresql://')
+
   const altinn2Env = value('ALTINN2_ENV')
   const altinn2JwksUri = value('ALTINN2_JWKS_URI')
   let altinn2: Altinn2Environment | undefined
@@ -92,5 +101,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: value('LOG_LEVEL') ?? 'info',
     redisUrl,
     altinn2,
+    disclosureLogUrl,
   }
 }
