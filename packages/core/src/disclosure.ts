@@ -77,7 +77,8 @@ export interface DisclosureRecorder {
   /**
    * Records the disclosure of `consent` when the answer carried data (a 2xx status to any method
    * but HEAD), bounded by `disclosureTimeoutMs`. In `fail-closed` mode a failure or timeout
-   * rejects with `ConsentGuardError` `disclosure_log_unavailable`; in `fire-and-forget` mode it is
+   * rejects with `ConsentGuardError` `disclosure_log_unavailable` (after releasing a one-time
+   * consent's mark, since no data left); in `fire-and-forget` mode it is
    * logged (without the subject) and the promise resolves. Resolves `false` when nothing was due.
    */
   record(consent: VerifiedConsent, facts: DisclosureFacts): Promise<boolean>
@@ -123,6 +124,8 @@ export function createDisclosureRecorder(settings: {
   readonly realm: string
   readonly clock: () => Date
   readonly logger: AuditLogger | undefined
+  /** Frees a one-time consent's mark (the guard's `release`). */
+  readonly release: (consent: VerifiedConsent) => Promise<void>
 }): DisclosureRecorder {
   const { sink, mode, timeoutMs, realm } = settings
   return {
@@ -152,7 +155,11 @@ export function createDisclosureRecorder(settings: {
         }
         if (logger?.warn) logger.warn(line, 'disclosure not recorded')
         else logger?.info(line, 'disclosure not recorded')
-        if (mode === 'fail-closed') throw new ConsentGuardError('disclosure_log_unavailable', { realm })
+        if (mode === 'fail-closed') {
+          // No data left: a one-time consent stays usable for the consumer's retry, as after any 503.
+          await settings.release(consent).catch(() => undefined)
+          throw new ConsentGuardError('disclosure_log_unavailable', { realm })
+        }
         return false
       } finally {
         clearTimeout(timer)

@@ -329,7 +329,9 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     }
   }
 
-  return {
+  // The disclosure recorder releases a one-time consent whose answer it replaced by a 503.
+  let self: ConsentGuard | undefined
+  return (self = {
     compile: (requirement, where) => compileRequirement(requirement, where),
     check,
     async release(consent) {
@@ -354,11 +356,12 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
             realm,
             clock: resolved.clock,
             logger: options.logger,
+            release: (consent) => (self as ConsentGuard).release(consent),
           }),
     options: resolved,
     keySet,
     altinn2KeySet,
-  }
+  })
 }
 
 interface DecisionContext {

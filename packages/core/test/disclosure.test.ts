@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConsentGuardConfigError, carriesData, createConsentGuard, type DisclosureRecord } from '@consent-guard/core'
-import { createHarness, CONSUMER, FNR_A, NOW_DATE, RESOURCE, SUPPLIER, type Harness } from './support.js'
+import { createHarness, CONSUMER, FNR_A, incomeRoute, NOW_DATE, RESOURCE, SUPPLIER, type Harness } from './support.js'
 
 const facts = { method: 'GET', route: '/income/:year/:personId', status: 200, correlationId: 'req-1' }
 
@@ -84,6 +84,21 @@ describe('disclosure records', () => {
       h.issuer,
     )
     await expect(throwing.guard.disclosure?.record(consent, facts)).rejects.toMatchObject({ code: 'disclosure_log_unavailable' })
+  })
+
+  it('fail-closed: a one-time consent whose answer became a 503 stays usable for the retry', async () => {
+    let up = false
+    h = await createHarness({ onDisclosure: () => (up ? undefined : Promise.reject(new Error('down'))) })
+    const oneTime = { ...incomeRoute, oneTime: true }
+    const token = await h.token({ jti: 'one-time-1' })
+    const first = await h.run(h.bearer(token), {}, oneTime)
+    expect(first.oneTime).toBeDefined()
+    await expect(h.guard.disclosure?.record(first, facts)).rejects.toMatchObject({ code: 'disclosure_log_unavailable' })
+    up = true
+    const retry = await h.run(h.bearer(token), {}, oneTime)
+    expect(await h.guard.disclosure?.record(retry, facts)).toBe(true)
+    // Recorded now: the consent is used up.
+    expect(await h.outcome(h.bearer(token), {}, oneTime)).toBe('consent_already_used')
   })
 
   it('fire-and-forget: a failing sink is logged and the answer stands', async () => {
