@@ -121,13 +121,12 @@ export function createDisclosureRecorder(settings: {
   readonly sink: DisclosureSink
   readonly mode: DisclosureMode
   readonly timeoutMs: number
-  readonly realm: string
   readonly clock: () => Date
   readonly logger: AuditLogger | undefined
   /** Frees a one-time consent's mark (the guard's `release`). */
   readonly release: (consent: VerifiedConsent) => Promise<void>
 }): DisclosureRecorder {
-  const { sink, mode, timeoutMs, realm } = settings
+  const { sink, mode, timeoutMs } = settings
   return {
     mode,
     async record(consent, facts) {
@@ -158,7 +157,7 @@ export function createDisclosureRecorder(settings: {
         if (mode === 'fail-closed') {
           // No data left: a one-time consent stays usable for the consumer's retry, as after any 503.
           await settings.release(consent).catch(() => undefined)
-          throw new ConsentGuardError('disclosure_log_unavailable', { realm })
+          throw new ConsentGuardError('disclosure_log_unavailable')
         }
         return false
       } finally {

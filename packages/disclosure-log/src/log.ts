@@ -81,7 +81,10 @@ const COLUMNS = `id, disclosed_at, subject_type, subject, consent_id, consent_ki
  */
 export function createDisclosureLog(options: DisclosureLogOptions): DisclosureLog {
   const fail = (msg: string): never => {
-    throw new ConsentGuardConfigError(`disclosure-log options: ${msg}`)
+    throw new ConsentGuardConfigError(
+      msg.startsWith('unknown option') ? 'option_unknown' : 'option_invalid',
+      `disclosure-log options: ${msg}`,
+    )
   }
   if (typeof options !== 'object' || options === null) fail('options must be an object')
   for (const name of Object.keys(options)) if (!KNOWN.has(name)) fail(`unknown option "${name}"`)
@@ -191,9 +194,12 @@ export function createDisclosureLog(options: DisclosureLogOptions): DisclosureLo
     deleteExpired,
     startRetention({ retentionDays, intervalMs = 3_600_000, onRun, onError }) {
       if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36_500)
-        throw new ConsentGuardConfigError('disclosure-log retention: "retentionDays" must be a whole number of days from 1 to 36500')
+        throw new ConsentGuardConfigError(
+          'option_invalid',
+          'disclosure-log retention: "retentionDays" must be a whole number of days from 1 to 36500',
+        )
       if (!Number.isInteger(intervalMs) || intervalMs < 1000)
-        throw new ConsentGuardConfigError('disclosure-log retention: "intervalMs" must be at least 1000')
+        throw new ConsentGuardConfigError('option_invalid', 'disclosure-log retention: "intervalMs" must be at least 1000')
       let running = false
       const run = (): void => {
         if (running) return

@@ -70,7 +70,7 @@ const NO_MATCH = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHIN
  * stale-if-error policy, which jose does not have: after `cacheMaxAge` jose refetches and a failed
  * refetch fails every verification.
  */
-export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
+export function createKeySet(options: KeySetOptions): KeySet {
   const staleIfErrorMs = options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs
   // jose writes each successfully fetched set and its time into this object.
   const cache: { uat?: number; jwks?: JSONWebKeySet } = {}
@@ -103,16 +103,16 @@ export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
       if (isCode(err, NO_MATCH)) {
         // The set was fetched; it just has no (single) key for this kid.
         servingStale = false
-        throw new ConsentGuardError('token_key_unknown', { realm })
+        throw new ConsentGuardError('token_key_unknown')
       }
       // Anything else came from fetching or reading the key set: the issuer's fault, not the client's.
       const fallback = staleResolver()
-      if (fallback === undefined) throw new ConsentGuardError('jwks_unavailable', { realm })
+      if (fallback === undefined) throw new ConsentGuardError('jwks_unavailable')
       servingStale = true
       try {
         return await fallback(header, token)
       } catch {
-        throw new ConsentGuardError('token_key_unknown', { realm })
+        throw new ConsentGuardError('token_key_unknown')
       }
     }
   }
