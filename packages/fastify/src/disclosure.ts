@@ -14,7 +14,15 @@ export function wireDisclosures(fastify: FastifyInstance, guard: ConsentGuard): 
   if (recorder.mode === 'fail-closed') {
     fastify.addHook('onSend', async (request, reply, payload) => {
       // The 503 of a failed record passes through here again: not 2xx, so nothing is due.
-      if (request.consent !== null) await recorder.record(request.consent, facts(request, reply.statusCode))
+      if (request.consent === null) return payload
+      try {
+        await recorder.record(request.consent, facts(request, reply.statusCode))
+      } catch (err) {
+        // Fastify's error reply keeps the handler's headers, which may describe the data
+        // (Content-Disposition, ETag, custom ones): none survive. The error brings its own.
+        for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
+        throw err
+      }
       return payload
     })
   } else {

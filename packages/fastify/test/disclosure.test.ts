@@ -37,6 +37,7 @@ async function build(options: Partial<ConsentGuardPluginOptions>): Promise<Fasti
     },
     async (request, reply) => {
       if (request.params.year === '2023' && request.headers['x-fail'] === '1') return reply.code(500).send({ error: 'boom' })
+      void reply.header('x-handler', 'income').header('content-disposition', 'attachment; filename=income.json')
       return { income: 123_456, consentId: getConsent(request).id }
     },
   )
@@ -83,6 +84,9 @@ describe('Fastify disclosure wiring', () => {
     expect(res.body).not.toContain('consentId')
     expect(res.headers['retry-after']).toBe('5')
     expect(res.headers['cache-control']).toBe('no-store')
+    // Nothing of the handler's answer survives, headers included.
+    expect(res.headers['x-handler']).toBeUndefined()
+    expect(res.headers['content-disposition']).toBeUndefined()
   })
 
   it('fail-closed: a slow sink is cut off after disclosureTimeoutMs', async () => {
