@@ -105,7 +105,7 @@ export function buildDisclosureRecord(consent: VerifiedConsent, facts: Disclosur
     metadata: Object.freeze({ ...consent.right.metadata }),
     method: facts.method.toUpperCase(),
     // A route taken from a matched URL (Express mounts) may hold the subject: the pattern never needs it.
-    route: maskIdentityNumbers(facts.route).split(consent.subject.id).join(':subject'),
+    route: maskIdentityNumbers(facts.route.split(consent.subject.id).join(':subject')),
     status: facts.status,
     correlationId: facts.correlationId,
     issuer: consent.token.issuer,

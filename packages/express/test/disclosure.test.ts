@@ -46,6 +46,10 @@ describe.each([
       res.type('text/plain')
       Readable.from(['income=', '123456']).pipe(res)
     })
+    // A mount path: the matched URL (with the subject) is all Express knows of the pattern.
+    app.use('/mounted/:year/:personId', guarded, (_req, res) => {
+      res.json({ income: 123_456 })
+    })
     app.use(consentErrorHandler())
     return app
   }
@@ -75,7 +79,13 @@ describe.each([
     expect([streamed.status, streamed.text, streamed.headers['x-handler']]).toEqual([200, 'income=123456', 'stream'])
     const piped = await request(app).get(`/pipe/2023/${personA}`).set('authorization', `Bearer ${t}`)
     expect([piped.status, piped.text]).toEqual([200, 'income=123456'])
-    expect(records.map((r) => r.route)).toEqual(['/income/:year/:personId', '/stream/:year/:personId', '/pipe/:year/:personId'])
+    expect((await request(app).get(`/mounted/2023/${personA}`).set('authorization', `Bearer ${t}`)).status).toBe(200)
+    expect(records.map((r) => r.route)).toEqual([
+      '/income/:year/:personId',
+      '/stream/:year/:personId',
+      '/pipe/:year/:personId',
+      '/mounted/2023/:subject',
+    ])
   })
 
   it('fail-closed: a failing sink answers 503 disclosure_log_unavailable without the data, for every way of writing', async () => {
