@@ -3,10 +3,10 @@ import {
   ConsentGuardConfigError,
   createConsentGuard,
   MemoryConsentUseStore,
-  resolveOptions,
   type ConsentGuardConfigErrorCode,
   type ConsentGuardOptions,
 } from '@consent-guard/core'
+import { resolveOptions } from '@consent-guard/core/pipeline'
 
 // Every start-up rule of the guard's options has a row here that fails when the rule is removed:
 // each bad value differs from a good baseline in one place only.
@@ -224,7 +224,9 @@ describe('resolveOptions: every start-up rule', () => {
       disclosureMode: 'fire-and-forget',
       disclosureTimeoutMs: 500,
       clock: () => new Date(),
+      correlationHeader: 'Korrelasjonsid',
     }
     expect(resolveOptions(all).realm).toBe('skatt')
+    expect(resolveOptions(all).correlationHeader).toBe('korrelasjonsid')
   })
 })

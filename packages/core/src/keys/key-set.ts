@@ -40,6 +40,11 @@ export interface KeySet {
   readonly getKey: JWTVerifyGetKey
   /** Current state, for readiness endpoints and tests. */
   state(): KeySetState
+  /**
+   * Fetches the key set now (no cooldown), e.g. at start-up or from an operator's command.
+   * Rejects with `ConsentGuardError` `jwks_unavailable` (the fetch error as `cause`) on failure.
+   */
+  reload(): Promise<void>
 }
 
 /** What a key set knows right now. */
@@ -70,7 +75,7 @@ const NO_MATCH = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHIN
  * stale-if-error policy, which jose does not have: after `cacheMaxAge` jose refetches and a failed
  * refetch fails every verification.
  */
-export function createKeySet(options: KeySetOptions): KeySet {
+export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike) => FetchLike): KeySet {
   const staleIfErrorMs = options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs
   // jose writes each successfully fetched set and its time into this object.
   const cache: { uat?: number; jwks?: JSONWebKeySet } = {}
@@ -78,10 +83,13 @@ export function createKeySet(options: KeySetOptions): KeySet {
     timeoutDuration: options.timeoutMs ?? KEY_SET_DEFAULTS.timeoutMs,
     cooldownDuration: options.cooldownMs ?? KEY_SET_DEFAULTS.cooldownMs,
     cacheMaxAge: options.cacheMaxAgeMs ?? KEY_SET_DEFAULTS.cacheMaxAgeMs,
-    [customFetch]: cappedJwksFetch(options.fetch ?? fetch, {
-      maxBytes: options.maxResponseBytes ?? KEY_SET_DEFAULTS.maxResponseBytes,
-      maxKeys: options.maxKeys ?? KEY_SET_DEFAULTS.maxKeys,
-    }),
+    // `observe` (the guard's key-set monitor) sees every fetch, its outcome and its duration.
+    [customFetch]: (observe ?? ((f: FetchLike) => f))(
+      cappedJwksFetch(options.fetch ?? fetch, {
+        maxBytes: options.maxResponseBytes ?? KEY_SET_DEFAULTS.maxResponseBytes,
+        maxKeys: options.maxKeys ?? KEY_SET_DEFAULTS.maxKeys,
+      }),
+    ),
     [jwksCache]: cache as { uat: number; jwks: JSONWebKeySet },
   })
   let stale: { jwks: JSONWebKeySet; resolve: ReturnType<typeof createLocalJWKSet> } | undefined
@@ -119,6 +127,13 @@ export function createKeySet(options: KeySetOptions): KeySet {
 
   return {
     getKey: getKey as JWTVerifyGetKey,
+    async reload() {
+      try {
+        await remote.reload()
+      } catch (err) {
+        throw Object.assign(new ConsentGuardError('jwks_unavailable'), { cause: err })
+      }
+    },
     state: () => ({
       fetchedAt: cache.uat,
       kids: (cache.jwks?.keys ?? []).flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])),
