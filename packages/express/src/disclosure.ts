@@ -123,8 +123,10 @@ function routePattern(req: Request): string {
   return `${req.baseUrl ?? ''}${typeof path === 'string' ? path : ''}`
 }
 
-/** pino-http's `req.id`, else a request-id header the app set on the answer. */
+/** The call's correlation id (`req.correlationId`), else pino-http's `req.id`, else an `X-Request-Id` the app set. */
 function correlationId(req: Request, res: Response): string | undefined {
+  const correlation = (req as { correlationId?: unknown }).correlationId
+  if (typeof correlation === 'string' && correlation !== '') return correlation
   const id = (req as { id?: unknown }).id
   if (typeof id === 'string' || typeof id === 'number') return String(id)
   const header = res.getHeader('x-request-id')

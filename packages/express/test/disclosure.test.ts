@@ -31,6 +31,12 @@ describe.each([
   function build(options: Partial<ConsentGuardOptions>) {
     const guard = createConsentGuard({ maskinporten: { issuer: issuer.issuer, jwksUri: issuer.jwksUri }, ...options })
     const app = express()
+    // Stands in for the adapter's correlation middleware, which sets req.correlationId.
+    app.use((req, _res, next) => {
+      const id = req.get('x-correlation-id')
+      if (id !== undefined) (req as { correlationId?: string }).correlationId = id
+      next()
+    })
     const guarded = guard.require(requirement)
     app.get('/income/:year/:personId', guarded, (req, res) => {
       if (req.get('x-fail') === '1') return void res.status(500).json({ error: 'boom' })
@@ -58,7 +64,7 @@ describe.each([
     const records: DisclosureRecord[] = []
     const app = build({ onDisclosure: (r) => void records.push(r) })
     const t = await token()
-    const ok = await request(app).get(`/income/2023/${personA}`).set('authorization', `Bearer ${t}`)
+    const ok = await request(app).get(`/income/2023/${personA}`).set('authorization', `Bearer ${t}`).set('x-correlation-id', 'corr-42')
     expect(ok.status).toBe(200)
     expect(ok.body.income).toBe(123_456)
     expect(records).toHaveLength(1)
@@ -68,6 +74,7 @@ describe.each([
       method: 'GET',
       route: '/income/:year/:personId',
       status: 200,
+      correlationId: 'corr-42',
       legalBasis: 'consent',
     })
     expect((await request(app).get(`/income/2023/${personB}`).set('authorization', `Bearer ${t}`)).status).toBe(403)

@@ -37,7 +37,13 @@ function facts(request: FastifyRequest, status: number): DisclosureFacts {
     method: request.method,
     route: request.routeOptions.url ?? '',
     status,
-    correlationId: String(request.id),
+    correlationId: correlationOf(request),
     logger: request.log,
   }
+}
+
+/** The call's correlation id (`request.correlationId`, when the adapter sets one), else Fastify's request id. */
+function correlationOf(request: FastifyRequest): string {
+  const id = (request as { correlationId?: unknown }).correlationId
+  return typeof id === 'string' && id !== '' ? id : String(request.id)
 }

@@ -62,7 +62,7 @@ describe('Fastify disclosure wiring', () => {
       method: 'GET',
       route: '/income/:year/:personId',
       status: 200,
-      correlationId: expect.any(String),
+      correlationId: 'req-1',
       legalBasis: 'consent',
     })
     expect((await get(app, `/income/2023/${personB}`, t)).statusCode).toBe(403)
