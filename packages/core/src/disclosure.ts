@@ -69,6 +69,11 @@ export interface DisclosureFacts {
   readonly correlationId?: string | undefined
   /** Per-request logger for failures; else the guard's logger. */
   readonly logger?: AuditLogger | undefined
+  /**
+   * The answer has already left (an adapter catching one that bypassed its fail-closed hook):
+   * a failure is logged, never thrown, and a one-time consent stays used.
+   */
+  readonly sent?: boolean
 }
 
 /** The guard's disclosure recorder (present when `onDisclosure` is set). */
@@ -154,7 +159,7 @@ export function createDisclosureRecorder(settings: {
         }
         if (logger?.warn) logger.warn(line, 'disclosure not recorded')
         else logger?.info(line, 'disclosure not recorded')
-        if (mode === 'fail-closed') {
+        if (mode === 'fail-closed' && facts.sent !== true) {
           // No data left: a one-time consent stays usable for the consumer's retry, as after any 503.
           await settings.release(consent).catch(() => undefined)
           throw new ConsentGuardError('disclosure_log_unavailable')

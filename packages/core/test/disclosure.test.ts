@@ -84,6 +84,8 @@ describe('disclosure records', () => {
       h.issuer,
     )
     await expect(throwing.guard.disclosure?.record(consent, facts)).rejects.toMatchObject({ code: 'disclosure_log_unavailable' })
+    // An answer that already left (written past the adapter's hook): logged, never thrown.
+    expect(await throwing.guard.disclosure?.record(consent, { ...facts, sent: true })).toBe(false)
   })
 
   it('fail-closed: a one-time consent whose answer became a 503 stays usable for the retry', async () => {

@@ -12,9 +12,11 @@ export function wireDisclosures(fastify: FastifyInstance, guard: ConsentGuard): 
   const recorder = guard.disclosure
   if (recorder === undefined) return
   if (recorder.mode === 'fail-closed') {
+    const recorded = new WeakSet<FastifyRequest>()
     fastify.addHook('onSend', async (request, reply, payload) => {
       // The 503 of a failed record passes through here again: not 2xx, so nothing is due.
       if (request.consent === null) return payload
+      recorded.add(request)
       try {
         await recorder.record(request.consent, facts(request, reply.statusCode))
       } catch (err) {
@@ -24,6 +26,13 @@ export function wireDisclosures(fastify: FastifyInstance, guard: ConsentGuard): 
         throw err
       }
       return payload
+    })
+    // An answer written past onSend (`reply.hijack()`, `reply.raw`) left unrecorded: record it
+    // now, late rather than never.
+    fastify.addHook('onResponse', async (request, reply) => {
+      if (request.consent !== null && !recorded.has(request)) {
+        await recorder.record(request.consent, { ...facts(request, reply.statusCode), sent: true })
+      }
     })
   } else {
     fastify.addHook('onResponse', async (request, reply) => {

@@ -41,6 +41,24 @@ async function build(options: Partial<ConsentGuardPluginOptions>): Promise<Fasti
       return { income: 123_456, consentId: getConsent(request).id }
     },
   )
+  app.get<{ Params: { personId: string } }>(
+    '/raw/:personId',
+    {
+      config: {
+        consent: {
+          scope: 'example:income',
+          resource: 'example-income',
+          subject: (request) => request.params.personId,
+          metadata: { inntektsaar: { any: true } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      reply.hijack()
+      reply.raw.writeHead(200, { 'content-type': 'application/json' })
+      reply.raw.end('{"income":123456}')
+    },
+  )
   app.get('/open', { config: { consent: false } }, async () => ({ open: true }))
   return app
 }
@@ -73,6 +91,14 @@ describe('Fastify disclosure wiring', () => {
       (await app.inject({ method: 'HEAD', url: `/income/2023/${personA}`, headers: { authorization: `Bearer ${t}` } })).statusCode,
     ).toBe(200)
     expect(records).toHaveLength(1)
+  })
+
+  it('fail-closed: an answer written past onSend (reply.hijack) is recorded after the fact, not lost', async () => {
+    const records: DisclosureRecord[] = []
+    const app = await build({ onDisclosure: (r) => void records.push(r) })
+    const res = await get(app, `/raw/${personA}`, await token())
+    expect(res.statusCode).toBe(200)
+    await expect.poll(() => records.map((r) => [r.route, r.status])).toEqual([['/raw/:personId', 200]])
   })
 
   it('fail-closed: a failing sink turns the answer into 503 disclosure_log_unavailable without the data', async () => {
