@@ -26,6 +26,7 @@ export {
   type ConsentGuardErrorCode,
   type ConsentGuardErrorOptions,
   type BearerErrorAttribute,
+  type ErrorStage,
   type ProblemDetails,
 } from './errors.js'
 export { GUARDED_RESPONSE_HEADERS } from './result.js'
@@ -85,3 +86,28 @@ export {
   type CacheEvent,
 } from './observability/diagnostics.js'
 export { type KeySetHealth, type GuardReadiness } from './observability/key-set-monitor.js'
+export {
+  fromParam,
+  fromQuery,
+  fromHeader,
+  period,
+  bindingOf,
+  type RequestBinding,
+  type KnowsNames,
+  type ParamReader,
+  type QueryReader,
+} from './requirement/bindings.js'
+export {
+  describeConsentOperation,
+  type AltinnConsentExtension,
+  type BindingDescription,
+  type ConsentComponents,
+  type ConsentOperationDescription,
+  type ConsentOperationFragment,
+  type ErrorFormat,
+  type OpenApiDescribeOptions,
+  type OpenApiNames,
+  type OpenApiObject,
+} from './openapi/describe.js'
+export { addConsentToOperation, addConsentComponents } from './openapi/merge.js'
+export { possibleErrorCodes, type CodeContext } from './openapi/codes.js'

@@ -17,12 +17,23 @@ export {
   type ExpressConsentGuard,
   type ExpressConsentRequirement,
   type ConsentRequest,
+  type ConsentMiddleware,
+  type PathParams,
+  type ParamsOf,
+  type RouteOrParams,
 } from './middleware.js'
+export { describeConsentMiddleware } from './openapi.js'
 export {
   ConsentGuardError,
   ConsentGuardConfigError,
   isConsentGuardError,
   maskIdentityNumbers,
+  period,
+  fromParam,
+  fromQuery,
+  fromHeader,
+  addConsentComponents,
+  addConsentToOperation,
   type ConsentGuard,
   type ConsentGuardErrorCode,
   type ConsentGuardOptions,
