@@ -9,6 +9,12 @@ import { fileURLToPath } from 'node:url'
 import { createAltinn2Issuer, createTestIssuer, TEST_IDENTITIES, type TestIssuer } from '@consent-guard/testkit'
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../packages/redis/test/support/redis-server.js'
 import {
+  startCluster,
+  startSentinelSetup,
+  type ClusterSetup,
+  type SentinelSetup,
+} from '../../packages/redis/test/support/redis-topology.js'
+import {
   describeWithPostgres,
   startPostgresServer,
   type PostgresServer,
@@ -127,6 +133,24 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       for (const res of [year, person, scope, none]) expect(res.headers['cache-control']).toBe('no-store')
     })
 
+    it('GET /income/:year/:personId accepts a consent migrated from Altinn 2 (ex_4629_2, lower-cased keys), in single-token mode', async () => {
+      const consentId = crypto.randomUUID()
+      const migrated = await consentToken({
+        scope: 'example:income',
+        consent: { id: consentId, from: { person: personA }, resource: 'ex_4629_2', metadata: { inntektsaar: '2016' } },
+      })
+      const ok = await api.get(`/income/2016/${personA}`).set('authorization', `Bearer ${migrated}`)
+      expect([ok.status, ok.body]).toMatchObject([200, { personId: personA, year: '2016', consentId }])
+      const otherYear = await api.get(`/income/2017/${personA}`).set('authorization', `Bearer ${migrated}`)
+      expect([otherYear.status, problemCode(otherYear.text)]).toEqual([403, 'consent_metadata_mismatch'])
+      const upper = await consentToken({
+        scope: 'example:income',
+        consent: { from: { person: personA }, resource: 'EX_4629_2', metadata: { inntektsaar: '2016' } },
+      })
+      const refused = await api.get(`/income/2016/${personA}`).set('authorization', `Bearer ${upper}`)
+      expect([refused.status, problemCode(refused.text)]).toEqual([403, 'consent_resource_mismatch'])
+    })
+
     it('GET /income-period/:personId answers months inside the consented period only', async () => {
       const token = await consentToken({ scope: 'example:income', consent: periodConsent })
       const ok = await api.get(`/income-period/${personA}?from=2024-03&to=2024-05`).set('authorization', `Bearer ${token}`)
@@ -215,6 +239,28 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         disclosureLogUrl: 'postgres://db:5432/log',
       })
       expect(() => example.loadConfig({ DISCLOSURE_LOG_URL: 'mysql://db/log' })).toThrow(/DISCLOSURE_LOG_URL/)
+      expect(
+        example.loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_MIN_REPLICAS: '1' }),
+      ).toMatchObject({
+        redisSentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: '10.0.0.2', port: 26379 },
+        ],
+        redisSentinelName: 'mymaster',
+        redisMinReplicas: 1,
+      })
+      expect(example.loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379,[::1]:7000' })).toMatchObject({
+        redisClusterNodes: [
+          { host: 'redis-0', port: 6379 },
+          { host: '::1', port: 7000 },
+        ],
+      })
+      expect(() => example.loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(/REDIS_SENTINEL_NAME/)
+      expect(() => example.loadConfig({ REDIS_SENTINEL_NAME: 'mymaster' })).toThrow(/REDIS_SENTINELS/)
+      expect(() => example.loadConfig({ REDIS_SENTINELS: '10.0.0.1', REDIS_SENTINEL_NAME: 'm' })).toThrow(/REDIS_SENTINELS/)
+      expect(() => example.loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://a:1' })).toThrow(/only one of/)
+      expect(() => example.loadConfig({ REDIS_URL: 'redis://a:1', REDIS_MIN_REPLICAS: 'one' })).toThrow(/REDIS_MIN_REPLICAS/)
+      expect(() => example.loadConfig({ REDIS_MIN_REPLICAS: '1' })).toThrow(/REDIS_MIN_REPLICAS needs/)
       expect(example.loadConfig({ MASKINPORTEN_ENV: 'prod', ALLOWED_CONSUMERS: `${consumerOrgno},${otherOrgno}` })).toMatchObject({
         maskinporten: 'prod',
         allowedConsumers: [consumerOrgno, otherOrgno],
@@ -354,6 +400,84 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       } finally {
         await reader.close()
       }
+    })
+  })
+
+  describeWithRedis(`${example.name}: REDIS_SENTINELS, REDIS_CLUSTER_NODES, REDIS_MIN_REPLICAS`, () => {
+    let sentinel: SentinelSetup
+    let cluster: ClusterSetup
+    beforeAll(async () => {
+      const [s, c] = await Promise.allSettled([startSentinelSetup({ replicas: 1, sentinels: 3 }), startCluster({ primaries: 3 })])
+      if (s.status === 'fulfilled') sentinel = s.value
+      if (c.status === 'fulfilled') cluster = c.value
+      // One failed: afterAll stops the other; report the failure.
+      if (s.status === 'rejected') throw s.reason
+      if (c.status === 'rejected') throw c.reason
+    }, 90_000)
+    afterAll(async () => {
+      await Promise.all([sentinel?.stop(), cluster?.stop()])
+    })
+    const loanToken = () => consentToken({ scope: 'example:loan-check', consent: { resource: 'example-loan-check' } })
+    const loan = (api: supertest.Agent, token: string) => api.get(`/loan-check/${personA}`).set('authorization', `Bearer ${token}`)
+    /** Asks until the answer is not 503 (store connecting, failover); returns every status seen. */
+    const untilAnswered = async (api: supertest.Agent, token: string, timeoutMs = 20_000): Promise<number[]> => {
+      const statuses: number[] = []
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const res = await loan(api, token)
+        statuses.push(res.status)
+        if (res.status !== 503 || Date.now() > deadline) return statuses
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    /**
+     * A race of 20 requests with one consent over two instances: exactly one 200. (On a loaded
+     * machine the winner's replica confirmation may time out: then it gets 503 like the others
+     * that did not win, the mark is taken back, and the consent is accepted once afterwards.)
+     */
+    const race = async (first: supertest.Agent, second: supertest.Agent): Promise<void> => {
+      for (const api of [first, second]) expect((await untilAnswered(api, await loanToken())).at(-1)).toBe(200)
+      const token = await loanToken()
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => loan(i % 2 === 0 ? first : second, token)))
+      const accepted = results.filter((r) => r.status === 200).length
+      expect(accepted).toBeLessThanOrEqual(1)
+      for (const r of results.filter((x) => x.status !== 200)) {
+        expect([
+          [403, 'consent_already_used'],
+          [503, 'store_unavailable'],
+        ]).toContainEqual([r.status, problemCode(r.text)])
+      }
+      if (accepted === 0) expect((await untilAnswered(first, token)).at(-1)).toBe(200)
+      expect((await loan(second, token)).status).toBe(403)
+    }
+
+    it('REDIS_CLUSTER_NODES with REDIS_MIN_REPLICAS=1: of 20 concurrent requests over two instances, exactly one gets 200', async () => {
+      const nodes = cluster.addresses.map((n) => `${n.host}:${n.port}`)
+      const env = { REDIS_CLUSTER_NODES: nodes.slice(0, 3).join(','), REDIS_MIN_REPLICAS: '1' }
+      await race(await start(env), await start({ ...env, REDIS_CLUSTER_NODES: nodes.slice(3).join(',') }))
+    })
+
+    it('REDIS_SENTINELS with REDIS_MIN_REPLICAS=1: one 200 in a race; after the primary is killed and Sentinel fails over, the retry gets 403', async () => {
+      const env = {
+        REDIS_SENTINELS: sentinel.sentinelAddresses.map((n) => `${n.host}:${n.port}`).join(','),
+        REDIS_SENTINEL_NAME: sentinel.name,
+        REDIS_MIN_REPLICAS: '1',
+      }
+      const first = await start(env)
+      const second = await start(env)
+      await race(first, second)
+      const token = await loanToken()
+      expect((await untilAnswered(first, token)).at(-1)).toBe(200)
+      const primary = await sentinel.currentPrimary()
+      await primary.kill()
+      await sentinel.waitForFailover(primary.port)
+      for (const api of [second, first]) {
+        const statuses = await untilAnswered(api, token)
+        expect(statuses.at(-1)).toBe(403)
+        expect(statuses.slice(0, -1).every((s) => s === 503)).toBe(true)
+      }
+      // No replica is left to confirm a mark: a new one-time consent gets 503, never an unconfirmed 200.
+      expect((await loan(first, await loanToken())).status).toBe(503)
     })
   })
 

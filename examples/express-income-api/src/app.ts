@@ -1,17 +1,16 @@
-import type { DisclosureRecord } from '@consent-guard/core'
+import { migratedResourceId, type DisclosureRecord } from '@consent-guard/core'
 import { createDisclosureLog } from '@consent-guard/disclosure-log'
-import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
+import { consentErrorHandler, createConsentGuard, fromParam, getConsent, period } from '@consent-guard/express'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
-import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
+import express, { type Express, type ErrorRequestHandler } from 'express'
 import { pinoHttp } from 'pino-http'
-import type { AppConfig } from './config.js'
+import { redisStoreOptions, type AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { createLogger, logPreset, type LogSink } from './logging.js'
+import { openApiDocument } from './openapi.js'
 
-const query = (req: Request, name: string): string | undefined => {
-  const value = req.query[name]
-  return typeof value === 'string' ? value : undefined
-}
+/** Altinn 2's income service, whose consents Altinn migrated to the resource `ex_4629_2`. */
+const LEGACY_INCOME_SERVICE = { serviceCode: '4629', serviceEdition: '2' } as const
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Express {
@@ -23,11 +22,10 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   // Access log. `req.log` is also where the guard writes its audit events.
   app.use(pinoHttp({ logger, serializers: logPreset(config).serializers }))
 
-  // One-time consents: in memory for one instance, in Redis when several instances serve the API.
+  // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
+  const redis = redisStoreOptions(config)
   const store =
-    config.redisUrl === undefined
-      ? undefined
-      : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => logger.warn({ err: err.message }, 'redis') })
+    redis === undefined ? undefined : createRedisConsentUseStore({ ...redis, onError: (err) => logger.warn({ err: err.message }, 'redis') })
   // Disclosure log: every 2xx guarded answer is recorded before its body leaves (fail-closed).
   // The schema migration runs in the background; a record waits for it, and fails if it failed.
   const disclosureLog =
@@ -64,44 +62,45 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
 
   app.get(
     '/income/:year/:personId',
-    consent.require({
+    consent.require<'/income/:year/:personId'>({
       ...consumers,
       scope: 'example:income',
       resource: 'example-income',
-      // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
-      altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+      // Consents migrated from Altinn 2 name `{org}_{serviceCode}_{serviceEditionCode}` (here ex_4629_2);
+      // serviceCode/serviceEdition serve only the deprecated legacy path (ALTINN2_* variables).
+      altinn2: { ...LEGACY_INCOME_SERVICE, migratedResource: migratedResourceId({ org: 'ex', ...LEGACY_INCOME_SERVICE }) },
       subjectType: 'person',
-      subject: (req) => req.params.personId,
-      metadata: { inntektsaar: { equals: (req) => req.params.year } },
+      // Helpers instead of functions: the API description then says where each value comes from.
+      subject: fromParam('personId'),
+      metadata: { inntektsaar: { equals: fromParam('year') } },
     }),
     (req, res) => {
-      const { year, personId } = req.params as { year: string; personId: string }
+      const { year, personId } = req.params
       res.json({ personId, year, income: yearlyIncome(personId, year), consentId: getConsent(req).id })
     },
   )
 
   app.get(
     '/income-period/:personId',
-    consent.require({
+    consent.require<'/income-period/:personId'>({
       ...consumers,
       scope: 'example:income',
       resource: 'example-income-period',
       subjectType: 'person',
       subject: (req) => req.params.personId,
-      period: { start: 'fraogmed', end: 'tilogmed', requested: (req) => ({ from: query(req, 'from') ?? '', to: query(req, 'to') ?? '' }) },
+      period: { start: 'fraogmed', end: 'tilogmed', requested: period.fromQuery('from', 'to') },
     }),
     (req, res) => {
       // The guard has checked that from and to are YYYY-MM strings inside the consented period.
-      const from = query(req, 'from') as string
-      const to = query(req, 'to') as string
-      const personId = req.params.personId as string
+      const { from, to } = req.query as { from: string; to: string }
+      const { personId } = req.params
       res.json({ personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(req).id })
     },
   )
 
   app.get(
     '/company/:orgno/accounts',
-    consent.require({
+    consent.require<'/company/:orgno/accounts'>({
       ...consumers,
       scope: 'example:accounts',
       resource: 'example-company-accounts',
@@ -109,14 +108,14 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       subject: (req) => req.params.orgno,
     }),
     (req, res) => {
-      const orgno = req.params.orgno as string
+      const { orgno } = req.params
       res.json({ orgno, accounts: companyAccounts(orgno), consentId: getConsent(req).id })
     },
   )
 
   app.get(
     '/loan-check/:personId',
-    consent.require({
+    consent.require<'/loan-check/:personId'>({
       ...consumers,
       scope: 'example:loan-check',
       resource: 'example-loan-check',
@@ -128,7 +127,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     }),
     (req, res, next) => {
       const used = getConsent(req)
-      const personId = req.params.personId as string
+      const { personId } = req.params
       loanAssessment(personId).then(
         (assessment) => res.json({ personId, ...assessment, consentId: used.id }),
         // No data left: release the consent so the consumer can retry with it.
@@ -136,6 +135,13 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       )
     },
   )
+
+  // The API description, built from the routes above and what their consent middleware checks.
+  let description: object | undefined
+  app.get('/openapi.json', (_req, res) => {
+    description ??= openApiDocument(app, { title: 'Income API (example)', version: '0.1.0' })
+    res.json(description)
+  })
 
   // Express's default 404 page repeats the URL, which may hold a fødselsnummer.
   app.use((_req, res) => {

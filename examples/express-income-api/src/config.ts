@@ -1,4 +1,5 @@
 import type { Altinn2Environment, MaskinportenEnvironment } from '@consent-guard/core'
+import { parseRedisNodeList, type RedisConsentUseStoreConnectionOptions, type RedisNodeAddress } from '@consent-guard/redis'
 
 /** Everything the server reads from its environment. */
 export interface AppConfig {
@@ -16,9 +17,18 @@ export interface AppConfig {
   readonly logLevel: string
   /** `REDIS_URL`: one-time consents are recorded in this Redis, shared by every instance; unset = in memory (one instance). */
   readonly redisUrl: string | undefined
+  /** `REDIS_SENTINELS` (comma-separated `host:port`) with `REDIS_SENTINEL_NAME`: Redis behind Sentinel, instead of `REDIS_URL`. */
+  readonly redisSentinels: readonly RedisNodeAddress[] | undefined
+  /** `REDIS_SENTINEL_NAME`: the Sentinel master name; required with `REDIS_SENTINELS`. */
+  readonly redisSentinelName: string | undefined
+  /** `REDIS_CLUSTER_NODES` (comma-separated `host:port`): a Redis Cluster, instead of `REDIS_URL`. */
+  readonly redisClusterNodes: readonly RedisNodeAddress[] | undefined
+  /** `REDIS_MIN_REPLICAS`: replicas that must confirm each one-time mark before the 200 (`WAIT`); unset = 0. */
+  readonly redisMinReplicas: number | undefined
   /**
-   * `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept legacy Altinn 2 consent tokens in
-   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off.
+   * Legacy: `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept Altinn 2 consent tokens in
+   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off. Altinn II closed on
+   * 19 June 2026: leave both unset outside tests of the deprecated path (it warns at start-up).
    */
   readonly altinn2: Altinn2Environment | undefined
   /**
@@ -70,6 +80,31 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 
   const redisUrl = value('REDIS_URL')
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://')
+  const nodeList = (name: string): RedisNodeAddress[] | undefined => {
+    const text = value(name)
+    if (text === undefined) return undefined
+    try {
+      return parseRedisNodeList(text, name)
+    } catch (err) {
+      throw new ConfigError(`${(err as Error).message} (expected host:port[,host:port...])`)
+    }
+  }
+  const redisSentinels = nodeList('REDIS_SENTINELS')
+  const redisSentinelName = value('REDIS_SENTINEL_NAME')
+  const redisClusterNodes = nodeList('REDIS_CLUSTER_NODES')
+  if ([redisUrl, redisSentinels, redisClusterNodes].filter((v) => v !== undefined).length > 1) {
+    throw new ConfigError('set only one of REDIS_URL, REDIS_SENTINELS (+ REDIS_SENTINEL_NAME) and REDIS_CLUSTER_NODES')
+  }
+  if ((redisSentinels === undefined) !== (redisSentinelName === undefined)) {
+    throw new ConfigError('REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together')
+  }
+  const minReplicasText = value('REDIS_MIN_REPLICAS')
+  if (minReplicasText !== undefined && !/^\d{1,2}$/.test(minReplicasText)) {
+    throw new ConfigError(`REDIS_MIN_REPLICAS must be a whole number of replicas, got "${minReplicasText}"`)
+  }
+  if (minReplicasText !== undefined && redisUrl === undefined && redisSentinels === undefined && redisClusterNodes === undefined) {
+    throw new ConfigError('REDIS_MIN_REPLICAS needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES')
+  }
 
   const disclosureLogUrl = value('DISCLOSURE_LOG_URL')
   if (disclosureLogUrl !== undefined && !/^postgres(ql)?:\/\//.test(disclosureLogUrl))
@@ -100,7 +135,24 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     allowedConsumers: allowedConsumers !== undefined && allowedConsumers.length > 0 ? allowedConsumers : undefined,
     logLevel: value('LOG_LEVEL') ?? 'info',
     redisUrl,
+    redisSentinels,
+    redisSentinelName,
+    redisClusterNodes,
+    redisMinReplicas: minReplicasText === undefined ? undefined : Number(minReplicasText),
     altinn2,
     disclosureLogUrl,
   }
+}
+
+/**
+ * Where one-time consents are recorded: `undefined` = in memory (one instance); otherwise the
+ * options of `createRedisConsentUseStore` for one server, Sentinel or Cluster, with the durability
+ * option from `REDIS_MIN_REPLICAS`.
+ */
+export function redisStoreOptions(config: AppConfig): RedisConsentUseStoreConnectionOptions | undefined {
+  const minReplicas = config.redisMinReplicas !== undefined ? { minReplicas: config.redisMinReplicas } : {}
+  if (config.redisSentinels !== undefined) return { sentinels: config.redisSentinels, name: config.redisSentinelName, ...minReplicas }
+  if (config.redisClusterNodes !== undefined) return { nodes: config.redisClusterNodes, ...minReplicas }
+  if (config.redisUrl !== undefined) return { url: config.redisUrl, ...minReplicas }
+  return undefined
 }

@@ -125,6 +125,13 @@ export const ERROR_CODES = {
     stage: 'lifetime',
   },
   token_claims_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token claims are invalid', stage: 'claims' },
+  // A well-formed consumer/supplier of a form this API does not accept (another authority, ICD or sub-unit).
+  consumer_identifier_unsupported: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'The consumer or supplier identifier is not supported',
+    stage: 'claims',
+  },
   consent_malformed: {
     status: 401,
     bearerError: 'invalid_token',

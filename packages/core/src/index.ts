@@ -7,6 +7,8 @@
  */
 export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
 export {
+  DEFAULT_ALGORITHMS,
+  UNRESTRICTED_AUDIENCE,
   MASKINPORTEN_ENVIRONMENTS,
   ALTINN2_ENVIRONMENTS,
   type Altinn2Environment,
@@ -55,10 +57,20 @@ export { headersFromNodeRequest, headersFromRecord, type HeaderSource, type Node
 export { KEY_SET_DEFAULTS, type KeySet, type KeySetOptions, type KeySetState } from './keys/key-set.js'
 export type { FetchLike } from './keys/capped-fetch.js'
 export {
+  organizationText,
+  sameOrganization,
+  norwegianOrganization,
+  organizationNumberOf,
+  type OrganizationIdentifier,
+} from './consent/organization.js'
+export { migratedResourceId, type MigratedAltinn2Service } from './consent/migrated.js'
+export { ALTINN2_DEPRECATION_CODE } from './deprecations.js'
+export {
   MemoryConsentUseStore,
   ConsentUseStoreFullError,
   type ConsentUseStore,
   type MemoryConsentUseStoreOptions,
+  type MarkUsedOptions,
 } from './one-time/store.js'
 export { type AuditEvent, type AuditLogger } from './audit.js'
 export {

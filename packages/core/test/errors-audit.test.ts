@@ -90,6 +90,7 @@ describe('audit events and privacy', () => {
       jti: 'jti-accept',
       clientId: consent.token.clientId,
       consumer: consent.consumer,
+      consumerIdentifier: { authority: 'iso6523-actorid-upis', id: `0192:${consent.consumer}` },
       subjectType: 'person',
       subjectRef: new SubjectHasher('test-key').ref({ type: 'person', id: FNR_A }),
       metadata: { inntektsaar: '2023' },

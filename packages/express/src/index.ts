@@ -22,7 +22,7 @@ export {
   type ParamsOf,
   type RouteOrParams,
 } from './middleware.js'
-export { describeConsentMiddleware } from './openapi.js'
+export { describeConsentMiddleware, isConsentMiddleware } from './openapi.js'
 export {
   ConsentGuardError,
   ConsentGuardConfigError,
@@ -39,4 +39,9 @@ export {
   type ConsentGuardOptions,
   type ConsentRequirement,
   type VerifiedConsent,
+  type AltinnConsentExtension,
+  type BindingDescription,
+  type ConsentOperationDescription,
+  type ConsentOperationFragment,
+  type OpenApiDescribeOptions,
 } from '@consent-guard/core'

@@ -13,6 +13,11 @@ export function rememberCompiled(middleware: object, guard: ConsentGuard, compil
   described.set(middleware, { guard, compiled })
 }
 
+/** True for a middleware made by `require()` or `requireConsent()` (one {@link describeConsentMiddleware} can describe). */
+export function isConsentMiddleware(value: unknown): boolean {
+  return typeof value === 'function' && described.has(value)
+}
+
 /**
  * The OpenAPI 3.1 description of what a consent middleware checks (see core's
  * `describeConsentOperation`): security requirement, 400/401/403/503 responses and

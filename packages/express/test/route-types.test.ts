@@ -15,6 +15,8 @@ import {
   type PathParams,
   type VerifiedConsent,
 } from '../src/index.js'
+import { openApi31Problems } from '../../../test/support/openapi.js'
+import { buildDescribedApp, buildTypedApp } from './docs-example.js'
 
 const issuer = await createTestIssuer()
 afterAll(() => issuer.close())
@@ -89,5 +91,35 @@ describe('typed requirements', () => {
     expect(Object.keys(operation.responses['401'].content as object)).toEqual(['application/problem+json'])
     expect(Object.keys(components.schemas)).toEqual(['ConsentGuardProblem'])
     expect(() => describeConsentMiddleware(() => undefined)).toThrow(TypeError)
+  })
+})
+
+describe('docs/express.md examples', () => {
+  const options = () => ({ issuer: issuer.issuer, jwksUri: issuer.jwksUri })
+  it('typed: period.fromQuery on a path-typed route answers inside the period and refuses outside', async () => {
+    const app = buildTypedApp(options())
+    const token = await issuer.consentToken({
+      scope: 'example:income',
+      consent: { from: { person: personA }, resource: 'example-income-period', metadata: { fraogmed: '2024-01', tilogmed: '2024-06' } },
+    })
+    const get = (query: string) => request(app).get(`/income-period/${personA}?${query}`).set('authorization', `Bearer ${token}`)
+    const ok = await get('fraOgMed=2024-02&tilOgMed=2024-06')
+    expect([ok.status, ok.body.personId]).toEqual([200, personA])
+    const outside = await get('fraOgMed=2024-02&tilOgMed=2024-07')
+    expect([outside.status, outside.body.code]).toEqual([403, 'consent_metadata_mismatch'])
+    const missing = await get('fraOgMed=2024-02')
+    expect([missing.status, missing.body.code]).toEqual([400, 'request_parameter_missing'])
+  })
+  it('openapi: GET /openapi.json is a valid 3.1 document describing the guarded route', async () => {
+    const res = await request(buildDescribedApp(options())).get('/openapi.json')
+    expect(res.status).toBe(200)
+    expect(await openApi31Problems(res.body)).toEqual([])
+    const income = res.body.paths['/income/{year}/{personId}'].get
+    expect(income.security).toEqual([{ maskinporten: ['example:income'] }])
+    expect(income['x-altinn-consent']).toMatchObject({
+      resource: 'example-income',
+      metadata: { inntektsaar: { from: { in: 'path', name: 'year' } } },
+    })
+    expect(Object.keys(income.responses)).toEqual(['200', '400', '401', '403', '503'])
   })
 })

@@ -1,5 +1,6 @@
 import { ConsentGuardError } from '../errors.js'
-import { partyFromIdentifier } from './identifiers.js'
+import { isOrganizationNumber, partyFromIdentifier } from './identifiers.js'
+import { norwegianOrganization } from './organization.js'
 import type { ParsedConsent, ParsedMetadata, ParsedRight } from './parse.js'
 import { CONSENT_LIMITS } from './schema.js'
 import { parseRfc3339 } from './time.js'
@@ -85,6 +86,8 @@ export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>): 
     id: id as string,
     from: Object.freeze(from as NonNullable<typeof from>),
     to: to as string,
+    // CoveredBy as an organisation identifier, so it is compared with `consumer` like an Altinn 3 `to`.
+    ...(isOrganizationNumber(to) && { toIdentifier: norwegianOrganization(to) }),
     ...(handledBy !== undefined && { handledBy }),
     consented,
     validTo,

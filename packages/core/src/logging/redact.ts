@@ -6,7 +6,8 @@
 /** Any run of 11 or more digits: a fødselsnummer or D-nummer, alone or inside a longer digit run. */
 const IDENTITY_RUN = /[0-9]{11,}/g
 /** A UUID (matched whole, so digits inside it are not taken for an identity number), or such a run. */
-const UUID_OR_IDENTITY_RUN = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|(?<!"time":)(?<![0-9.])[0-9]{11,}/g
+const UUID_OR_IDENTITY_RUN =
+  /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|(?<!"time":)(?<![0-9.])[0-9]{11,}/g
 /** Exactly nine digits: an organisation number (masked only where configured). */
 const ORGANIZATION_RUN = /(?<![0-9])[0-9]{9}(?![0-9])/g
 /** A JWS-shaped value: three base64url runs joined by dots. */
