@@ -185,7 +185,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     }, mode),
     release,
     disclosure:
-      options.onDisclosure === undefined
+      options.onDisclosure === undefined || resolved.disclosureMode === undefined
         ? undefined
         : createDisclosureRecorder({
             sink: options.onDisclosure,

@@ -150,7 +150,8 @@ export interface ResolvedOptions {
   readonly storeTimeoutMs: number
   readonly consumerCheckTimeoutMs: number
   readonly oneTimeMaxTtl: number
-  readonly disclosureMode: DisclosureMode
+  /** `undefined` when no `onDisclosure` is set. */
+  readonly disclosureMode: DisclosureMode | undefined
   readonly disclosureTimeoutMs: number
   readonly clock: () => Date
   /** Lower-case correlation header name. */
@@ -330,7 +331,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     storeTimeoutMs,
     consumerCheckTimeoutMs,
     oneTimeMaxTtl,
-    disclosureMode,
+    disclosureMode: options.onDisclosure === undefined ? undefined : disclosureMode,
     disclosureTimeoutMs,
     clock: options.clock ?? (() => new Date()),
     correlationHeader: correlationHeader.toLowerCase(),
