@@ -71,7 +71,7 @@ describe('Fastify disclosure wiring', () => {
     const records: DisclosureRecord[] = []
     const app = await build({ onDisclosure: (r) => void records.push(r) })
     const t = await token()
-    const ok = await get(app, `/income/2023/${personA}`, t)
+    const ok = await get(app, `/income/2023/${personA}`, t, { 'x-correlation-id': 'corr-7' })
     expect(ok.statusCode).toBe(200)
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({
@@ -80,9 +80,11 @@ describe('Fastify disclosure wiring', () => {
       method: 'GET',
       route: '/income/:year/:personId',
       status: 200,
-      correlationId: 'req-1',
+      // The call's correlation id, as the adapter echoes it on the answer.
+      correlationId: 'corr-7',
       legalBasis: 'consent',
     })
+    expect(ok.headers['x-correlation-id']).toBe('corr-7')
     expect((await get(app, `/income/2023/${personB}`, t)).statusCode).toBe(403)
     expect((await get(app, `/income/2023/${personA}`)).statusCode).toBe(401)
     expect((await get(app, `/income/2023/${personA}`, t, { 'x-fail': '1' })).statusCode).toBe(500)
