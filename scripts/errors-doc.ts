@@ -22,6 +22,8 @@ const extra: Partial<Record<keyof typeof ERROR_CODES, string>> = {
     "The issuer's key set could not be fetched and no usable stale copy exists. See [operations.md](operations.md#readiness-and-key-sets).",
   store_unavailable: 'The one-time consent store (e.g. Redis) did not answer within `storeTimeoutMs`. The consent is not used up.',
   consumer_check_unavailable: 'The `consumers` allow-list function threw, rejected or did not answer within `consumerCheckTimeoutMs`.',
+  disclosure_log_unavailable:
+    'The data source records every disclosure before the data leaves (`onDisclosure`, fail-closed), and the record could not be written within `disclosureTimeoutMs`. No data was sent; a one-time consent is not used up. See [disclosure-log.md](disclosure-log.md).',
   consent_not_for_consumer:
     'All consent mismatches share one description, so the answer is no oracle about the consent (security.md HTTP-13); the code says which rule refused.',
 }

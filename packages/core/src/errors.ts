@@ -12,7 +12,7 @@ export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insuff
  * The check a code comes from, finer than docs/core.md's pipeline steps: `credentials`, `syntax`,
  * `signature` (key set and signature), `issuer`, `lifetime`, `claims`, `audience`, `consent_shape`,
  * `binding`, `scope`, `delegation`, `consumers`, `request`, `consent` (none carried), `match`,
- * `one_time`. Tools that explain a decision (the testkit's inspect) file a code under its stage.
+ * `one_time`, `disclosure` (the answer's disclosure record). Tools that explain a decision (the testkit's inspect) file a code under its stage.
  */
 export type ErrorStage =
   | 'credentials'
@@ -31,6 +31,7 @@ export type ErrorStage =
   | 'consent'
   | 'match'
   | 'one_time'
+  | 'disclosure'
 
 interface CodeSpec {
   readonly status: 400 | 401 | 403 | 503
@@ -188,6 +189,8 @@ export const ERROR_CODES = {
     description: 'Too many token verifications are waiting; retry later',
     stage: 'signature',
   },
+  // Fail-closed disclosure logging: no data leaves unless its disclosure was recorded.
+  disclosure_log_unavailable: { status: 503, bearerError: null, description: 'The disclosure could not be recorded', stage: 'disclosure' },
 } as const satisfies Record<string, CodeSpec>
 
 /** A stable, machine-readable reason code. */

@@ -1,5 +1,6 @@
 import type { AuditLogger } from './audit.js'
 import type { HeaderSource } from './credentials/headers.js'
+import type { DisclosureRecorder } from './disclosure.js'
 import type { KeySet } from './keys/key-set.js'
 import type { GuardReadiness } from './observability/key-set-monitor.js'
 import type { ResolvedOptions } from './options.js'
@@ -45,6 +46,11 @@ export interface ConsentGuard {
    * rejects with `ConsentGuardError` `store_unavailable` when the store fails.
    */
   release(consent: VerifiedConsent): Promise<void>
+  /**
+   * Records disclosures when `onDisclosure` is set (adapters call it for every answer of a guarded
+   * route); `undefined` otherwise.
+   */
+  readonly disclosure: DisclosureRecorder | undefined
   /** The options in force (defaults filled in). */
   readonly options: ResolvedOptions
   /** The issuer's key set (state for health checks). */

@@ -21,6 +21,7 @@ import { VerificationGate } from './tokens/verification-gate.js'
 
 export { oneTimeRecordKey, tokenRecordKey } from './one-time/record-keys.js'
 export type { ConsentGuard, GuardInput, GuardReadiness } from './guard-api.js'
+import { disclosureRecorderFor } from './disclosure.js'
 
 /**
  * Creates a guard. Validates every option now: a bad issuer URL or an http key-set URL on a
@@ -103,9 +104,15 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       accessToken,
       consentToken,
       resource: compiled.resource,
+      action: compiled.action,
       oneTimeKey: records?.key,
       tokenKey: records?.tokenKey,
     })
+  }
+
+  /** Frees a one-time consent's marks (a handler failed, or a fail-closed disclosure was not recorded). */
+  async function release(consent: VerifiedConsent): Promise<void> {
+    if (consent.oneTime !== undefined) await oneTime.release(consent.oneTime)
   }
 
   const mode = resolved.consentHeader === undefined ? 'single-token' : 'two-token'
@@ -132,9 +139,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
         throw inRealm(err, resolved.realm)
       }
     }, mode),
-    async release(consent) {
-      if (consent.oneTime !== undefined) await oneTime.release(consent.oneTime)
-    },
+    release,
+    disclosure: disclosureRecorderFor(options, resolved, release),
     options: resolved,
     keySet,
     altinn2KeySet,

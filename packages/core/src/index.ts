@@ -33,6 +33,15 @@ export {
   type ProblemDetails,
 } from './errors.js'
 export { GUARDED_RESPONSE_HEADERS } from './result.js'
+export {
+  buildDisclosureRecord,
+  carriesData,
+  type DisclosureFacts,
+  type DisclosureMode,
+  type DisclosureRecord,
+  type DisclosureRecorder,
+  type DisclosureSink,
+} from './disclosure.js'
 export type { VerifiedConsent, ConsentRight, TokenInfo, Altinn2TokenInfo } from './result.js'
 export type { Party, PartyType } from './consent/identifiers.js'
 export type {

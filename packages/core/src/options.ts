@@ -4,6 +4,7 @@ import type { AuditEvent, AuditLogger } from './audit.js'
 import { KEY_SET_DEFAULTS, type KeySetOptions } from './keys/key-set.js'
 import type { ConsentUseStore } from './one-time/store.js'
 import { resolveOverload, resolveTokenCache } from './performance-options.js'
+import type { DisclosureMode, DisclosureSink } from './disclosure.js'
 import { DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
 
 /** Maskinporten environments with published issuer and key-set URLs. */
@@ -100,6 +101,20 @@ export interface ConsentGuardOptions {
   readonly consumerCheckTimeoutMs?: number
   /** Upper bound of a one-time record's lifetime in seconds. Default 3 years. */
   readonly oneTimeMaxTtl?: number
+  /**
+   * Receives a `DisclosureRecord` for every guarded answer that released data (2xx), after
+   * the handler: the disclosure log a data source keeps to answer a person's access request
+   * (`@consent-guard/disclosure-log` writes them to PostgreSQL). Off when omitted.
+   */
+  readonly onDisclosure?: DisclosureSink
+  /**
+   * `fail-closed` (default): no data leaves unless its disclosure was recorded; a failed or slow
+   * write is a 503 `disclosure_log_unavailable`. `fire-and-forget`: recorded after the answer was
+   * sent; failures are logged. Needs `onDisclosure`.
+   */
+  readonly disclosureMode?: DisclosureMode
+  /** Give up on `onDisclosure` after this many ms (fail-closed: answer 503). Default 2000, range 1-30000. */
+  readonly disclosureTimeoutMs?: number
   /** Clock (tests, emulators). Default `() => new Date()`. */
   readonly clock?: () => Date
   /**
@@ -156,6 +171,9 @@ export interface ResolvedOptions {
   readonly storeTimeoutMs: number
   readonly consumerCheckTimeoutMs: number
   readonly oneTimeMaxTtl: number
+  /** `undefined` when no `onDisclosure` is set. */
+  readonly disclosureMode: DisclosureMode | undefined
+  readonly disclosureTimeoutMs: number
   readonly clock: () => Date
   /** Size cap of each verified-token cache; undefined when the cache is off. */
   readonly tokenCache: { readonly maxEntries: number } | undefined
@@ -203,6 +221,9 @@ const OPTION_NAMES = {
   storeTimeoutMs: true,
   consumerCheckTimeoutMs: true,
   oneTimeMaxTtl: true,
+  onDisclosure: true,
+  disclosureMode: true,
+  disclosureTimeoutMs: true,
   clock: true,
   tokenCache: true,
   overload: true,
@@ -290,6 +311,15 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   if (!Number.isFinite(consumerCheckTimeoutMs) || consumerCheckTimeoutMs <= 0) fail('"consumerCheckTimeoutMs" must be a positive number')
   const oneTimeMaxTtl = options.oneTimeMaxTtl ?? 3 * 366 * 86_400
   if (!Number.isFinite(oneTimeMaxTtl) || oneTimeMaxTtl <= 0) fail('"oneTimeMaxTtl" must be a positive number of seconds')
+  if (options.onDisclosure !== undefined && typeof options.onDisclosure !== 'function') fail('"onDisclosure" must be a function')
+  const disclosureMode = options.disclosureMode ?? 'fail-closed'
+  if (disclosureMode !== 'fail-closed' && disclosureMode !== 'fire-and-forget')
+    fail('"disclosureMode" must be "fail-closed" or "fire-and-forget"')
+  if (options.onDisclosure === undefined && (options.disclosureMode !== undefined || options.disclosureTimeoutMs !== undefined))
+    fail('"disclosureMode" and "disclosureTimeoutMs" need "onDisclosure"')
+  const disclosureTimeoutMs = options.disclosureTimeoutMs ?? 2000
+  if (!Number.isInteger(disclosureTimeoutMs) || disclosureTimeoutMs < 1 || disclosureTimeoutMs > 30_000)
+    fail('"disclosureTimeoutMs" must be a whole number of milliseconds, 1-30000')
   if (
     options.delegationSources !== undefined &&
     (!Array.isArray(options.delegationSources) || !options.delegationSources.every((s) => typeof s === 'string'))
@@ -332,6 +362,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     storeTimeoutMs,
     consumerCheckTimeoutMs,
     oneTimeMaxTtl,
+    disclosureMode: options.onDisclosure === undefined ? undefined : disclosureMode,
+    disclosureTimeoutMs,
     clock: options.clock ?? (() => new Date()),
     tokenCache,
     overload,

@@ -67,6 +67,8 @@ export interface VerifiedConsent {
   readonly validTo: Date
   /** The route's resource that the consent matched. */
   readonly resource: string
+  /** The route's action that the consent matched (`consent` unless the route names another). */
+  readonly action: string
   /** The right that satisfied the requirement. */
   readonly right: ConsentRight
   /** All rights of the consent. */
@@ -126,6 +128,7 @@ export function buildVerifiedConsent(input: {
   accessToken: MaskinportenToken
   consentToken: MaskinportenToken | Altinn2Token | undefined
   resource: string
+  action: string
   oneTimeKey: string | undefined
   tokenKey?: string | undefined
 }): VerifiedConsent {
@@ -143,6 +146,7 @@ export function buildVerifiedConsent(input: {
     consented: new Date(match.consent.consented),
     validTo: new Date(match.consent.validTo),
     resource: input.resource,
+    action: input.action,
     right: rights[match.consent.rights.indexOf(match.right)] ?? toRight(match.right),
     rights,
     token: toTokenInfo(accessToken),

@@ -27,6 +27,18 @@ const income: ConsentRequirement<Req> = {
 }
 
 describe('describeConsentOperation', () => {
+  it('lists 503 disclosure_log_unavailable only for a guard that records disclosures fail-closed', () => {
+    const sink = (): void => undefined
+    const failClosed = createConsentGuard({ maskinporten: 'test', onDisclosure: sink })
+    const fireAndForget = createConsentGuard({ maskinporten: 'test', onDisclosure: sink, disclosureMode: 'fire-and-forget' })
+    const answers503 = (guard: typeof single) =>
+      JSON.stringify(describeConsentOperation(guard.compile(income), { guard: guard.options }).operation.responses['503'])
+    expect(answers503(failClosed)).toContain('disclosure_log_unavailable')
+    expect(answers503(fireAndForget)).not.toContain('disclosure_log_unavailable')
+    expect(answers503(single)).not.toContain('disclosure_log_unavailable')
+    expect(possibleErrorCodes(single.compile(income), { disclosureFailClosed: true })).toContain('disclosure_log_unavailable')
+  })
+
   it('renders the bearer requirement with the scope, the error responses and x-altinn-consent', () => {
     const { operation, components } = describeConsentOperation(single.compile(income), { guard: single.options })
     expect(operation.security).toEqual([{ maskinporten: ['example:income'] }])

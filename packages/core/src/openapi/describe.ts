@@ -24,7 +24,7 @@ export interface OpenApiNames {
 export interface OpenApiDescribeOptions {
   /** The guard's options in force (`guard.options`): two-token mode, Altinn 2, delegation sources. */
   readonly guard?: Pick<ResolvedOptions, 'consentHeader' | 'altinn2JwksUri' | 'delegationSources' | 'realm'> &
-    Partial<Pick<ResolvedOptions, 'overload'>>
+    Partial<Pick<ResolvedOptions, 'overload' | 'disclosureMode'>>
   /**
    * `problem` (default): RFC 9457 `application/problem+json` from `toProblem()`, as
    * `consentErrorHandler()` (Express) or a problem error handler (Fastify) sends it. `fastify`:
@@ -108,6 +108,7 @@ export function describeConsentOperation(
     delegationSources: options.guard?.delegationSources !== undefined,
     // Resolved options say `undefined` when load shedding is off; without guard options it is on (the default).
     overload: options.guard === undefined || !('overload' in options.guard) || options.guard.overload !== undefined,
+    disclosureFailClosed: options.guard?.disclosureMode === 'fail-closed',
   })
   const realm = options.guard?.realm ?? DEFAULT_REALM
   const alternatives =
