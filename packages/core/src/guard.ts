@@ -3,6 +3,7 @@ import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { ConsentGuardError, isConsentGuardError } from './errors.js'
 import { createKeySet, type KeySet } from './keys/key-set.js'
+import { createObserverIsolation } from './observer-isolation.js'
 import { MemoryConsentUseStore, type ConsentUseStore } from './one-time/store.js'
 import { resolveOptions, type ConsentGuardOptions, type ResolvedOptions } from './options.js'
 import { compileRequirement, isCompiledRequirement, type CompiledRequirement } from './requirement/compile.js'
@@ -90,16 +91,20 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     realm,
   }
 
+  const observers = createObserverIsolation()
   const emit = (logger: AuditLogger | undefined, event: AuditEvent): void => {
     const target = logger ?? options.logger
     if (target !== undefined) {
-      if (event.decision === 'rejected' && event.code !== undefined && event.code.endsWith('unavailable') && target.warn) {
-        target.warn(event, 'consent rejected')
-      } else {
-        target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
-      }
+      observers.run('logger', () => {
+        if (event.decision === 'rejected' && event.code !== undefined && event.code.endsWith('unavailable') && target.warn) {
+          target.warn(event, 'consent rejected')
+        } else {
+          target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
+        }
+      })
     }
-    options.onDecision?.(event)
+    const hook = options.onDecision
+    if (hook !== undefined) observers.run('onDecision', () => hook(event))
   }
 
   async function check<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> {
