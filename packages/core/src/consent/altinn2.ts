@@ -1,4 +1,5 @@
 import { ConsentGuardError } from '../errors.js'
+import { foldKey } from './fold.js'
 import { partyFromIdentifier } from './identifiers.js'
 import type { ParsedConsent, ParsedMetadata, ParsedRight } from './parse.js'
 import { CONSENT_LIMITS } from './schema.js'
@@ -48,7 +49,7 @@ export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>, r
     const record = services.get(service) ?? { values: new Map<string, string>(), ambiguous: false }
     services.set(service, record)
     if (m[4] === undefined) continue
-    const key = m[4].toLowerCase()
+    const key = foldKey(m[4])
     const value = m[5] as string
     const previous = record.values.get(key)
     if (previous !== undefined && previous !== value) record.ambiguous = true
