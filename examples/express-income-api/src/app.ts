@@ -85,7 +85,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       period: { start: 'fraogmed', end: 'tilogmed', requested: (req) => ({ from: query(req, 'from') ?? '', to: query(req, 'to') ?? '' }) },
     }),
     (req, res) => {
-      // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+      // The guard has checked that from and to (YYYY-MM or YYYY-MM-DD) lie inside the consented period.
       const from = query(req, 'from') as string
       const to = query(req, 'to') as string
       const personId = req.params.personId as string

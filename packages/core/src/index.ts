@@ -77,7 +77,7 @@ export {
   type Party,
   type PartyType,
 } from './consent/identifiers.js'
-export { parseRfc3339, isYearMonth } from './consent/time.js'
+export { parseRfc3339, isYearMonth, periodDay } from './consent/time.js'
 export {
   MemoryConsentUseStore,
   ConsentUseStoreFullError,

@@ -12,7 +12,7 @@ import {
   explainConsents,
   headersFromRecord,
   isConsentGuardError,
-  isYearMonth,
+  periodDay,
   parseAltinn2Consent,
   parseCompactJws,
   parseConsents,
@@ -603,9 +603,9 @@ function metadataProblem(m: MetadataFinding, legacy: boolean): string {
       return m.consentValue === undefined ? `"${m.key}" is missing` : `${m.key} = ${m.consentValue} fails the route's check`
     case 'period': {
       const [start, end] = (m.consentValue ?? '').split('..')
-      return start !== undefined && end !== undefined && isYearMonth(start) && isYearMonth(end)
+      return start !== undefined && end !== undefined && periodDay(start, 'start') !== undefined && periodDay(end, 'end') !== undefined
         ? `the consent covers ${m.consentValue}; the request asks ${m.requestValue}`
-        : `period ${m.key} is missing or not YYYY-MM (${m.consentValue})`
+        : `period ${m.key} is missing or not YYYY-MM / YYYY-MM-DD (${m.consentValue})`
     }
     default:
       return `${m.key}: ${m.rule}`
@@ -635,7 +635,7 @@ function requestProblem(code: ConsentGuardErrorCode, cfg: RouteConfig): string {
     case 'request_parameter_missing':
       return "the request lacks a value the route reads (a metadata value, or the period's from/to)"
     case 'request_parameter_invalid':
-      return 'a value from the request is invalid (the period must be YYYY-MM, from not after to)'
+      return 'a value from the request is invalid (the period must be YYYY-MM or YYYY-MM-DD, from not after to)'
     default:
       return ERROR_CODES[code].description
   }
