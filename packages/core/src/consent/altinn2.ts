@@ -16,15 +16,21 @@ export const ALTINN2_ISSUER = 'altinn.no'
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 const ORGNO = /^[0-9]{9}$/
-// "4629_2", "4629_2_inntektsaar=2016", "4629,2", "4629,2,inntektsaar=2015": one separator per entry.
-const SERVICE_ENTRY = /^([0-9]{1,10})([_,])([0-9]{1,10})(?:\2([A-Za-z0-9]{1,64})=([^=]*))?$/
+// "4629_2", "4629_2_inntektsaar=2016", "4629,2", "4629,2,inntektsaar=2015", and the oldest form with
+// several parameters in one entry: "4630,2,fraOgMed=november 2016,tilOgMed=januar 2017". One
+// separator per entry.
+const SERVICE_ENTRY = /^([0-9]{1,10})([_,])([0-9]{1,10})(?:\2(.+))?$/
+const PARAMETER = /^([A-Za-z0-9]{1,64})=([^=]*)$/
+// Parameters are split where the separator is followed by the next `key=`, so a value may still
+// contain the separator ("4629_2_note=a_b" is one parameter), never a `=`.
+const PARAMETER_SPLIT = { _: /_(?=[A-Za-z0-9]{1,64}=)/, ',': /,(?=[A-Za-z0-9]{1,64}=)/ } as const
 // The older string dates: "2017-04-18 09:33:13" and "18.04.2017 09:33:13", Norwegian local time.
 const DATE_ISO_SPACE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/
 const DATE_NORWEGIAN = /^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})$/
 
 /**
  * Reads the claims of a verified Altinn 2 consent token into the same shape as an Altinn 3 consent.
- * Tolerates the three documented generations (domain.md §4.3, CONFLICT 9): `Services` as a string
+ * Tolerates the documented generations of Altinn 2 tokens: `Services` as a string
  * or an array, `_` or `,` separators, the older `ServiceCodes` name, epoch-second or string dates.
  * Strict on ambiguity: the same metadata key twice with different values makes that service's right
  * unusable (it never matches); an entry that fits no documented form makes the token malformed.
@@ -49,12 +55,15 @@ export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>, r
     const record = services.get(service) ?? { values: new Map<string, string>(), ambiguous: false }
     services.set(service, record)
     if (m[4] === undefined) continue
-    const key = foldKey(m[4])
-    const value = m[5] as string
-    const previous = record.values.get(key)
-    if (previous !== undefined && previous !== value) record.ambiguous = true
-    record.values.set(key, value)
-    if (record.values.size > CONSENT_LIMITS.metadataKeys) malformed()
+    for (const parameter of m[4].split(PARAMETER_SPLIT[m[2] as '_' | ','])) {
+      const p = PARAMETER.exec(parameter) ?? malformed()
+      const key = foldKey(p[1] as string)
+      const value = p[2] as string
+      const previous = record.values.get(key)
+      if (previous !== undefined && previous !== value) record.ambiguous = true
+      record.values.set(key, value)
+      if (record.values.size > CONSENT_LIMITS.metadataKeys) malformed()
+    }
   }
 
   const id = own('AuthorizationCode')
