@@ -1,6 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { ConsentGuardErrorCode } from './errors.js'
 import type { Party } from './consent/identifiers.js'
+import { createObserverIsolation } from './observer-isolation.js'
+import type { RequestFacts } from './requirement/request-facts.js'
+import type { VerifiedConsent } from './result.js'
+import type { MaskinportenToken } from './tokens/verify-token.js'
 
 /** A pino-compatible logger (pino, Fastify's `request.log`, or anything with `info`). */
 export interface AuditLogger {
@@ -91,4 +95,76 @@ export function redactUrlForLog(url: string): string {
     })
     .join('&')
   return `${path}?${query}`
+}
+
+/** What the pipeline learnt about a decision so far: the audit event is built from it. */
+export interface DecisionTrail {
+  readonly resource: string
+  readonly issuer: string
+  token?: MaskinportenToken
+  facts?: RequestFacts
+  consentId?: string
+  oneTime?: 'first_use' | 'refused_reuse'
+}
+
+/** Where decision events go (the guard's options). */
+export interface DecisionAuditOptions {
+  readonly logger?: AuditLogger | undefined
+  readonly onDecision?: ((event: AuditEvent) => void) | undefined
+  readonly auditKey?: string | Uint8Array | undefined
+}
+
+/** Builds and emits the one audit event of each decision. */
+export interface DecisionAudit {
+  /** Whether anyone listens: events, and the keyed hash in them, are built only then. */
+  listening(logger: AuditLogger | undefined): boolean
+  accepted(logger: AuditLogger | undefined, trail: DecisionTrail, consent: VerifiedConsent): void
+  rejected(logger: AuditLogger | undefined, trail: DecisionTrail, code: ConsentGuardErrorCode): void
+}
+
+export function createDecisionAudit(options: DecisionAuditOptions): DecisionAudit {
+  const hasher = new SubjectHasher(options.auditKey)
+  // A throwing logger or hook must never change the decision (observer-isolation.ts).
+  const observers = createObserverIsolation()
+
+  const emit = (logger: AuditLogger | undefined, event: AuditEvent): void => {
+    const target = logger ?? options.logger
+    if (target !== undefined) {
+      observers.run('logger', () => {
+        // A dependency outage is an operational warning, when the logger has warn.
+        if (event.decision === 'rejected' && event.code !== undefined && event.code.endsWith('unavailable') && target.warn) {
+          target.warn(event, 'consent rejected')
+        } else {
+          target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
+        }
+      })
+    }
+    const hook = options.onDecision
+    if (hook !== undefined) observers.run('onDecision', () => hook(event))
+  }
+
+  const base = (trail: DecisionTrail): Omit<AuditEvent, 'decision'> => {
+    const t = trail.token
+    return {
+      event: 'consent_guard.decision',
+      resource: trail.resource,
+      issuer: trail.issuer,
+      ...(trail.consentId !== undefined && { consentId: trail.consentId }),
+      ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer }),
+      ...(t?.supplier !== undefined && { supplier: t.supplier }),
+      ...(t?.delegationSource !== undefined && { delegationSource: t.delegationSource }),
+      ...(trail.facts !== undefined && { subjectType: trail.facts.subject.type, subjectRef: hasher.ref(trail.facts.subject) }),
+    }
+  }
+
+  return {
+    listening: (logger) => logger !== undefined || options.logger !== undefined || options.onDecision !== undefined,
+    accepted(logger, trail, consent) {
+      const metadata = Object.fromEntries(Object.entries(consent.right.metadata).map(([k, v]) => [k, maskIdentityNumbers(v)]))
+      emit(logger, { ...base(trail), decision: 'accepted', ...(trail.oneTime ? { oneTime: trail.oneTime } : {}), metadata })
+    },
+    rejected(logger, trail, code) {
+      emit(logger, { ...base(trail), decision: 'rejected', code, ...(trail.oneTime ? { oneTime: trail.oneTime } : {}) })
+    },
+  }
 }

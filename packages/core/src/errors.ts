@@ -130,6 +130,7 @@ export class ConsentGuardError extends Error {
   readonly bearerError: BearerErrorAttribute
   /** The message is fixed text and safe to show the client (http-errors convention). */
   readonly expose = true
+  readonly #options: ConsentGuardErrorOptions
 
   constructor(code: ConsentGuardErrorCode, options: ConsentGuardErrorOptions = {}) {
     const spec: CodeSpec = ERROR_CODES[code]
@@ -139,6 +140,13 @@ export class ConsentGuardError extends Error {
     this.status = spec.status
     this.bearerError = spec.bearerError
     this.headers = Object.freeze(buildHeaders(spec, options))
+    this.#options = options
+  }
+
+  /** The same rejection with the challenge in `realm` (this error when the realm is already that). */
+  withRealm(realm: string): ConsentGuardError {
+    if ((this.#options.realm ?? DEFAULT_REALM) === realm) return this
+    return new ConsentGuardError(this.code, { ...this.#options, realm })
   }
 
   /** RFC 9457 problem details (serve as `application/problem+json`). */
@@ -188,7 +196,32 @@ export function isConsentGuardError(value: unknown): value is ConsentGuardError 
   )
 }
 
+/**
+ * Puts a rejection into the configured realm. The rules throw errors without one; the guard
+ * applies the realm once, where a failed check leaves it. Errors from another copy of this
+ * package (no `withRealm`) pass unchanged.
+ */
+export function inRealm(err: ConsentGuardError, realm: string): ConsentGuardError {
+  return typeof err.withRealm === 'function' ? err.withRealm(realm) : err
+}
+
+/**
+ * Stable codes of {@link ConsentGuardConfigError}: an unknown option name, a bad option value, an
+ * unknown field in a route requirement, a bad requirement value.
+ */
+export const CONFIG_ERROR_CODES = ['option_unknown', 'option_invalid', 'requirement_field_unknown', 'requirement_invalid'] as const
+
+/** A stable, machine-readable code of a start-up mistake. */
+export type ConsentGuardConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number]
+
 /** Thrown at start-up for an invalid guard option or route requirement. Never per request. */
 export class ConsentGuardConfigError extends Error {
   override readonly name = 'ConsentGuardConfigError'
+  /** Stable code (see {@link CONFIG_ERROR_CODES}); the message names the option or field. */
+  readonly code: ConsentGuardConfigErrorCode
+
+  constructor(code: ConsentGuardConfigErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
 }

@@ -16,6 +16,8 @@ export {
 export {
   ConsentGuardError,
   ConsentGuardConfigError,
+  CONFIG_ERROR_CODES,
+  type ConsentGuardConfigErrorCode,
   ERROR_CODES,
   PROBLEM_TYPE_BASE,
   DEFAULT_REALM,

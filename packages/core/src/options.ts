@@ -1,7 +1,7 @@
 import { isIP } from 'node:net'
 import { ConsentGuardConfigError, DEFAULT_REALM } from './errors.js'
 import type { AuditEvent, AuditLogger } from './audit.js'
-import type { KeySetOptions } from './keys/key-set.js'
+import { KEY_SET_DEFAULTS, type KeySetOptions } from './keys/key-set.js'
 import type { ConsentUseStore } from './one-time/store.js'
 
 /** Maskinporten environments with published issuer and key-set URLs. */
@@ -108,18 +108,58 @@ const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 
+// Every option name (the type keeps the list complete): a typo such as `consentheader` must not
+// silently mean single-token mode.
+const OPTION_NAMES = {
+  maskinporten: true,
+  consentHeader: true,
+  altinn2: true,
+  altinn2Keys: true,
+  altinn2MaxTokenAge: true,
+  algorithms: true,
+  clockTolerance: true,
+  maxTokenAge: true,
+  audience: true,
+  requireAudience: true,
+  keys: true,
+  delegationSources: true,
+  realm: true,
+  logger: true,
+  onDecision: true,
+  auditKey: true,
+  store: true,
+  storeTimeoutMs: true,
+  consumerCheckTimeoutMs: true,
+  oneTimeMaxTtl: true,
+  clock: true,
+} as const satisfies Record<keyof ConsentGuardOptions, true>
+
+const KEY_OPTION_NAMES = {
+  timeoutMs: true,
+  cooldownMs: true,
+  cacheMaxAgeMs: true,
+  staleIfErrorMs: true,
+  maxResponseBytes: true,
+  maxKeys: true,
+  fetch: true,
+} as const satisfies Record<Exclude<keyof KeySetOptions, 'jwksUri'>, true>
+
+type Fail = (msg: string) => never
+
 /** Validates options and fills in defaults. Throws `ConsentGuardConfigError` on anything wrong. */
 export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
-  const fail = (msg: string): never => {
-    throw new ConsentGuardConfigError(`consent-guard options: ${msg}`)
+  const fail: Fail = (msg) => {
+    throw new ConsentGuardConfigError('option_invalid', `consent-guard options: ${msg}`)
   }
   if (typeof options !== 'object' || options === null) fail('options must be an object')
+  checkNames(options, OPTION_NAMES, '')
   const env = options.maskinporten
   let issuer: string
   let jwks: string | URL
   if (env === 'prod' || env === 'test') {
     ;({ issuer, jwksUri: jwks } = MASKINPORTEN_ENVIRONMENTS[env])
   } else if (typeof env === 'object' && env !== null && typeof env.issuer === 'string' && env.jwksUri !== undefined) {
+    checkNames(env, { issuer: true, jwksUri: true }, 'maskinporten.')
     issuer = env.issuer
     jwks = env.jwksUri
   } else {
@@ -142,7 +182,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
       a2 === 'tt02' || a2 === 'prod'
         ? ALTINN2_ENVIRONMENTS[a2].jwksUri
         : typeof a2 === 'object' && a2 !== null
-          ? a2.jwksUri
+          ? (checkNames(a2, { jwksUri: true }, 'altinn2.'), a2.jwksUri)
           : fail('"altinn2" must be "tt02", "prod" or { jwksUri }')
     altinn2JwksUri = checkJwksUri(uri, fail)
     if (consentHeader === undefined) fail('"altinn2" needs "consentHeader": Altinn 2 consent tokens travel beside the Maskinporten token')
@@ -178,6 +218,17 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   ) {
     fail('"delegationSources" must be an array of strings')
   }
+  checkKeyOptions('keys', options.keys, fail)
+  checkKeyOptions('altinn2Keys', options.altinn2Keys, fail)
+  if (options.logger !== undefined && (typeof options.logger !== 'object' || typeof options.logger?.info !== 'function'))
+    fail('"logger" must have an info method')
+  if (options.onDecision !== undefined && typeof options.onDecision !== 'function') fail('"onDecision" must be a function')
+  if (options.clock !== undefined && typeof options.clock !== 'function') fail('"clock" must be a function returning a Date')
+  if (
+    options.store !== undefined &&
+    (typeof options.store !== 'object' || typeof options.store?.markUsed !== 'function' || typeof options.store.release !== 'function')
+  )
+    fail('"store" must have markUsed and release methods')
   return Object.freeze({
     issuer,
     jwksUri,
@@ -198,11 +249,43 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   })
 }
 
+/** Refuses names the type does not know, suggesting the right spelling of a case typo. */
+function checkNames(value: object, known: Readonly<Record<string, true>>, prefix: string): void {
+  for (const name of Object.keys(value)) {
+    if (Object.hasOwn(known, name)) continue
+    const near = Object.keys(known).find((k) => k.toLowerCase() === name.toLowerCase())
+    throw new ConsentGuardConfigError(
+      'option_unknown',
+      `consent-guard options: unknown option "${prefix}${name}"${near === undefined ? '' : ` (did you mean "${prefix}${near}"?)`}`,
+    )
+  }
+}
+
+/** `keys` and `altinn2Keys`: known names, numbers in range, a fetch function. */
+function checkKeyOptions(name: 'keys' | 'altinn2Keys', value: unknown, fail: Fail): void {
+  if (value === undefined) return
+  if (typeof value !== 'object' || value === null) return fail(`"${name}" must be an object`)
+  checkNames(value, KEY_OPTION_NAMES, `${name}.`)
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue
+    if (key === 'fetch') {
+      if (typeof v !== 'function') fail(`"${name}.fetch" must be a function`)
+    } else if (key === 'maxResponseBytes' || key === 'maxKeys') {
+      if (!Number.isSafeInteger(v) || (v as number) <= 0) fail(`"${name}.${key}" must be a positive integer`)
+    } else if (key === 'timeoutMs') {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(`"${name}.timeoutMs" must be a positive number of ms`)
+    } else if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+      // cooldownMs, cacheMaxAgeMs, staleIfErrorMs: 0 is meaningful (strict), Infinity too (never).
+      fail(`"${name}.${key}" must be a non-negative number of ms (default ${KEY_SET_DEFAULTS[key as keyof typeof KEY_SET_DEFAULTS]})`)
+    }
+  }
+}
+
 /**
  * Key-set URLs must be https (the TLS connection is what anchors trust in the keys), except on
  * loopback addresses so local emulators and tests work. No credentials, query or fragment.
  */
-function checkJwksUri(value: string | URL, fail: (m: string) => never): URL {
+function checkJwksUri(value: string | URL, fail: Fail): URL {
   let url: URL
   try {
     url = new URL(String(value))

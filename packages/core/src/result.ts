@@ -121,7 +121,7 @@ export function buildVerifiedConsent(input: {
     consentToken:
       input.consentToken === undefined
         ? undefined
-        : 'consent' in input.consentToken
+        : input.consentToken.kind === 'altinn2'
           ? Object.freeze({
               kind: 'altinn2' as const,
               issuer: input.consentToken.issuer,

@@ -39,6 +39,15 @@ describe('ConsentGuardError', () => {
       'Bearer realm="skatt", error="insufficient_scope", error_description="The token lacks a required scope", scope="a:b c:d"',
     )
   })
+  it('moves an error into another realm, keeping its code and scope', () => {
+    const err = new ConsentGuardError('scope_missing', { scope: ['a:b'] })
+    expect(err.withRealm('consent-guard')).toBe(err)
+    const moved = err.withRealm('skatt')
+    expect(moved.code).toBe('scope_missing')
+    expect(moved.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="skatt", error="insufficient_scope", error_description="The token lacks a required scope", scope="a:b"',
+    )
+  })
   it('renders RFC 9457 problem details', () => {
     expect(new ConsentGuardError('consent_expired').toProblem()).toEqual({
       type: 'urn:consent-guard:error:consent_expired',
@@ -127,5 +136,32 @@ describe('audit events and privacy', () => {
     expect(redactUrlForLog('/x?AltinnSamtykke=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl&a=1')).toBe(
       '/x?AltinnSamtykke=[redacted]&a=1',
     )
+  })
+})
+
+describe('realm', () => {
+  let h: Harness
+  beforeAll(async () => {
+    h = await createHarness({ realm: 'skatt' })
+  })
+  afterAll(() => h.close())
+
+  const challenge = async (headers: Record<string, string>, params?: Record<string, string>): Promise<string | undefined> => {
+    try {
+      await h.run(headers, params)
+    } catch (err) {
+      return (err as ConsentGuardError).headers['WWW-Authenticate']
+    }
+    return 'accepted'
+  }
+
+  it('is applied to every rejection the guard makes, whichever rule failed', async () => {
+    expect(await challenge({})).toBe('Bearer realm="skatt"')
+    expect(await challenge(h.bearer('not-a-token'))).toMatch(/^Bearer realm="skatt", error="invalid_token"/)
+    expect(await challenge(h.bearer(await h.token({ scope: 'other:scope' })))).toMatch(
+      /^Bearer realm="skatt", error="insufficient_scope", .*, scope="example:income"$/,
+    )
+    expect(await challenge(h.bearer(await h.token()), { personId: '123' })).toMatch(/^Bearer realm="skatt", error="invalid_request"/)
+    expect(await challenge(h.bearer(await h.token()), { personId: FNR_B })).toMatch(/^Bearer realm="skatt", error="insufficient_scope"/)
   })
 })

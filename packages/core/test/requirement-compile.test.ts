@@ -53,6 +53,36 @@ describe('compileRequirement', () => {
     expect(() => compileRequirement(requirement as ConsentRequirement)).toThrow(ConsentGuardConfigError)
     expect(() => compileRequirement(requirement as ConsentRequirement, 'GET /x')).toThrow(message)
   })
+  const unknownFields: [string, unknown, RegExp][] = [
+    ['a misspelt top-level field', { ...base, onetime: true }, /unknown field "onetime"$/],
+    ['an unknown altinn2 field', { ...base, altinn2: { serviceCode: '4629', serviceEdition: '2', edition: '1' } }, /"altinn2\.edition"/],
+    ['an unknown scope field', { ...base, scope: { all: ['a:b'], some: ['c:d'] } }, /"scope\.some"/],
+    [
+      'an unknown metadata rule field',
+      { ...base, metadata: { inntektsaar: { equals: '2024', optional: true } } },
+      /"metadata\.inntektsaar\.optional"/,
+    ],
+    [
+      'an unknown period field',
+      { ...base, period: { start: 'a', end: 'b', requested: () => '2024-01', inclusive: true } },
+      /"period\.inclusive"/,
+    ],
+  ]
+  it.each(unknownFields)('refuses %s with code requirement_field_unknown', (_name, requirement, message) => {
+    let err: unknown
+    try {
+      compileRequirement(requirement as ConsentRequirement, 'GET /x')
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ConsentGuardConfigError)
+    expect((err as ConsentGuardConfigError).code).toBe('requirement_field_unknown')
+    expect((err as ConsentGuardConfigError).message).toMatch(/^GET \/x: /)
+    expect((err as ConsentGuardConfigError).message).toMatch(message)
+  })
+  it('gives a bad value the code requirement_invalid', () => {
+    expect(() => compileRequirement({ ...base, resource: '' })).toThrow(expect.objectContaining({ code: 'requirement_invalid' }))
+  })
   it('names the route in the message', () => {
     expect(() => compileRequirement({ ...base, resource: '' }, 'GET /income/:year')).toThrow(/^GET \/income\/:year: /)
   })

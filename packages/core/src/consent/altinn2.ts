@@ -35,9 +35,9 @@ const DATE_NORWEGIAN = /^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})$/
  * Strict on ambiguity: the same metadata key twice with different values makes that service's right
  * unusable (it never matches); an entry that fits no documented form makes the token malformed.
  */
-export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>, realm?: string): ParsedConsent {
+export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>): ParsedConsent {
   const malformed = (): never => {
-    throw new ConsentGuardError('consent_malformed', { realm })
+    throw new ConsentGuardError('consent_malformed')
   }
   const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined)
   const hasServices = Object.hasOwn(claims, 'Services')

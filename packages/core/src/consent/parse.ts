@@ -47,38 +47,38 @@ const EMPTY: readonly ParsedConsent[] = Object.freeze([])
  * `urn:altinn:systemuser`) are ignored; a broken consent entry is an error, never skipped
  * (security.md CON-24), and so is the same consent id twice (CON-25).
  */
-export function parseConsents(claims: Readonly<Record<string, unknown>>, realm?: string): readonly ParsedConsent[] {
+export function parseConsents(claims: Readonly<Record<string, unknown>>): readonly ParsedConsent[] {
   if (!Object.hasOwn(claims, 'authorization_details')) return EMPTY
   const details = claims.authorization_details
   if (!Array.isArray(details) || details.length > CONSENT_LIMITS.authorizationDetails) {
-    throw new ConsentGuardError('consent_malformed', { realm })
+    throw new ConsentGuardError('consent_malformed')
   }
   const out: ParsedConsent[] = []
   const ids = new Set<string>()
   for (const detail of details) {
-    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) throw new ConsentGuardError('consent_malformed', { realm })
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) throw new ConsentGuardError('consent_malformed')
     // RFC 9396 §2: every entry has a string type; exact comparison (§12).
     const type = Object.hasOwn(detail, 'type') ? (detail as { type: unknown }).type : undefined
-    if (typeof type !== 'string') throw new ConsentGuardError('consent_malformed', { realm })
+    if (typeof type !== 'string') throw new ConsentGuardError('consent_malformed')
     if (type !== CONSENT_TYPE) continue
-    const parsed = parseConsent(detail, realm)
+    const parsed = parseConsent(detail)
     // UUIDs compare case-insensitively (the one-time record key lower-cases them too).
     const key = parsed.id.toLowerCase()
-    if (ids.has(key)) throw new ConsentGuardError('consent_malformed', { realm })
+    if (ids.has(key)) throw new ConsentGuardError('consent_malformed')
     ids.add(key)
     out.push(parsed)
   }
   return Object.freeze(out)
 }
 
-function parseConsent(detail: object, realm: string | undefined): ParsedConsent {
-  if (!checkDetail.Check(detail)) throw new ConsentGuardError('consent_malformed', { realm })
+function parseConsent(detail: object): ParsedConsent {
+  if (!checkDetail.Check(detail)) throw new ConsentGuardError('consent_malformed')
   const from = parsePartyUrn(detail.from)
   const to = parseIso6523(detail.to)
   const consented = parseRfc3339(detail.consented)
   const validTo = parseRfc3339(detail.validTo)
   if (from === undefined || to === undefined || consented === undefined || validTo === undefined) {
-    throw new ConsentGuardError('consent_malformed', { realm })
+    throw new ConsentGuardError('consent_malformed')
   }
   return Object.freeze({
     kind: 'altinn3',
@@ -87,13 +87,13 @@ function parseConsent(detail: object, realm: string | undefined): ParsedConsent 
     to,
     consented,
     validTo,
-    rights: Object.freeze(detail.consentRights.map((right) => parseRight(right, realm))),
+    rights: Object.freeze(detail.consentRights.map((right) => parseRight(right))),
   })
 }
 
-function parseRight(right: ConsentRightDetail, realm: string | undefined): ParsedRight {
+function parseRight(right: ConsentRightDetail): ParsedRight {
   const metadata = parseMetadata(right)
-  if (metadata === TOO_MANY) throw new ConsentGuardError('consent_malformed', { realm })
+  if (metadata === TOO_MANY) throw new ConsentGuardError('consent_malformed')
   return Object.freeze({
     actions: Object.freeze([...right.action]),
     resources: Object.freeze(right.resource.map((r) => Object.freeze({ type: r.type, value: r.value }))),

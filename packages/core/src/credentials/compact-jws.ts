@@ -14,7 +14,6 @@ export interface CompactJws {
 
 export interface CompactJwsRules {
   readonly algorithms: readonly string[]
-  readonly realm?: string
   /**
    * `kid` (default): a `kid` is required (Maskinporten always sends one). `kid-or-x5t`: Altinn 2
    * tokens carry `kid` and `x5t` with the same value, older ones only `x5t`; one must be present
@@ -39,47 +38,46 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  * that names an allowed `alg` and a well-formed `kid`, with no processing extensions.
  */
 export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJws {
-  const realm = rules.realm
-  if (token.length > MAX_TOKEN_BYTES) throw new ConsentGuardError('token_too_large', { realm })
-  if (!COMPACT.test(token)) throw new ConsentGuardError('token_malformed', { realm })
+  if (token.length > MAX_TOKEN_BYTES) throw new ConsentGuardError('token_too_large')
+  if (!COMPACT.test(token)) throw new ConsentGuardError('token_malformed')
   const [h, p, s] = token.split('.') as [string, string, string]
-  const headerBytes = canonicalSegment(h, realm)
-  const payloadBytes = canonicalSegment(p, realm)
-  canonicalSegment(s, realm)
+  const headerBytes = canonicalSegment(h)
+  const payloadBytes = canonicalSegment(p)
+  canonicalSegment(s)
 
   const header = parseJsonObject(headerBytes)
-  if (header === undefined) throw new ConsentGuardError('token_header_invalid', { realm })
+  if (header === undefined) throw new ConsentGuardError('token_header_invalid')
   const alg = Object.hasOwn(header, 'alg') ? header.alg : undefined
   if (typeof alg !== 'string' || !rules.algorithms.includes(alg)) {
-    throw new ConsentGuardError('token_algorithm_not_allowed', { realm })
+    throw new ConsentGuardError('token_algorithm_not_allowed')
   }
   const kid = Object.hasOwn(header, 'kid') ? header.kid : undefined
   if (rules.keyId === 'kid-or-x5t' && Object.hasOwn(header, 'x5t')) {
     const x5t = header.x5t
     if (typeof x5t !== 'string' || !KID.test(x5t) || (kid !== undefined && kid !== x5t)) {
-      throw new ConsentGuardError('token_header_invalid', { realm })
+      throw new ConsentGuardError('token_header_invalid')
     }
   } else if (typeof kid !== 'string' || !KID.test(kid)) {
-    throw new ConsentGuardError('token_header_invalid', { realm })
+    throw new ConsentGuardError('token_header_invalid')
   }
   for (const member of FORBIDDEN_MEMBERS) {
-    if (Object.hasOwn(header, member)) throw new ConsentGuardError('token_header_invalid', { realm })
+    if (Object.hasOwn(header, member)) throw new ConsentGuardError('token_header_invalid')
   }
   if (Object.hasOwn(header, 'typ')) {
     const typ = header.typ
     if (typeof typ !== 'string' || !ACCEPTED_TYP.has(typ.toLowerCase())) {
-      throw new ConsentGuardError('token_header_invalid', { realm })
+      throw new ConsentGuardError('token_header_invalid')
     }
   }
   const payloadText = decodeUtf8(payloadBytes)
   // A BOM is not JSON (RFC 8259 §8.1); jose would strip it, so refuse it here (CLM-15).
-  if (payloadText === undefined || payloadText.charCodeAt(0) === 0xfeff) throw new ConsentGuardError('token_malformed', { realm })
+  if (payloadText === undefined || payloadText.charCodeAt(0) === 0xfeff) throw new ConsentGuardError('token_malformed')
   return { token, header, payloadText }
 }
 
-function canonicalSegment(segment: string, realm: string | undefined): Buffer {
+function canonicalSegment(segment: string): Buffer {
   const bytes = Buffer.from(segment, 'base64url')
-  if (bytes.toString('base64url') !== segment) throw new ConsentGuardError('token_malformed', { realm })
+  if (bytes.toString('base64url') !== segment) throw new ConsentGuardError('token_malformed')
   return bytes
 }
 

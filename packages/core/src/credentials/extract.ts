@@ -15,7 +15,6 @@ export interface ExtractOptions {
   readonly consentHeader?: string
   /** The request URL (path and query), used only to refuse tokens sent in the query string. */
   readonly url?: string
-  readonly realm?: string
 }
 
 const BEARER = 'bearer'
@@ -26,24 +25,23 @@ const BEARER = 'bearer'
  * credentials, no token in the URL, at most one consent header.
  */
 export function extractCredentials(headers: HeaderSource, options: ExtractOptions = {}): Credentials {
-  const realm = options.realm
   const inUrl = options.url !== undefined && hasAccessTokenParam(options.url)
   const values = headers.getAll('authorization')
-  if (values.length > 1) throw new ConsentGuardError('credentials_duplicated', { realm })
+  if (values.length > 1) throw new ConsentGuardError('credentials_duplicated')
   const accessToken = values.length === 1 ? bearerToken(values[0] as string) : undefined
   if (values.length === 1 && accessToken !== undefined && inUrl) {
-    throw new ConsentGuardError('credentials_in_url', { realm })
+    throw new ConsentGuardError('credentials_in_url')
   }
-  if (accessToken === undefined) throw new ConsentGuardError('credentials_missing', { realm })
-  if (joinsCredentials(accessToken)) throw new ConsentGuardError('credentials_duplicated', { realm })
+  if (accessToken === undefined) throw new ConsentGuardError('credentials_missing')
+  if (joinsCredentials(accessToken)) throw new ConsentGuardError('credentials_duplicated')
 
   if (options.consentHeader === undefined) return { accessToken }
   const consentValues = headers.getAll(options.consentHeader)
-  if (consentValues.length > 1) throw new ConsentGuardError('consent_token_duplicated', { realm })
+  if (consentValues.length > 1) throw new ConsentGuardError('consent_token_duplicated')
   const consentToken = consentValues[0]?.trim()
   if (consentToken === undefined || consentToken === '') return { accessToken }
   if (consentToken.includes(',') && consentToken.split(',').filter((part) => part.trim() !== '').length > 1) {
-    throw new ConsentGuardError('consent_token_duplicated', { realm })
+    throw new ConsentGuardError('consent_token_duplicated')
   }
   return { accessToken, consentToken }
 }

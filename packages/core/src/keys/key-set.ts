@@ -104,7 +104,7 @@ interface GoodSet {
  * fetch per `cooldownMs` whatever the `kid`; known `kid`s are answered from the last good set at
  * once, and a due refresh runs in the background, so no request waits for a failing endpoint.
  */
-export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
+export function createKeySet(options: KeySetOptions): KeySet {
   const cooldownMs = options.cooldownMs ?? KEY_SET_DEFAULTS.cooldownMs
   const cacheMaxAgeMs = options.cacheMaxAgeMs ?? KEY_SET_DEFAULTS.cacheMaxAgeMs
   const staleIfErrorMs = options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs
@@ -167,21 +167,21 @@ export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
         // Refresh in the background: the request is answered from the set in hand.
         if (mayFetch(now, false)) refresh().catch(() => undefined)
       } else {
-        if (!mayFetch(now, false)) throw new ConsentGuardError('jwks_unavailable', { realm })
+        if (!mayFetch(now, false)) throw new ConsentGuardError('jwks_unavailable')
         await refresh().catch(() => {
-          throw new ConsentGuardError('jwks_unavailable', { realm })
+          throw new ConsentGuardError('jwks_unavailable')
         })
         set = usable(Date.now())
       }
     }
-    if (set === undefined) throw new ConsentGuardError('jwks_unavailable', { realm })
+    if (set === undefined) throw new ConsentGuardError('jwks_unavailable')
     const inHand = set
     try {
       return await inHand.resolve(header, token)
     } catch (err) {
       // Two keys for one kid, or a key jose cannot use: the client's token is at fault (401).
       if (!isCode(err, 'ERR_JWKS_NO_MATCHING_KEY') || !mayFetch(Date.now(), true)) {
-        throw new ConsentGuardError('token_key_unknown', { realm })
+        throw new ConsentGuardError('token_key_unknown')
       }
     }
     // An unknown kid may be a rotation: refetch (at most once per cooldown) and look again.
@@ -189,7 +189,7 @@ export function createKeySet(options: KeySetOptions, realm?: string): KeySet {
       await refresh()
       return await (good ?? inHand).resolve(header, token)
     } catch {
-      throw new ConsentGuardError('token_key_unknown', { realm })
+      throw new ConsentGuardError('token_key_unknown')
     }
   }
 

@@ -28,19 +28,20 @@ export interface CompiledRequirement<Req = unknown> {
 /** Brand of compiled requirements. */
 export const COMPILED: unique symbol = Symbol('consent-guard.compiled')
 
-const KNOWN_FIELDS = new Set([
-  'altinn2',
-  'scope',
-  'resource',
-  'action',
-  'subject',
-  'subjectType',
-  'metadata',
-  'period',
-  'consumers',
-  'delegation',
-  'oneTime',
-])
+// Every field of ConsentRequirement (the type keeps the list complete); anything else is a typo.
+const KNOWN_FIELDS = {
+  altinn2: true,
+  scope: true,
+  resource: true,
+  action: true,
+  subject: true,
+  subjectType: true,
+  metadata: true,
+  period: true,
+  consumers: true,
+  delegation: true,
+  oneTime: true,
+} as const satisfies Record<keyof ConsentRequirement, true>
 // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 const RESOURCE_ID = /^[A-Za-z0-9._:-]{1,256}$/
@@ -58,10 +59,13 @@ export function isCompiledRequirement(value: unknown): value is CompiledRequirem
  */
 export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, where = 'consent requirement'): CompiledRequirement<Req> {
   const fail = (msg: string): never => {
-    throw new ConsentGuardConfigError(`${where}: ${msg}`)
+    throw new ConsentGuardConfigError('requirement_invalid', `${where}: ${msg}`)
+  }
+  const unknown = (field: string): never => {
+    throw new ConsentGuardConfigError('requirement_field_unknown', `${where}: unknown field "${field}"`)
   }
   if (typeof requirement !== 'object' || requirement === null) fail('must be an object')
-  for (const key of Object.keys(requirement)) if (!KNOWN_FIELDS.has(key)) fail(`unknown field "${key}"`)
+  for (const key of Object.keys(requirement)) if (!Object.hasOwn(KNOWN_FIELDS, key)) unknown(key)
 
   if (typeof requirement.resource !== 'string' || !RESOURCE_ID.test(requirement.resource)) {
     fail('"resource" must be an Altinn resource id (letters, digits, . _ : -)')
@@ -71,8 +75,7 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
   if (requirement.altinn2 !== undefined) {
     const a2 = requirement.altinn2
     if (typeof a2 !== 'object' || a2 === null) fail('"altinn2" must be { serviceCode, serviceEdition, migratedResource? }')
-    for (const key of Object.keys(a2))
-      if (!['serviceCode', 'serviceEdition', 'migratedResource'].includes(key)) fail(`unknown field "altinn2.${key}"`)
+    for (const key of Object.keys(a2)) if (!['serviceCode', 'serviceEdition', 'migratedResource'].includes(key)) unknown(`altinn2.${key}`)
     if (typeof a2.serviceCode !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceCode))
       fail('"altinn2.serviceCode" must be a string of digits')
     if (typeof a2.serviceEdition !== 'string' || !/^[0-9]{1,10}$/.test(a2.serviceEdition))
@@ -100,7 +103,7 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
       if (!METADATA_KEY.test(key)) fail(`metadata key "${key}" is not a valid key`)
       const lower = foldKey(key)
       if (metadata.has(lower)) fail(`metadata key "${key}" is declared twice (keys are case-insensitive)`)
-      metadata.set(lower, validateRule(rule, key, fail))
+      metadata.set(lower, validateRule(rule, key, fail, unknown))
       knownKeys.add(lower)
     }
   }
@@ -108,6 +111,7 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
   if (requirement.period !== undefined) {
     const p = requirement.period
     if (typeof p !== 'object' || p === null) fail('"period" must be an object')
+    for (const key of Object.keys(p)) if (!['start', 'end', 'requested'].includes(key)) unknown(`period.${key}`)
     if (typeof p.start !== 'string' || !METADATA_KEY.test(p.start)) fail('"period.start" must be a metadata key')
     if (typeof p.end !== 'string' || !METADATA_KEY.test(p.end)) fail('"period.end" must be a metadata key')
     if (typeof p.requested !== 'function') fail('"period.requested" must be a function of the request')
@@ -124,7 +128,7 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
     resources,
     altinn2Service,
     action,
-    scope: compileScope(requirement.scope, fail),
+    scope: compileScope(requirement.scope, fail, unknown),
     subject: requirement.subject,
     subjectType,
     metadata,
@@ -137,8 +141,14 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
   })
 }
 
-function validateRule<Req>(rule: MetadataRule<Req>, key: string, fail: (m: string) => never): MetadataRule<Req> {
+function validateRule<Req>(
+  rule: MetadataRule<Req>,
+  key: string,
+  fail: (m: string) => never,
+  unknown: (field: string) => never,
+): MetadataRule<Req> {
   if (typeof rule !== 'object' || rule === null) return fail(`metadata rule for "${key}" must be an object`)
+  for (const name of Object.keys(rule)) if (!['equals', 'check', 'any'].includes(name)) unknown(`metadata.${key}.${name}`)
   const kinds = ['equals', 'check', 'any'].filter((k) => Object.hasOwn(rule, k))
   if (kinds.length !== 1) return fail(`metadata rule for "${key}" needs exactly one of equals, check, any`)
   if ('equals' in rule && typeof rule.equals !== 'string' && typeof rule.equals !== 'function') {
@@ -149,8 +159,15 @@ function validateRule<Req>(rule: MetadataRule<Req>, key: string, fail: (m: strin
   return Object.freeze({ ...rule })
 }
 
-function compileScope(scope: ConsentRequirement['scope'], fail: (m: string) => never): CompiledRequirement['scope'] {
+function compileScope(
+  scope: ConsentRequirement['scope'],
+  fail: (m: string) => never,
+  unknown: (field: string) => never,
+): CompiledRequirement['scope'] {
   if (scope === undefined) return undefined
+  if (typeof scope === 'object' && scope !== null && !Array.isArray(scope)) {
+    for (const key of Object.keys(scope)) if (key !== 'all' && key !== 'any') unknown(`scope.${key}`)
+  }
   let mode: 'all' | 'any'
   let scopes: unknown
   if (typeof scope === 'string') {

@@ -28,7 +28,6 @@ export interface MatchContext<Req> {
    * Maskinporten looks the consent up before issuing, so a consent given later is inconsistent.
    */
   readonly issuedAt?: number
-  readonly realm?: string
 }
 
 // When no entry matches, the code reported is that of the entry that got furthest.
@@ -47,7 +46,7 @@ const STAGES: readonly ConsentGuardErrorCode[] = [
  * matching the request (security.md CON-22/23: no mixing across entries or rights).
  */
 export function matchConsent<Req>(consents: readonly ParsedConsent[], ctx: MatchContext<Req>): ConsentMatch {
-  if (consents.length === 0) throw new ConsentGuardError('consent_missing', { realm: ctx.realm })
+  if (consents.length === 0) throw new ConsentGuardError('consent_missing')
   let best: ConsentGuardErrorCode = STAGES[0] as ConsentGuardErrorCode
   let bestStage = -1
   for (const consent of consents) {
@@ -59,7 +58,7 @@ export function matchConsent<Req>(consents: readonly ParsedConsent[], ctx: Match
       best = result
     }
   }
-  throw new ConsentGuardError(best, { realm: ctx.realm })
+  throw new ConsentGuardError(best)
 }
 
 function matchOne<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentMatch | ConsentGuardErrorCode {

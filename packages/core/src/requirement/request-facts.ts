@@ -16,31 +16,31 @@ export interface RequestFacts {
  * Reads subject, `equals` values and the period from the request. A missing value is a 400
  * (the request is incomplete), never "no restriction" (security.md CON-03, CON-10).
  */
-export function readRequestFacts<Req>(compiled: CompiledRequirement<Req>, request: Req, realm?: string): RequestFacts {
+export function readRequestFacts<Req>(compiled: CompiledRequirement<Req>, request: Req): RequestFacts {
   const raw = compiled.subject(request)
-  if (raw === undefined || raw === null || raw === '') throw new ConsentGuardError('subject_missing', { realm })
+  if (raw === undefined || raw === null || raw === '') throw new ConsentGuardError('subject_missing')
   const subject = typeof raw === 'string' ? partyFromIdentifier(raw) : undefined
   if (subject === undefined || (compiled.subjectType !== undefined && subject.type !== compiled.subjectType)) {
-    throw new ConsentGuardError('subject_invalid', { realm })
+    throw new ConsentGuardError('subject_invalid')
   }
   const equals = new Map<string, string>()
   for (const [key, rule] of compiled.metadata) {
     if (!('equals' in rule)) continue
     const value = typeof rule.equals === 'function' ? rule.equals(request) : rule.equals
-    if (value === undefined || value === null || value === '') throw new ConsentGuardError('request_parameter_missing', { realm })
-    if (typeof value !== 'string') throw new ConsentGuardError('request_parameter_invalid', { realm })
+    if (value === undefined || value === null || value === '') throw new ConsentGuardError('request_parameter_missing')
+    if (typeof value !== 'string') throw new ConsentGuardError('request_parameter_invalid')
     equals.set(key, value)
   }
   let period: RequestedPeriod | undefined
   if (compiled.period !== undefined) {
     const requested = compiled.period.requested(request)
-    if (requested === undefined || requested === null) throw new ConsentGuardError('request_parameter_missing', { realm })
+    if (requested === undefined || requested === null) throw new ConsentGuardError('request_parameter_missing')
     period = typeof requested === 'string' ? { from: requested, to: requested } : requested
     if (period.from === undefined || period.to === undefined || (period.from as unknown) === '' || (period.to as unknown) === '') {
-      throw new ConsentGuardError('request_parameter_missing', { realm })
+      throw new ConsentGuardError('request_parameter_missing')
     }
     if (typeof period.from !== 'string' || typeof period.to !== 'string' || !isPeriod(period.from, period.to)) {
-      throw new ConsentGuardError('request_parameter_invalid', { realm })
+      throw new ConsentGuardError('request_parameter_invalid')
     }
   }
   return { subject, equals, period }

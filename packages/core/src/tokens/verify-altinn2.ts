@@ -12,11 +12,11 @@ export interface Altinn2Rules {
   /** Largest `exp - nbf` in seconds (Altinn 2 tokens live 30 s). */
   readonly maxTokenAge: number
   readonly now: () => Date
-  readonly realm?: string
 }
 
 /** A verified Altinn 2 consent token. */
 export interface Altinn2Token {
+  readonly kind: 'altinn2'
   readonly issuer: typeof ALTINN2_ISSUER
   /** Epoch seconds. */
   readonly expiresAt: number
@@ -47,8 +47,7 @@ export function claimsAltinn2Issuer(token: string): boolean {
  * lifetime cap (these tokens carry no `iat`), then parses the consent claims.
  */
 export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Promise<Altinn2Token> {
-  const realm = rules.realm
-  const jws = parseCompactJws(token, { algorithms: ['RS256'], realm, keyId: 'kid-or-x5t' })
+  const jws = parseCompactJws(token, { algorithms: ['RS256'], keyId: 'kid-or-x5t' })
   const header = jws.header
   // jose selects keys by kid; tokens with only x5t name the same thumbprint Altinn uses as kid.
   const getKey: JWTVerifyGetKey = (h, t) =>
@@ -65,12 +64,12 @@ export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Pr
     claims = result.payload as Record<string, unknown>
   } catch (err) {
     if (isConsentGuardError(err)) throw err
-    throw new ConsentGuardError(mapJoseError(err), { realm })
+    throw new ConsentGuardError(mapJoseError(err))
   }
-  if (parseJsonObject(jws.payloadText) === undefined) throw new ConsentGuardError('token_claims_invalid', { realm })
+  if (parseJsonObject(jws.payloadText) === undefined) throw new ConsentGuardError('token_claims_invalid')
   const exp = claims.exp as number
   const nbf = claims.nbf as number
-  if (!Number.isFinite(exp) || !Number.isFinite(nbf)) throw new ConsentGuardError('token_claims_invalid', { realm })
-  if (exp - nbf > rules.maxTokenAge || exp <= nbf) throw new ConsentGuardError('token_lifetime_exceeded', { realm })
-  return Object.freeze({ issuer: ALTINN2_ISSUER, expiresAt: exp, consent: parseAltinn2Consent(claims, realm) })
+  if (!Number.isFinite(exp) || !Number.isFinite(nbf)) throw new ConsentGuardError('token_claims_invalid')
+  if (exp - nbf > rules.maxTokenAge || exp <= nbf) throw new ConsentGuardError('token_lifetime_exceeded')
+  return Object.freeze({ kind: 'altinn2', issuer: ALTINN2_ISSUER, expiresAt: exp, consent: parseAltinn2Consent(claims) })
 }

@@ -19,11 +19,11 @@ export interface TokenRules {
   /** Require `aud` (only meaningful with `audience`). */
   readonly requireAudience: boolean
   readonly now: () => Date
-  readonly realm?: string
 }
 
 /** A verified Maskinporten access token, reduced to what authorisation needs. */
 export interface MaskinportenToken {
+  readonly kind: 'maskinporten'
   readonly issuer: string
   readonly jti: string
   readonly clientId: string
@@ -52,8 +52,7 @@ const MAX_CLAIM_STRING = 256
  * they carry the payload, which must never reach a log.
  */
 export async function verifyMaskinportenToken(token: string, rules: TokenRules): Promise<MaskinportenToken> {
-  const realm = rules.realm
-  const jws = parseCompactJws(token, { algorithms: rules.algorithms, realm })
+  const jws = parseCompactJws(token, { algorithms: rules.algorithms })
   const now = rules.now()
   let claims: Record<string, unknown>
   try {
@@ -68,24 +67,23 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
     claims = result.payload as Record<string, unknown>
   } catch (err) {
     if (isConsentGuardError(err)) throw err
-    throw new ConsentGuardError(mapJoseError(err), { realm })
+    throw new ConsentGuardError(mapJoseError(err))
   }
   // The signature is good and jose parsed the claims as an object; they must also be unambiguous (CLM-16).
-  if (hasDuplicateMembers(jws.payloadText)) throw new ConsentGuardError('token_claims_invalid', { realm })
+  if (hasDuplicateMembers(jws.payloadText)) throw new ConsentGuardError('token_claims_invalid')
   return readClaims(claims, rules)
 }
 
 function readClaims(claims: Record<string, unknown>, rules: TokenRules): MaskinportenToken {
-  const realm = rules.realm
   const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined)
   const invalid = (): never => {
-    throw new ConsentGuardError('token_claims_invalid', { realm })
+    throw new ConsentGuardError('token_claims_invalid')
   }
   const exp = own('exp')
   const iat = own('iat')
   if (typeof exp !== 'number' || typeof iat !== 'number' || !Number.isFinite(exp) || !Number.isFinite(iat)) invalid()
   if ((exp as number) - (iat as number) > rules.maxTokenAge || (exp as number) <= (iat as number)) {
-    throw new ConsentGuardError('token_lifetime_exceeded', { realm })
+    throw new ConsentGuardError('token_lifetime_exceeded')
   }
   const jti = boundedString(own('jti')) ?? invalid()
   const clientId = boundedString(own('client_id')) ?? invalid()
@@ -105,6 +103,7 @@ function readClaims(claims: Record<string, unknown>, rules: TokenRules): Maskinp
   checkAudience(own('aud'), Object.hasOwn(claims, 'aud'), rules)
 
   return Object.freeze({
+    kind: 'maskinporten',
     issuer: rules.issuer,
     jti,
     clientId,
@@ -114,14 +113,14 @@ function readClaims(claims: Record<string, unknown>, rules: TokenRules): Maskinp
     scopes: Object.freeze(scopes),
     issuedAt: iat as number,
     expiresAt: exp as number,
-    consents: parseConsents(claims, realm),
+    consents: parseConsents(claims),
   })
 }
 
 function checkAudience(aud: unknown, present: boolean, rules: TokenRules): void {
   if (rules.audience === undefined) return
   const fail = (): never => {
-    throw new ConsentGuardError('token_audience_invalid', { realm: rules.realm })
+    throw new ConsentGuardError('token_audience_invalid')
   }
   if (!present) {
     if (rules.requireAudience) fail()
