@@ -19,6 +19,8 @@ const BOTH: readonly Mode[] = [SINGLE, TWO]
 const consentLine = (m: Mode, k: Kit): HeaderLine[] => (m.app === 'twoToken' ? [[CONSENT_HEADER, k.goodConsent]] : [])
 /** The token that carries the consent in this mode's Authorization header. */
 const accessToken = (m: Mode, k: Kit): string => (m.app === 'twoToken' ? k.goodAccess : k.good)
+/** `n` unrelated header lines. */
+const filler = (n: number): HeaderLine[] => Array.from({ length: n }, (_, i): HeaderLine => [`F${i}`, 'v'])
 const lines =
   (build: (m: Mode, k: Kit) => HeaderLine[]) =>
   (m: Mode, k: Kit): HeaderLine[] => [...build(m, k), ...consentLine(m, k)]
@@ -191,6 +193,34 @@ const ROWS: readonly Row[] = [
           [CONSENT_HEADER, 'a'.repeat(17_000)],
         ],
         expect: r431,
+      },
+    ],
+  },
+  {
+    id: 'HTTP-05',
+    title: "header lines at Node's maxHeadersCount: refused, never decided on a partial view",
+    modes: BOTH,
+    variants: (k) => [
+      {
+        // Node keeps 2 000 raw entries (1 000 lines) and drops the rest: the second line would be invisible.
+        label: 'a second Authorization line after 1 100 filler lines',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ...filler(1_100), ['Authorization', 'Bearer x.y.z']]),
+        expect: r400('headers_too_many'),
+      },
+      {
+        label: 'exactly at the limit, nothing after it',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ...filler(997)]),
+        expect: r400('headers_too_many'),
+      },
+      {
+        label: 'below the limit, a second Authorization line is seen',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ...filler(900), ['Authorization', 'Bearer x.y.z']]),
+        expect: r400('credentials_duplicated'),
+      },
+      {
+        label: 'below the limit, one valid credential',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ...filler(900)]),
+        expect: ok,
       },
     ],
   },

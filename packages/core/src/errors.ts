@@ -26,6 +26,11 @@ export const ERROR_CODES = {
   // 400 invalid_request: the request itself is ambiguous or incomplete.
   credentials_duplicated: { status: 400, bearerError: 'invalid_request', description: 'More than one set of credentials was sent' },
   consent_token_duplicated: { status: 400, bearerError: 'invalid_request', description: 'More than one consent token was sent' },
+  headers_too_many: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'The request has more header lines than can be checked',
+  },
   credentials_in_url: { status: 400, bearerError: 'invalid_request', description: 'Tokens are not accepted in the URL' },
   subject_missing: { status: 400, bearerError: 'invalid_request', description: 'The request does not name whose data is asked for' },
   subject_invalid: { status: 400, bearerError: 'invalid_request', description: 'The request names an invalid identifier' },
