@@ -1,11 +1,10 @@
-import { redactUrlForLog } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
 import { pinoHttp } from 'pino-http'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
-import { createLogger, type LogSink } from './logging.js'
+import { createLogger, logPreset, type LogSink } from './logging.js'
 
 const query = (req: Request, name: string): string | undefined => {
   const value = req.query[name]
@@ -20,20 +19,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   app.set('logger', logger)
 
   // Access log. `req.log` is also where the guard writes its audit events.
-  app.use(
-    pinoHttp({
-      logger,
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactUrlForLog(req.url),
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  )
+  app.use(pinoHttp({ logger, serializers: logPreset(config).serializers }))
 
   // One-time consents: in memory for one instance, in Redis when several instances serve the API.
   const store =

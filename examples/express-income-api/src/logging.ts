@@ -1,4 +1,4 @@
-import { maskIdentityNumbers } from '@consent-guard/core'
+import { loggingPreset } from '@consent-guard/core'
 import { pino, type Logger } from 'pino'
 import type { AppConfig } from './config.js'
 
@@ -8,18 +8,15 @@ export interface LogSink {
 }
 
 /**
- * The app's pino logger. Three layers keep fødselsnumre and tokens out of the logs:
- * 1. the access log's request serializer (see app.ts) logs method, URL (identity numbers masked, `access_token` values redacted) and address, never headers;
- * 2. `redact` blanks the credential headers should anyone log headers anyway;
- * 3. every finished line passes through `maskIdentityNumbers` before it is written, which also
- *    covers messages and error texts that quote a URL.
+ * The app's pino logger with consent-guard's logging preset: request URLs with identity numbers
+ * masked and tokens stripped on the decoded form too, no headers, rejections without stacks,
+ * every finished line masked once more. pino-http takes the same serializers (see app.ts).
  */
 export function createLogger(config: AppConfig, sink: LogSink = process.stdout): Logger {
-  const headerPaths = ['authorization', ...(config.consentHeader ? [config.consentHeader.toLowerCase()] : [])].map(
-    (h) => `req.headers["${h}"]`,
-  )
-  return pino(
-    { level: config.logLevel, redact: { paths: headerPaths, censor: '[redacted]' } },
-    { write: (line: string) => sink.write(maskIdentityNumbers(line)) },
-  )
+  return pino(logPreset(config), { write: (line: string) => sink.write(line) })
+}
+
+/** The preset for this app's configuration. */
+export function logPreset(config: AppConfig) {
+  return loggingPreset({ level: config.logLevel, secretHeaders: config.consentHeader === undefined ? [] : [config.consentHeader] })
 }

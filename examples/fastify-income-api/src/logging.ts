@@ -1,5 +1,4 @@
-import { maskIdentityNumbers, redactUrlForLog } from '@consent-guard/core'
-import type { FastifyRequest } from 'fastify'
+import { loggingPreset } from '@consent-guard/core'
 import type { AppConfig } from './config.js'
 
 /** Where log lines go (stdout by default; tests pass a collector). */
@@ -8,22 +7,14 @@ export interface LogSink {
 }
 
 /**
- * Pino options for Fastify. Three layers keep fødselsnumre and tokens out of the logs:
- * 1. the request serializer logs method, URL (identity numbers masked, `access_token` values redacted) and address, never headers;
- * 2. `redact` blanks the credential headers should anyone log headers anyway;
- * 3. every finished line passes through `maskIdentityNumbers` before it is written, which also
- *    covers messages and error texts that quote a URL.
+ * Pino options for Fastify: consent-guard's logging preset (request URLs with identity numbers
+ * masked and tokens stripped on the decoded form too, no headers, rejections without stacks,
+ * every finished line masked once more). `Fastify({ logger: true })` without it would write the
+ * fødselsnummer of every request into the access log.
  */
 export function loggerOptions(config: AppConfig, sink: LogSink = process.stdout) {
-  const headerPaths = ['authorization', ...(config.consentHeader ? [config.consentHeader.toLowerCase()] : [])].map(
-    (h) => `req.headers["${h}"]`,
-  )
   return {
-    level: config.logLevel,
-    redact: { paths: headerPaths, censor: '[redacted]' },
-    serializers: {
-      req: (request: FastifyRequest) => ({ method: request.method, url: redactUrlForLog(request.url), remoteAddress: request.ip }),
-    },
-    stream: { write: (line: string) => sink.write(maskIdentityNumbers(line)) },
+    ...loggingPreset({ level: config.logLevel, secretHeaders: config.consentHeader === undefined ? [] : [config.consentHeader] }),
+    stream: { write: (line: string) => sink.write(line) },
   }
 }

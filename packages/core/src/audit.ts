@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { ConsentGuardErrorCode } from './errors.js'
 import type { Party } from './consent/identifiers.js'
+import { maskIdentityNumbers } from './logging/redact.js'
 import { createObserverIsolation } from './observer-isolation.js'
 import type { RequestFacts } from './requirement/request-facts.js'
 import type { VerifiedConsent } from './result.js'
@@ -24,6 +25,12 @@ export interface AuditEvent {
   readonly code?: ConsentGuardErrorCode
   readonly resource: string
   readonly issuer: string
+  /** Ms the check took, from the adapter's call to the decision. */
+  readonly durationMs?: number
+  /** The framework's request id (Fastify `request.id`, pino-http `req.id`). */
+  readonly requestId?: string
+  /** The call's correlation id (incoming correlation header, or a generated one). */
+  readonly correlationId?: string
   readonly consentId?: string
   readonly jti?: string
   readonly clientId?: string
@@ -56,51 +63,17 @@ export class SubjectHasher {
   }
 }
 
-/**
- * Masks Norwegian identity numbers (any run of exactly 11 digits) in free text such as URLs, for
- * access logs: `/income/2024/25922947409` → `/income/2024/***********`.
- */
-export function maskIdentityNumbers(text: string): string {
-  return text.replace(/(?<![0-9])[0-9]{11}(?![0-9])/g, '***********')
-}
-
-// A JWS-shaped value: three base64url runs joined by dots (a token sent in a URL by mistake).
-const JWS_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/
-
-/**
- * Makes a request URL safe for access logs: identity numbers masked (see {@link maskIdentityNumbers}),
- * and the value of an `access_token` query parameter, or of any parameter that looks like a JWT
- * (a consent token sent as `?AltinnSamtykke=...`), replaced. The guard refuses tokens in URLs, but a
- * client may still send them (security.md LOG-02, HTTP-08).
- */
-export function redactUrlForLog(url: string): string {
-  const q = url.indexOf('?')
-  const path = maskIdentityNumbers(q === -1 ? url : url.slice(0, q))
-  if (q === -1) return path
-  const query = url
-    .slice(q + 1)
-    .split('&')
-    .map((part) => {
-      const eq = part.indexOf('=')
-      const name = eq === -1 ? part : part.slice(0, eq)
-      let decoded = name
-      try {
-        decoded = decodeURIComponent(name.replace(/\+/g, ' '))
-      } catch {
-        // keep the raw name
-      }
-      const value = eq === -1 ? '' : part.slice(eq + 1)
-      if (decoded.toLowerCase() === 'access_token' || JWS_LIKE.test(value)) return `${name}=[redacted]`
-      return maskIdentityNumbers(part)
-    })
-    .join('&')
-  return `${path}?${query}`
-}
+// Redaction lives in logging/redact.ts; re-exported here for existing imports.
+export { maskIdentityNumbers, redactUrlForLog } from './logging/redact.js'
 
 /** What the pipeline learnt about a decision so far: the audit event is built from it. */
 export interface DecisionTrail {
   readonly resource: string
   readonly issuer: string
+  /** performance.now() when the check began. */
+  readonly startedAt?: number
+  readonly requestId?: string | undefined
+  readonly correlationId?: string | undefined
   token?: MaskinportenToken
   facts?: RequestFacts
   consentId?: string
@@ -149,6 +122,9 @@ export function createDecisionAudit(options: DecisionAuditOptions): DecisionAudi
       event: 'consent_guard.decision',
       resource: trail.resource,
       issuer: trail.issuer,
+      ...(trail.startedAt !== undefined && { durationMs: Math.round((performance.now() - trail.startedAt) * 1000) / 1000 }),
+      ...(trail.requestId !== undefined && { requestId: trail.requestId }),
+      ...(trail.correlationId !== undefined && { correlationId: trail.correlationId }),
       ...(trail.consentId !== undefined && { consentId: trail.consentId }),
       ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer }),
       ...(t?.supplier !== undefined && { supplier: t.supplier }),

@@ -2,7 +2,10 @@ import { createDecisionAudit, type AuditLogger, type DecisionTrail } from './aud
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { inRealm, isConsentGuardError } from './errors.js'
-import { createKeySet, type KeySet } from './keys/key-set.js'
+import type { KeySet } from './keys/key-set.js'
+import { createObservedKeySet, keySetReadiness, type GuardReadiness } from './observability/key-set-monitor.js'
+import { instrumentStore } from './observability/instrument-store.js'
+import { traceCheck } from './observability/trace-check.js'
 import { createOneTimeBook } from './one-time/bookkeeping.js'
 import { MemoryConsentUseStore } from './one-time/store.js'
 import { resolveOptions, type ConsentGuardOptions, type ResolvedOptions } from './options.js'
@@ -27,7 +30,13 @@ export interface GuardInput<Req> {
   readonly url?: string
   /** Per-request logger for the audit event (Fastify's `request.log`); else the guard's logger. */
   readonly logger?: AuditLogger
+  /** The framework's request id, copied into the audit event. */
+  readonly requestId?: string
+  /** The call's correlation id (see `correlationIdFrom`), copied into the audit event. */
+  readonly correlationId?: string
 }
+
+export type { GuardReadiness }
 
 /** A configured guard: one key cache and one store, shared by every route. */
 export interface ConsentGuard {
@@ -51,6 +60,14 @@ export interface ConsentGuard {
   readonly keySet: KeySet
   /** Altinn 2's key set, when legacy tokens are accepted. */
   readonly altinn2KeySet: KeySet | undefined
+  /**
+   * Fetches every key set that has no usable keys yet (start-up, before `listen`). Resolves
+   * when the guard can verify tokens; rejects with `ConsentGuardError` `jwks_unavailable` whose
+   * `cause` is the failing key set's `KeySetHealth` (cause category, age).
+   */
+  ready(): Promise<void>
+  /** Key-set health for a `/ready` endpoint: fresh, stale-serving or unavailable, with cause and age. */
+  readiness(): GuardReadiness
 }
 
 /**
@@ -65,11 +82,15 @@ export interface ConsentGuard {
  */
 export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const resolved = resolveOptions(options)
-  const keySet = createKeySet({ ...options.keys, jwksUri: resolved.jwksUri })
-  const altinn2KeySet =
-    resolved.altinn2JwksUri === undefined ? undefined : createKeySet({ ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri })
+  const main = createObservedKeySet('maskinporten', { ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm, options.logger)
+  const altinn2 =
+    resolved.altinn2JwksUri === undefined
+      ? undefined
+      : createObservedKeySet('altinn2', { ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm, options.logger)
+  const { keySet } = main
+  const altinn2KeySet = altinn2?.keySet
   const audit = createDecisionAudit(options)
-  const oneTime = createOneTimeBook(options.store ?? new MemoryConsentUseStore(), resolved)
+  const oneTime = createOneTimeBook(instrumentStore(options.store ?? new MemoryConsentUseStore()), resolved)
   const { clock: now, clockTolerance, maxTokenAge } = resolved
   const { issuer, algorithms, audience, requireAudience } = resolved
   const tokenRules: TokenRules = { issuer, getKey: keySet.getKey, algorithms, clockTolerance, maxTokenAge, audience, requireAudience, now }
@@ -112,11 +133,18 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     })
   }
 
+  const mode = resolved.consentHeader === undefined ? 'single-token' : 'two-token'
   return {
     compile: (requirement, where) => compileRequirement(requirement, where),
-    async check(input, compiled) {
+    check: traceCheck(async (input, compiled) => {
       if (!isCompiledRequirement(compiled)) throw new TypeError('consent-guard: check() needs a requirement from guard.compile()')
-      const trail: DecisionTrail = { resource: compiled.resource, issuer: resolved.issuer }
+      const trail: DecisionTrail = {
+        resource: compiled.resource,
+        issuer: resolved.issuer,
+        startedAt: performance.now(),
+        requestId: input.requestId,
+        correlationId: input.correlationId,
+      }
       const audited = audit.listening(input.logger)
       try {
         const consent = await decide(input, compiled, trail)
@@ -128,12 +156,13 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
         // The realm is an HTTP concern: the rules throw realm-less errors, the challenge gets it here.
         throw inRealm(err, resolved.realm)
       }
-    },
+    }, mode),
     async release(consent) {
       if (consent.oneTime !== undefined) await oneTime.release(consent.oneTime)
     },
     options: resolved,
     keySet,
     altinn2KeySet,
+    ...keySetReadiness(altinn2 === undefined ? [main] : [main, altinn2], resolved.realm),
   }
 }

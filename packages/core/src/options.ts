@@ -3,6 +3,7 @@ import { ConsentGuardConfigError, DEFAULT_REALM } from './errors.js'
 import type { AuditEvent, AuditLogger } from './audit.js'
 import { KEY_SET_DEFAULTS, type KeySetOptions } from './keys/key-set.js'
 import type { ConsentUseStore } from './one-time/store.js'
+import { DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
 
 /** Maskinporten environments with published issuer and key-set URLs. */
 export const MASKINPORTEN_ENVIRONMENTS = {
@@ -81,6 +82,11 @@ export interface ConsentGuardOptions {
   readonly oneTimeMaxTtl?: number
   /** Clock (tests, emulators). Default `() => new Date()`. */
   readonly clock?: () => Date
+  /**
+   * Header carrying the caller's correlation id, echoed on the response, in problem bodies and in
+   * audit events. Default `X-Correlation-ID`; Skatteetaten uses `Korrelasjonsid`.
+   */
+  readonly correlationHeader?: string
 }
 
 /** Options after defaults and validation. */
@@ -102,6 +108,8 @@ export interface ResolvedOptions {
   readonly consumerCheckTimeoutMs: number
   readonly oneTimeMaxTtl: number
   readonly clock: () => Date
+  /** Lower-case correlation header name. */
+  readonly correlationHeader: string
 }
 
 const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'])
@@ -132,6 +140,7 @@ const OPTION_NAMES = {
   consumerCheckTimeoutMs: true,
   oneTimeMaxTtl: true,
   clock: true,
+  correlationHeader: true,
 } as const satisfies Record<keyof ConsentGuardOptions, true>
 
 const KEY_OPTION_NAMES = {
@@ -229,6 +238,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     (typeof options.store !== 'object' || typeof options.store?.markUsed !== 'function' || typeof options.store.release !== 'function')
   )
     fail('"store" must have markUsed and release methods')
+  const correlationHeader = options.correlationHeader ?? DEFAULT_CORRELATION_HEADER
+  if (typeof correlationHeader !== 'string' || !HEADER_NAME.test(correlationHeader)) fail('"correlationHeader" must be an HTTP header name')
   return Object.freeze({
     issuer,
     jwksUri,
@@ -246,6 +257,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     consumerCheckTimeoutMs,
     oneTimeMaxTtl,
     clock: options.clock ?? (() => new Date()),
+    correlationHeader: correlationHeader.toLowerCase(),
   })
 }
 

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAltinn2Issuer, createTestIssuer, signCompact, type Altinn2Issuer, type TestIssuer } from '@consent-guard/testkit'
-import {
-  createConsentGuard,
-  headersFromRecord,
-  isConsentGuardError,
-  parseAltinn2Consent,
-  type ConsentGuard,
-  type ConsentRequirement,
-} from '@consent-guard/core'
+import { createConsentGuard, headersFromRecord, isConsentGuardError, type ConsentGuard, type ConsentRequirement } from '@consent-guard/core'
+import { parseAltinn2Consent } from '@consent-guard/core/pipeline'
 
 // Issue 11 #6: the oldest (2017) Altinn 2 consent token format, as Altinn published it in its
 // consent guide for data sources (section 6.1, "Encoded eksempel" of the payload): comma-separated

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { altinn2Claims, createAltinn2Issuer, generateSigningKey, signCompact, type Altinn2Issuer } from '@consent-guard/testkit'
-import { ConsentGuardConfigError, createConsentGuard, parseAltinn2Consent, type ConsentRequirement } from '@consent-guard/core'
+import { ConsentGuardConfigError, createConsentGuard, type ConsentRequirement } from '@consent-guard/core'
+import { parseAltinn2Consent } from '@consent-guard/core/pipeline'
 import { CONSUMER, createHarness, FNR_A, FNR_B, NOW, OTHER_ORG, SCOPE, SUPPLIER, type FakeRequest, type Harness } from './support.js'
 
 // Legacy Altinn 2 consent tokens in two-token mode (security.md LEG-*), beside Altinn 3 and

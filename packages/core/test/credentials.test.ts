@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConsentGuardError, extractCredentials, headersFromNodeRequest, headersFromRecord, parseCompactJws } from '@consent-guard/core'
+import { ConsentGuardError, headersFromNodeRequest, headersFromRecord } from '@consent-guard/core'
+import { extractCredentials, parseCompactJws } from '@consent-guard/core/pipeline'
 import { createHarness, type Harness } from './support.js'
 
 let h: Harness

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  ConsentGuardError,
-  ERROR_CODES,
-  maskIdentityNumbers,
-  redactUrlForLog,
-  SubjectHasher,
-  type ConsentGuardErrorCode,
-} from '@consent-guard/core'
+import { ConsentGuardError, ERROR_CODES, maskIdentityNumbers, redactUrlForLog, type ConsentGuardErrorCode } from '@consent-guard/core'
+import { SubjectHasher } from '@consent-guard/core/pipeline'
 import { createHarness, FNR_A, FNR_B, type Harness } from './support.js'
 
 describe('ConsentGuardError', () => {
@@ -91,6 +85,7 @@ describe('audit events and privacy', () => {
       decision: 'accepted',
       resource: 'example-income',
       issuer: h.issuer.issuer,
+      durationMs: expect.any(Number),
       consentId: consent.id,
       jti: 'jti-accept',
       clientId: consent.token.clientId,
@@ -125,7 +120,7 @@ describe('audit events and privacy', () => {
   it('masks 11-digit runs in free text', () => {
     expect(maskIdentityNumbers(`/income/2024/${FNR_A}?x=${FNR_B}`)).toBe('/income/2024/***********?x=***********')
     expect(maskIdentityNumbers('/company/991825827/accounts')).toBe('/company/991825827/accounts')
-    expect(maskIdentityNumbers('123456789012')).toBe('123456789012')
+    expect(maskIdentityNumbers('123456789012')).toBe('************')
   })
   it('redacts access_token query values and identity numbers in URLs for access logs', () => {
     expect(redactUrlForLog(`/income/2024/${FNR_A}?access_token=abc.def.ghi&year=2024`)).toBe(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { consentDetail } from '@consent-guard/testkit'
-import { compileRequirement, explainConsents, matchConsent, parseConsents, readRequestFacts } from '@consent-guard/core'
+import { compileRequirement, explainConsents, matchConsent, parseConsents, readRequestFacts } from '@consent-guard/core/pipeline'
 import { CONSUMER, FNR_A, NOW, OTHER_ORG, RESOURCE } from './support.js'
 
 // explainConsents gives the same verdict as matchConsent, with the reasons spelled out.

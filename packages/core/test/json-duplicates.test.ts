@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseJsonObject } from '@consent-guard/core'
+import { parseJsonObject } from '@consent-guard/core/pipeline'
 
 describe('duplicate JSON members', () => {
   it.each([

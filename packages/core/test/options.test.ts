@@ -3,10 +3,10 @@ import {
   ConsentGuardConfigError,
   createConsentGuard,
   MemoryConsentUseStore,
-  resolveOptions,
   type ConsentGuardConfigErrorCode,
   type ConsentGuardOptions,
 } from '@consent-guard/core'
+import { resolveOptions } from '@consent-guard/core/pipeline'
 
 // Every start-up rule of the guard's options has a row here that fails when the rule is removed:
 // each bad value differs from a good baseline in one place only.
@@ -221,7 +221,9 @@ describe('resolveOptions: every start-up rule', () => {
       consumerCheckTimeoutMs: 500,
       oneTimeMaxTtl: 86_400,
       clock: () => new Date(),
+      correlationHeader: 'Korrelasjonsid',
     }
     expect(resolveOptions(all).realm).toBe('skatt')
+    expect(resolveOptions(all).correlationHeader).toBe('korrelasjonsid')
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ConsentGuardConfigError, compileRequirement, type ConsentRequirement } from '@consent-guard/core'
+import { ConsentGuardConfigError, type ConsentRequirement } from '@consent-guard/core'
+import { compileRequirement } from '@consent-guard/core/pipeline'
 
 const base: ConsentRequirement<{ id?: string }> = { resource: 'example-income', subject: (r) => r.id }
 

@@ -17,12 +17,17 @@ export {
   type ConsentHook,
   type FastifyConsentRequirement,
   type FastifyConsentRequest,
+  type RouteConsentRequest,
 } from './plugin.js'
 export {
   ConsentGuardError,
   ConsentGuardConfigError,
   isConsentGuardError,
   maskIdentityNumbers,
+  period,
+  fromParam,
+  fromQuery,
+  fromHeader,
   type ConsentGuard,
   type ConsentGuardErrorCode,
   type ConsentGuardOptions,

@@ -15,21 +15,21 @@ import type {
   FastifyReply,
   FastifyRequest,
   onRequestHookHandler,
+  RouteGenericInterface,
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import { checkOpenApiOptions, createOpenApiDescriber, type ConsentOpenApiOptions } from './openapi.js'
+import type { FastifyConsentRequirement, NoParameters, RouteConsentRequest } from './route-types.js'
 
 /**
- * The request a requirement's functions receive. The check runs in `onRequest`, before validation,
- * so path parameters are the strings of the URL and query values strings or string arrays.
+ * The request a requirement's functions receive on a route that declares no types: path
+ * parameters are the URL's strings and query values strings or string arrays (the check runs in
+ * `onRequest`, before validation). Routes with declared types get {@link RouteConsentRequest}.
  */
-export type FastifyConsentRequest = FastifyRequest<{
-  Params: Record<string, string>
-  Querystring: Record<string, string | string[] | undefined>
-}>
+export type FastifyConsentRequest = RouteConsentRequest
 
-/** A consent requirement whose `subject`, `metadata` and `period` functions read a Fastify request. */
-export type FastifyConsentRequirement = ConsentRequirement<FastifyConsentRequest>
+export type { FastifyConsentRequirement, RouteConsentRequest } from './route-types.js'
 
 /** Options of the plugin: every `createConsentGuard` option, plus a default requirement. */
 export interface ConsentGuardPluginOptions extends ConsentGuardOptions {
@@ -38,6 +38,11 @@ export interface ConsentGuardPluginOptions extends ConsentGuardOptions {
    * `config.consent` (which wins) or `config.consent: false` (which opts out).
    */
   readonly global?: FastifyConsentRequirement
+  /**
+   * With @fastify/swagger registered, guarded routes are described in its document (security,
+   * error responses, `x-altinn-consent`). Default `{ errorFormat: 'fastify' }`; `false` turns it off.
+   */
+  readonly openapi?: ConsentOpenApiOptions | false
 }
 
 /**
@@ -52,14 +57,24 @@ declare module 'fastify' {
     consent: VerifiedConsent | null
   }
   interface FastifyContextConfig {
-    /** What this route requires (checked in `onRequest`), or `false` to opt out of `global`. */
-    consent?: FastifyConsentRequirement | false
+    /**
+     * What this route requires (checked in `onRequest`), or `false` to opt out of `global`. On
+     * `fastify.get(...)` and `fastify.route(...)` the requirement is typed with the route's own
+     * generics (see `RouteConsentRequest`); this fallback type knows no parameters, so a name
+     * that the route does not declare never compiles through it.
+     */
+    consent?: FastifyConsentRequirement<{ Params: NoParameters; Querystring: NoParameters }> | false
   }
   interface FastifyInstance {
     /** The core guard behind the plugin: `release(consent)`, `keySet.state()`, `options`. */
     consentGuard: ConsentGuard
-    /** Compiles `requirement` now and returns a hook for `preHandler` or `@fastify/auth`. */
-    requireConsent(requirement: FastifyConsentRequirement): ConsentHook
+    /**
+     * Compiles `requirement` now and returns a hook for `preHandler` or `@fastify/auth`. Pass the
+     * route's generic (`requireConsent<{ Params: { orgno: string } }>(...)`) to type its functions.
+     */
+    requireConsent<RouteGeneric extends RouteGenericInterface = RouteGenericInterface>(
+      requirement: FastifyConsentRequirement<RouteGeneric>,
+    ): ConsentHook
   }
 }
 
@@ -90,29 +105,35 @@ function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConse
 }
 
 const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async (fastify: FastifyInstance, options) => {
-  const { global: globalRequirement, ...guardOptions } = options
+  const { global: globalRequirement, openapi, ...guardOptions } = options
   const guard = createConsentGuard(guardOptions)
+  const describer = openapi === false ? undefined : createOpenApiDescriber(fastify, guard, checkOpenApiOptions(openapi))
   const globalCompiled = globalRequirement === undefined ? undefined : guard.compile(globalRequirement, 'consent-guard option "global"')
 
   fastify.decorateRequest('consent', null)
   fastify.decorate('consentGuard', guard)
   fastify.decorate('requireConsent', (requirement: FastifyConsentRequirement) =>
-    hookFor(guard, guard.compile(requirement, 'requireConsent()')),
+    hookFor(guard, guard.compile(requirement as ConsentRequirement<FastifyConsentRequest>, 'requireConsent()')),
   )
 
   fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
-    const declared = routeOptions.config?.consent
+    // The route's requirement was type-checked against its own request type; at run time every
+    // requirement reads the same Fastify request.
+    const declared = routeOptions.config?.consent as ConsentRequirement<FastifyConsentRequest> | false | undefined
     routeOptions.config = { ...routeOptions.config, [kSeen]: true } as FastifyContextConfig
     if (declared === false) return
     const compiled =
       declared === undefined ? globalCompiled : guard.compile(declared, `route ${String(routeOptions.method)} ${routeOptions.url}`)
     if (compiled === undefined) return
+    describer?.annotate(routeOptions, compiled as CompiledRequirement<never>)
     const hook = hookFor(guard, compiled) as onRequestHookHandler
     const existing = routeOptions.onRequest
     // A new array: Fastify shares the original with the HEAD twin of a GET route, which runs
     // through this hook again and must end up with exactly one check.
     routeOptions.onRequest = existing === undefined ? [hook] : Array.isArray(existing) ? [hook, ...existing] : [hook, existing]
   })
+
+  if (describer !== undefined) fastify.addHook('onReady', async () => describer.install())
 
   // Safety net. `onRoute` sees only routes declared after the plugin has loaded: a route declared
   // before (e.g. `app.register(consentGuard)` without `await`, then `app.get(...)`) would be served

@@ -6,10 +6,13 @@ export class JwksResponseError extends Error {
   override readonly name = 'JwksResponseError'
   /** `status`: the endpoint answered other than 200; `invalid`: the body is not an acceptable key set. */
   readonly category: 'status' | 'invalid'
+  /** The HTTP status, for `status`. */
+  readonly status: number | undefined
 
-  constructor(message: string, category: 'status' | 'invalid' = 'invalid') {
+  constructor(message: string, category: 'status' | 'invalid' = 'invalid', status?: number) {
     super(message)
     this.category = category
+    this.status = status
   }
 }
 
@@ -26,7 +29,7 @@ export function cappedJwksFetch(fetchImpl: FetchLike, limits: { maxBytes: number
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined)
       // Thrown here rather than left to jose so the key set can report the cause (`state()`).
-      throw new JwksResponseError(`JWK Set endpoint answered ${response.status}`, 'status')
+      throw new JwksResponseError(`JWK Set endpoint answered ${response.status}`, 'status', response.status)
     }
     const declared = Number(response.headers.get('content-length'))
     if (Number.isFinite(declared) && declared > limits.maxBytes) {

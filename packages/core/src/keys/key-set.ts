@@ -43,6 +43,12 @@ export interface KeySet {
   readonly getKey: JWTVerifyGetKey
   /** Current state, for readiness endpoints and tests. A new plain object on every call. */
   state(): KeySetState
+  /**
+   * Fetches the key set now (no cooldown; joins a fetch in flight), e.g. at start-up or from an
+   * operator's command. Rejects with `ConsentGuardError` `jwks_unavailable` (the fetch error as
+   * `cause`) on failure, which `state()` then reports like any other failed fetch.
+   */
+  reload(): Promise<void>
 }
 
 /**
@@ -104,7 +110,7 @@ interface GoodSet {
  * fetch per `cooldownMs` whatever the `kid`; known `kid`s are answered from the last good set at
  * once, and a due refresh runs in the background, so no request waits for a failing endpoint.
  */
-export function createKeySet(options: KeySetOptions): KeySet {
+export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike) => FetchLike): KeySet {
   const cooldownMs = options.cooldownMs ?? KEY_SET_DEFAULTS.cooldownMs
   const cacheMaxAgeMs = options.cacheMaxAgeMs ?? KEY_SET_DEFAULTS.cacheMaxAgeMs
   const staleIfErrorMs = options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs
@@ -112,10 +118,13 @@ export function createKeySet(options: KeySetOptions): KeySet {
   const cache: { uat?: number; jwks?: JSONWebKeySet } = {}
   const remote = createRemoteJWKSet(options.jwksUri, {
     timeoutDuration: options.timeoutMs ?? KEY_SET_DEFAULTS.timeoutMs,
-    [customFetch]: cappedJwksFetch(options.fetch ?? fetch, {
-      maxBytes: options.maxResponseBytes ?? KEY_SET_DEFAULTS.maxResponseBytes,
-      maxKeys: options.maxKeys ?? KEY_SET_DEFAULTS.maxKeys,
-    }),
+    // `observe` (the guard's key-set monitor) sees every fetch, its outcome and its duration.
+    [customFetch]: (observe ?? ((f: FetchLike) => f))(
+      cappedJwksFetch(options.fetch ?? fetch, {
+        maxBytes: options.maxResponseBytes ?? KEY_SET_DEFAULTS.maxResponseBytes,
+        maxKeys: options.maxKeys ?? KEY_SET_DEFAULTS.maxKeys,
+      }),
+    ),
     [jwksCache]: cache as { uat: number; jwks: JSONWebKeySet },
   })
   let good: GoodSet | undefined
@@ -195,6 +204,13 @@ export function createKeySet(options: KeySetOptions): KeySet {
 
   return {
     getKey: getKey as JWTVerifyGetKey,
+    async reload() {
+      try {
+        await refresh()
+      } catch (err) {
+        throw Object.assign(new ConsentGuardError('jwks_unavailable'), { cause: err })
+      }
+    },
     state: () => {
       const now = Date.now()
       const status: KeySetStatus =

@@ -2,16 +2,23 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { createLocalJWKSet } from 'jose'
 import {
+  ConsentGuardConfigError,
+  createConsentGuard,
+  ERROR_CODES,
+  headersFromRecord,
+  isConsentGuardError,
+  type CompiledRequirement,
+  type ConsentGuard,
+  type ConsentGuardErrorCode,
+  type ConsentGuardOptions,
+  type Party,
+} from '@consent-guard/core'
+import {
   ALTINN2_ISSUER,
   ALTINN2_SERVICE_TYPE,
   claimsAltinn2Issuer,
   compileRequirement,
-  ConsentGuardConfigError,
-  createConsentGuard,
-  ERROR_CODES,
   explainConsents,
-  headersFromRecord,
-  isConsentGuardError,
   periodDay,
   parseAltinn2Consent,
   parseCompactJws,
@@ -22,19 +29,14 @@ import {
   RESOURCE_TYPE,
   verifyAltinn2Token,
   verifyMaskinportenToken,
-  type CompiledRequirement,
   type ConsentFinding,
-  type ConsentGuard,
-  type ConsentGuardErrorCode,
-  type ConsentGuardOptions,
   type MaskinportenToken,
   type MetadataFinding,
   type ParsedConsent,
   type ParsedRight,
-  type Party,
   type RequestFacts,
   type RightFinding,
-} from '@consent-guard/core'
+} from '@consent-guard/core/pipeline'
 import { maskinportenClaims } from '../claims.js'
 import { deterministicSigningKey, generateSigningKey, type SigningAlgorithm, type SigningKey } from '../keys.js'
 import { signCompact } from '../sign.js'

@@ -1,4 +1,4 @@
-import { parseRfc3339 } from '@consent-guard/core'
+import { parseRfc3339 } from '@consent-guard/core/pipeline'
 import { altinn2Claims, type Altinn2Generation, type Altinn2Service } from '../altinn2.js'
 import type { ConsentRequestDetails, ConsentResourceDefinition } from './consents.js'
 import { ProblemError } from './http.js'

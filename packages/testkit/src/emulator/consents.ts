@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { parseRfc3339 } from '@consent-guard/core'
+import { parseRfc3339 } from '@consent-guard/core/pipeline'
 import { ALTINN_CONSENT_TYPE, altinnTimestamp, iso6523, organizationUrn, personUrn, type ConsentDetailClaim } from '../claims.js'
 import { ProblemError, type ConsentRefusal } from './http.js'
 import { isUuid, parseValidPartyUrn, type UrnParty } from './identifiers.js'

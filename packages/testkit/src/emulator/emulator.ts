@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { listen } from '../listen.js'
 import { createLocalJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose'
-import { parseIso6523 } from '@consent-guard/core'
+import { parseIso6523 } from '@consent-guard/core/pipeline'
 import {
   ALTINN_TT02_DELEGATION_SOURCE,
   consentTokenClaims,
