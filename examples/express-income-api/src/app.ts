@@ -1,15 +1,11 @@
-import { consentErrorHandler, createConsentGuard, getConsent } from '@consent-guard/express'
+import { consentErrorHandler, createConsentGuard, fromParam, getConsent, period } from '@consent-guard/express'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
-import express, { type Express, type ErrorRequestHandler, type Request } from 'express'
+import express, { type Express, type ErrorRequestHandler } from 'express'
 import { pinoHttp } from 'pino-http'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { createLogger, logPreset, type LogSink } from './logging.js'
-
-const query = (req: Request, name: string): string | undefined => {
-  const value = req.query[name]
-  return typeof value === 'string' ? value : undefined
-}
+import { openApiDocument } from './openapi.js'
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Express {
@@ -44,44 +40,44 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
 
   app.get(
     '/income/:year/:personId',
-    consent.require({
+    consent.require<'/income/:year/:personId'>({
       ...consumers,
       scope: 'example:income',
       resource: 'example-income',
       // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
       altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
       subjectType: 'person',
-      subject: (req) => req.params.personId,
-      metadata: { inntektsaar: { equals: (req) => req.params.year } },
+      // Helpers instead of functions: the API description then says where each value comes from.
+      subject: fromParam('personId'),
+      metadata: { inntektsaar: { equals: fromParam('year') } },
     }),
     (req, res) => {
-      const { year, personId } = req.params as { year: string; personId: string }
+      const { year, personId } = req.params
       res.json({ personId, year, income: yearlyIncome(personId, year), consentId: getConsent(req).id })
     },
   )
 
   app.get(
     '/income-period/:personId',
-    consent.require({
+    consent.require<'/income-period/:personId'>({
       ...consumers,
       scope: 'example:income',
       resource: 'example-income-period',
       subjectType: 'person',
       subject: (req) => req.params.personId,
-      period: { start: 'fraogmed', end: 'tilogmed', requested: (req) => ({ from: query(req, 'from') ?? '', to: query(req, 'to') ?? '' }) },
+      period: { start: 'fraogmed', end: 'tilogmed', requested: period.fromQuery('from', 'to') },
     }),
     (req, res) => {
       // The guard has checked that from and to (YYYY-MM or YYYY-MM-DD) lie inside the consented period.
-      const from = query(req, 'from') as string
-      const to = query(req, 'to') as string
-      const personId = req.params.personId as string
+      const { from, to } = req.query as { from: string; to: string }
+      const { personId } = req.params
       res.json({ personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(req).id })
     },
   )
 
   app.get(
     '/company/:orgno/accounts',
-    consent.require({
+    consent.require<'/company/:orgno/accounts'>({
       ...consumers,
       scope: 'example:accounts',
       resource: 'example-company-accounts',
@@ -89,14 +85,14 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       subject: (req) => req.params.orgno,
     }),
     (req, res) => {
-      const orgno = req.params.orgno as string
+      const { orgno } = req.params
       res.json({ orgno, accounts: companyAccounts(orgno), consentId: getConsent(req).id })
     },
   )
 
   app.get(
     '/loan-check/:personId',
-    consent.require({
+    consent.require<'/loan-check/:personId'>({
       ...consumers,
       scope: 'example:loan-check',
       resource: 'example-loan-check',
@@ -108,7 +104,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
     }),
     (req, res, next) => {
       const used = getConsent(req)
-      const personId = req.params.personId as string
+      const { personId } = req.params
       loanAssessment(personId).then(
         (assessment) => res.json({ personId, ...assessment, consentId: used.id }),
         // No data left: release the consent so the consumer can retry with it.
@@ -116,6 +112,13 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       )
     },
   )
+
+  // The API description, built from the routes above and what their consent middleware checks.
+  let description: object | undefined
+  app.get('/openapi.json', (_req, res) => {
+    description ??= openApiDocument(app, { title: 'Income API (example)', version: '0.1.0' })
+    res.json(description)
+  })
 
   // Express's default 404 page repeats the URL, which may hold a fødselsnummer.
   app.use((_req, res) => {

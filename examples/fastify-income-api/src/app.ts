@@ -1,12 +1,10 @@
-import consentGuard, { getConsent } from '@consent-guard/fastify'
+import consentGuard, { fromParam, getConsent, period } from '@consent-guard/fastify'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
+import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { loggerOptions, type LogSink } from './logging.js'
-
-/** A query value when given once; a repeated parameter (`?from=a&from=b`) counts as missing. */
-const single = (value: string | string[] | undefined): string => (typeof value === 'string' ? value : '')
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
@@ -18,6 +16,10 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
       ? undefined
       : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
   if (store !== undefined) app.addHook('onClose', () => store.close())
+
+  // The API description, served at GET /openapi.json: registered before the guard and the routes,
+  // so every guarded route is described with its security, error responses and x-altinn-consent.
+  await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Income API (example)', version: '0.1.0' } } })
 
   await app.register(consentGuard, {
     maskinporten: config.maskinporten,
@@ -32,6 +34,7 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such route' }))
 
   app.get('/health', { config: { consent: false } }, async () => ({ status: 'ok' }))
+  app.get('/openapi.json', { config: { consent: false }, schema: { hide: true } }, async () => app.swagger())
 
   app.get<{ Params: { year: string; personId: string } }>(
     '/income/:year/:personId',
@@ -44,8 +47,9 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
           // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
           altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
           subjectType: 'person',
-          subject: (request) => request.params.personId,
-          metadata: { inntektsaar: { equals: (request) => request.params.year } },
+          // Helpers instead of functions: the API description then says where each value comes from.
+          subject: fromParam('personId'),
+          metadata: { inntektsaar: { equals: fromParam('year') } },
         },
       },
     },
@@ -65,11 +69,7 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
           resource: 'example-income-period',
           subjectType: 'person',
           subject: (request) => request.params.personId,
-          period: {
-            start: 'fraogmed',
-            end: 'tilogmed',
-            requested: (request) => ({ from: single(request.query.from), to: single(request.query.to) }),
-          },
+          period: { start: 'fraogmed', end: 'tilogmed', requested: period.fromQuery('from', 'to') },
         },
       },
     },

@@ -8,10 +8,35 @@
 /** RFC 6750 §3.1 error attribute, or `null` when the challenge carries none. */
 export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | null
 
+/**
+ * The check a code comes from, finer than docs/core.md's pipeline steps: `credentials`, `syntax`,
+ * `signature` (key set and signature), `issuer`, `lifetime`, `claims`, `audience`, `consent_shape`,
+ * `binding`, `scope`, `delegation`, `consumers`, `request`, `consent` (none carried), `match`,
+ * `one_time`. Tools that explain a decision (the testkit's inspect) file a code under its stage.
+ */
+export type ErrorStage =
+  | 'credentials'
+  | 'syntax'
+  | 'signature'
+  | 'issuer'
+  | 'lifetime'
+  | 'claims'
+  | 'audience'
+  | 'consent_shape'
+  | 'binding'
+  | 'scope'
+  | 'delegation'
+  | 'consumers'
+  | 'request'
+  | 'consent'
+  | 'match'
+  | 'one_time'
+
 interface CodeSpec {
   readonly status: 400 | 401 | 403 | 503
   readonly bearerError: BearerErrorAttribute
   readonly description: string
+  readonly stage: ErrorStage
 }
 
 const CONSENT_DOES_NOT_COVER = 'The consent does not cover this request'
@@ -22,66 +47,140 @@ const CONSENT_DOES_NOT_COVER = 'The consent does not cover this request'
  */
 export const ERROR_CODES = {
   // 401 without an error attribute (RFC 6750 §3: the client sent no usable credentials).
-  credentials_missing: { status: 401, bearerError: null, description: 'Bearer credentials are required' },
+  credentials_missing: { status: 401, bearerError: null, description: 'Bearer credentials are required', stage: 'credentials' },
   // 400 invalid_request: the request itself is ambiguous or incomplete.
-  credentials_duplicated: { status: 400, bearerError: 'invalid_request', description: 'More than one set of credentials was sent' },
-  consent_token_duplicated: { status: 400, bearerError: 'invalid_request', description: 'More than one consent token was sent' },
+  credentials_duplicated: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'More than one set of credentials was sent',
+    stage: 'credentials',
+  },
   headers_too_many: {
     status: 400,
     bearerError: 'invalid_request',
     description: 'The request has more header lines than can be checked',
+    stage: 'credentials',
   },
-  credentials_in_url: { status: 400, bearerError: 'invalid_request', description: 'Tokens are not accepted in the URL' },
-  subject_missing: { status: 400, bearerError: 'invalid_request', description: 'The request does not name whose data is asked for' },
-  subject_invalid: { status: 400, bearerError: 'invalid_request', description: 'The request names an invalid identifier' },
+  consent_token_duplicated: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'More than one consent token was sent',
+    stage: 'credentials',
+  },
+  credentials_in_url: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'Tokens are not accepted in the URL',
+    stage: 'credentials',
+  },
+  subject_missing: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'The request does not name whose data is asked for',
+    stage: 'request',
+  },
+  subject_invalid: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'The request names an invalid identifier',
+    stage: 'request',
+  },
   request_parameter_missing: {
     status: 400,
     bearerError: 'invalid_request',
     description: 'The request lacks a parameter the consent is checked against',
+    stage: 'request',
   },
   request_parameter_invalid: {
     status: 400,
     bearerError: 'invalid_request',
     description: 'The request has a parameter in an invalid format',
+    stage: 'request',
   },
   // 401 invalid_token: a token is unusable.
-  token_too_large: { status: 401, bearerError: 'invalid_token', description: 'The token is too large' },
-  token_malformed: { status: 401, bearerError: 'invalid_token', description: 'The token is malformed' },
-  token_header_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token header is not acceptable' },
-  token_algorithm_not_allowed: { status: 401, bearerError: 'invalid_token', description: 'The token algorithm is not allowed' },
-  token_key_unknown: { status: 401, bearerError: 'invalid_token', description: 'The token was not signed by a known key' },
-  token_signature_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token signature is invalid' },
-  token_issuer_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token issuer is not accepted' },
-  token_audience_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token audience is not accepted' },
-  token_expired: { status: 401, bearerError: 'invalid_token', description: 'The token has expired' },
-  token_not_yet_valid: { status: 401, bearerError: 'invalid_token', description: 'The token is not yet valid' },
-  token_lifetime_exceeded: { status: 401, bearerError: 'invalid_token', description: 'The token lifetime exceeds the allowed maximum' },
-  token_claims_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token claims are invalid' },
-  consent_malformed: { status: 401, bearerError: 'invalid_token', description: 'The consent in the token is malformed' },
-  legacy_token_not_accepted: { status: 401, bearerError: 'invalid_token', description: 'Legacy consent tokens are not accepted' },
+  token_too_large: { status: 401, bearerError: 'invalid_token', description: 'The token is too large', stage: 'syntax' },
+  token_malformed: { status: 401, bearerError: 'invalid_token', description: 'The token is malformed', stage: 'syntax' },
+  token_header_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token header is not acceptable', stage: 'syntax' },
+  token_algorithm_not_allowed: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'The token algorithm is not allowed',
+    stage: 'syntax',
+  },
+  token_key_unknown: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'The token was not signed by a known key',
+    stage: 'signature',
+  },
+  token_signature_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token signature is invalid', stage: 'signature' },
+  token_issuer_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token issuer is not accepted', stage: 'issuer' },
+  token_audience_invalid: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'The token audience is not accepted',
+    stage: 'audience',
+  },
+  token_expired: { status: 401, bearerError: 'invalid_token', description: 'The token has expired', stage: 'lifetime' },
+  token_not_yet_valid: { status: 401, bearerError: 'invalid_token', description: 'The token is not yet valid', stage: 'lifetime' },
+  token_lifetime_exceeded: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'The token lifetime exceeds the allowed maximum',
+    stage: 'lifetime',
+  },
+  token_claims_invalid: { status: 401, bearerError: 'invalid_token', description: 'The token claims are invalid', stage: 'claims' },
+  consent_malformed: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'The consent in the token is malformed',
+    stage: 'consent_shape',
+  },
+  legacy_token_not_accepted: {
+    status: 401,
+    bearerError: 'invalid_token',
+    description: 'Legacy consent tokens are not accepted',
+    stage: 'binding',
+  },
   // 403 insufficient_scope: the tokens are valid but do not authorise this request.
-  scope_missing: { status: 403, bearerError: 'insufficient_scope', description: 'The token lacks a required scope' },
-  consumer_not_allowed: { status: 403, bearerError: 'insufficient_scope', description: 'The consumer is not allowed to use this API' },
-  supplier_not_allowed: { status: 403, bearerError: 'insufficient_scope', description: 'Delegated (supplier) access is not allowed here' },
+  scope_missing: { status: 403, bearerError: 'insufficient_scope', description: 'The token lacks a required scope', stage: 'scope' },
+  consumer_not_allowed: {
+    status: 403,
+    bearerError: 'insufficient_scope',
+    description: 'The consumer is not allowed to use this API',
+    stage: 'consumers',
+  },
+  supplier_not_allowed: {
+    status: 403,
+    bearerError: 'insufficient_scope',
+    description: 'Delegated (supplier) access is not allowed here',
+    stage: 'delegation',
+  },
   token_binding_mismatch: {
     status: 403,
     bearerError: 'insufficient_scope',
     description: 'The access token and the consent token do not belong together',
+    stage: 'binding',
   },
-  consent_missing: { status: 403, bearerError: 'insufficient_scope', description: 'A consent is required' },
+  consent_missing: { status: 403, bearerError: 'insufficient_scope', description: 'A consent is required', stage: 'consent' },
   // All consent mismatches share one description so the response is no oracle (HTTP-13).
-  consent_not_for_consumer: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
-  consent_subject_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
-  consent_resource_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
-  consent_action_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
-  consent_metadata_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
-  consent_expired: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
-  consent_not_yet_valid: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
-  consent_already_used: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER },
+  consent_not_for_consumer: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'match' },
+  consent_subject_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'match' },
+  consent_resource_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'match' },
+  consent_action_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'match' },
+  consent_metadata_mismatch: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'match' },
+  consent_expired: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'match' },
+  consent_not_yet_valid: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'match' },
+  consent_already_used: { status: 403, bearerError: 'insufficient_scope', description: CONSENT_DOES_NOT_COVER, stage: 'one_time' },
   // 503: a dependency failed; the client's token is not at fault.
-  jwks_unavailable: { status: 503, bearerError: null, description: 'The signing keys could not be fetched' },
-  store_unavailable: { status: 503, bearerError: null, description: 'The consent-use store is unavailable' },
-  consumer_check_unavailable: { status: 503, bearerError: null, description: 'The consumer allow-list could not be checked' },
+  jwks_unavailable: { status: 503, bearerError: null, description: 'The signing keys could not be fetched', stage: 'signature' },
+  store_unavailable: { status: 503, bearerError: null, description: 'The consent-use store is unavailable', stage: 'one_time' },
+  consumer_check_unavailable: {
+    status: 503,
+    bearerError: null,
+    description: 'The consumer allow-list could not be checked',
+    stage: 'consumers',
+  },
 } as const satisfies Record<string, CodeSpec>
 
 /** A stable, machine-readable reason code. */

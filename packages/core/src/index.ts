@@ -26,6 +26,7 @@ export {
   type ConsentGuardErrorCode,
   type ConsentGuardErrorOptions,
   type BearerErrorAttribute,
+  type ErrorStage,
   type ProblemDetails,
 } from './errors.js'
 export { GUARDED_RESPONSE_HEADERS } from './result.js'

@@ -58,6 +58,11 @@ describe('log redaction on the decoded form', () => {
     expect(JSON.parse(out)).toMatchObject({ time: 1784361435000, responseTime: 1.2345678901234567 })
     for (const secret of [FNR_A, FNR_B, pct(FNR_A), TOKEN.split('.')[2] as string]) expect(out).not.toContain(secret)
   })
+  it('keeps consent ids (UUIDs) whole, even when their last group holds 11 digits in a row', () => {
+    const line = '{"consentId":"eed848c2-c78f-47b7-b863-25922947409b","url":"/x/25922947409"}'
+    expect(redactLogLine(line)).toBe('{"consentId":"eed848c2-c78f-47b7-b863-25922947409b","url":"/x/***********"}')
+  })
+
   it('redacts headers: credentials blanked, others masked', () => {
     expect(
       redactHeadersForLog({ authorization: `Bearer ${TOKEN}`, AltinnSamtykke: TOKEN, referer: `https://x/${pct(FNR_A)}` }, [

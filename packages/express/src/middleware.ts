@@ -10,7 +10,9 @@ import {
   type ConsentRequirement,
   type VerifiedConsent,
 } from '@consent-guard/core'
-import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
+import { rememberCompiled } from './openapi.js'
+import type { ConsentMiddleware, ConsentRequest, ExpressConsentRequirement, RouteOrParams } from './route-types.js'
 
 declare global {
   // Express's own extension point for `req` (the namespace is declared by @types/express).
@@ -22,24 +24,17 @@ declare global {
   }
 }
 
-/**
- * The request the requirement's functions receive. Path parameters are typed as strings, as
- * they are for named parameters (`:personId`); a wildcard parameter, which Express 5 gives as an
- * array, reaches core as a non-string and is refused there (400), never coerced.
- */
-export type ConsentRequest = Request<Record<string, string>>
-
-/** A consent requirement whose `subject`, `metadata` and `period` functions read an Express request. */
-export type ExpressConsentRequirement = ConsentRequirement<ConsentRequest>
+export type { ConsentRequest, ExpressConsentRequirement, ConsentMiddleware, PathParams, ParamsOf, RouteOrParams } from './route-types.js'
 
 /** One guard (one key cache, one one-time store) shared by many routes. */
 export interface ExpressConsentGuard {
   /**
    * Compiles `requirement` now (a mistake throws at start-up) and returns the middleware that
    * checks it, sets `req.consent` and calls `next()`, or calls `next(err)` with a
-   * `ConsentGuardError`.
+   * `ConsentGuardError`. Give the route path (or a params type) as the generic to type the
+   * requirement's `req.params`: `consent.require<'/income/:year/:personId'>({ ... })`.
    */
-  require(requirement: ExpressConsentRequirement): RequestHandler
+  require<Route extends RouteOrParams = string>(requirement: ExpressConsentRequirement<Route>): ConsentMiddleware
   /** Releases a one-time consent's "used" mark, for a handler that failed before any data left. */
   release(consent: VerifiedConsent): Promise<void>
   /** The core guard (options in force, key-set state). */
@@ -57,7 +52,8 @@ export interface ExpressConsentGuard {
 export function createConsentGuard(options: ConsentGuardOptions): ExpressConsentGuard {
   const guard = createCoreGuard(options)
   return {
-    require: (requirement) => middlewareFor(guard, guard.compile(requirement, 'consent requirement')),
+    require: <Route extends RouteOrParams>(requirement: ExpressConsentRequirement<Route>) =>
+      middlewareFor(guard, guard.compile(requirement as ExpressConsentRequirement, 'consent requirement')),
     release: (consent) => guard.release(consent),
     guard,
   }
@@ -71,12 +67,15 @@ export function createConsentGuard(options: ConsentGuardOptions): ExpressConsent
  * app.use('/income/:year/:personId', requireConsent({ scope: 'example:income', resource: 'example-income',
  *   subject: (req) => req.params.personId }, { maskinporten: 'prod' }))
  */
-export function requireConsent(requirement: ExpressConsentRequirement, options: ConsentGuardOptions): RequestHandler {
+export function requireConsent<Route extends RouteOrParams = string>(
+  requirement: ExpressConsentRequirement<Route>,
+  options: ConsentGuardOptions,
+): ConsentMiddleware {
   return createConsentGuard(options).require(requirement)
 }
 
-function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<ConsentRequest>): RequestHandler {
-  return function consentGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
+function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<ConsentRequest>): ConsentMiddleware {
+  const middleware = function consentGuardMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Everything reaches `next(err)` explicitly: Express 4 does not forward rejected promises.
     let pending: Promise<VerifiedConsent>
     try {
@@ -103,6 +102,8 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
       (err: unknown) => next(err),
     )
   }
+  rememberCompiled(middleware, guard, compiled)
+  return middleware as ConsentMiddleware
 }
 
 /** The per-request logger of pino-http (`req.log`) when present; else the guard's `logger` option. */
@@ -139,7 +140,7 @@ export function consentErrorHandler(): ErrorRequestHandler {
  * The verified consent of a guarded request. Throws (a 500, a programming error) when no
  * consent-guard middleware ran before, so handlers get a non-optional type.
  */
-export function getConsent(req: Request): VerifiedConsent {
+export function getConsent(req: { readonly consent?: VerifiedConsent | undefined }): VerifiedConsent {
   if (req.consent === undefined) throw new Error('consent-guard: getConsent() called on a route without a consent-guard middleware')
   return req.consent
 }

@@ -79,3 +79,73 @@ async function loanCheck(personId: string): Promise<boolean> {
   if (backend.fail) throw new Error('loan back end unavailable')
   return personId.length === 11
 }
+
+// #region typed
+import { period } from '@consent-guard/express'
+
+export function buildTypedApp(maskinporten: MaskinportenEnvironment = 'prod'): Express {
+  const app = express()
+  const consent = createConsentGuard({ maskinporten })
+
+  app.get(
+    '/income-period/:personId',
+    // The path as the generic types `req.params`: `req.params.personid` does not compile.
+    consent.require<'/income-period/:personId'>({
+      scope: 'example:income',
+      resource: 'example-income-period',
+      subject: (req) => req.params.personId,
+      period: { start: 'fraogmed', end: 'tilogmed', requested: period.fromQuery('fraOgMed', 'tilOgMed') },
+    }),
+    (req, res) => {
+      res.json({ personId: req.params.personId, consentId: getConsent(req).id }) // no casts
+    },
+  )
+
+  app.use(consentErrorHandler())
+  return app
+}
+// #endregion typed
+
+// #region openapi
+import { addConsentComponents, addConsentToOperation, describeConsentMiddleware, fromParam } from '@consent-guard/express'
+
+export function buildDescribedApp(maskinporten: MaskinportenEnvironment = 'prod'): Express {
+  const app = express()
+  const consent = createConsentGuard({ maskinporten })
+
+  const incomeConsent = consent.require<'/income/:year/:personId'>({
+    scope: 'example:income',
+    resource: 'example-income',
+    subject: fromParam('personId'), // helpers let the description say where a value comes from
+    metadata: { inntektsaar: { equals: fromParam('year') } },
+  })
+  app.get('/income/:year/:personId', incomeConsent, (req, res) => {
+    res.json({ year: req.params.year, consentId: getConsent(req).id })
+  })
+
+  // Security, 400/401/403/503 and x-altinn-consent for the operation; schemes and schemas for the document.
+  const { operation, components } = describeConsentMiddleware(incomeConsent)
+  const pathParameter = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } })
+  const document = addConsentComponents(
+    {
+      openapi: '3.1.0',
+      info: { title: 'Income API', version: '1.0.0' },
+      paths: {
+        '/income/{year}/{personId}': {
+          get: addConsentToOperation(
+            { parameters: [pathParameter('year'), pathParameter('personId')], responses: { '200': { description: 'Yearly income' } } },
+            operation,
+          ),
+        },
+      },
+    },
+    components,
+  )
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document)
+  })
+
+  app.use(consentErrorHandler())
+  return app
+}
+// #endregion openapi

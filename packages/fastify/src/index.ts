@@ -19,6 +19,7 @@ export {
   type FastifyConsentRequest,
   type RouteConsentRequest,
 } from './plugin.js'
+export type { ConsentOpenApiOptions } from './openapi.js'
 export {
   ConsentGuardError,
   ConsentGuardConfigError,

@@ -82,3 +82,64 @@ export function problemJson(error: FastifyError, request: FastifyRequest, reply:
 }
 // Before declaring routes: fastify.setErrorHandler(problemJson)
 // #endregion error-handler
+
+// #region typed
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { period } from '@consent-guard/fastify'
+
+export async function buildTypedServer(maskinporten: MaskinportenEnvironment = 'prod') {
+  const fastify = Fastify().withTypeProvider<TypeBoxTypeProvider>()
+  await fastify.register(consentGuard, { maskinporten })
+
+  fastify.get(
+    '/income-period/:personId',
+    {
+      schema: {
+        params: Type.Object({ personId: Type.String() }),
+        querystring: Type.Object({ fraOgMed: Type.String(), tilOgMed: Type.String() }),
+      },
+      config: {
+        consent: {
+          scope: 'example:income',
+          resource: 'example-income-period',
+          subject: (request) => request.params.personId, // `request.params.personid` does not compile
+          period: { start: 'fraogmed', end: 'tilogmed', requested: period.fromQuery('fraOgMed', 'tilOgMed') },
+        },
+      },
+    },
+    async (request) => ({ personId: request.params.personId, consentId: getConsent(request).id }),
+  )
+
+  return fastify
+}
+// #endregion typed
+
+// #region openapi
+import swagger from '@fastify/swagger'
+import { fromParam } from '@consent-guard/fastify'
+
+export async function buildDescribedServer(maskinporten: MaskinportenEnvironment = 'prod') {
+  const fastify = Fastify()
+  // Both plugins before the routes; @fastify/swagger's document then describes every guarded route.
+  await fastify.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Income API', version: '1.0.0' } } })
+  await fastify.register(consentGuard, { maskinporten })
+
+  fastify.get<{ Params: { year: string; personId: string } }>(
+    '/income/:year/:personId',
+    {
+      config: {
+        consent: {
+          scope: 'example:income',
+          resource: 'example-income',
+          subject: fromParam('personId'), // helpers let the description say where a value comes from
+          metadata: { inntektsaar: { equals: fromParam('year') } },
+        },
+      },
+    },
+    async (request) => ({ year: request.params.year, consentId: getConsent(request).id }),
+  )
+  fastify.get('/openapi.json', { config: { consent: false }, schema: { hide: true } }, async () => fastify.swagger())
+
+  return fastify
+}
+// #endregion openapi

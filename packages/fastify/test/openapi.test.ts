@@ -5,6 +5,7 @@ import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { openApi31Problems } from '../../../test/support/openapi.js'
 import consentGuard, { fromParam, period, type ConsentGuardPluginOptions } from '../src/index.js'
+import { buildDescribedServer } from './docs-example.js'
 
 type Operation = Record<string, unknown> & {
   security?: unknown
@@ -142,4 +143,17 @@ describe('@fastify/swagger integration', () => {
     await expect(build({ openapi: { names: { bearer: 'has space' } } })).rejects.toThrow(/names.bearer/)
     await expect(build({ openapi: { colour: 'red' } as never })).rejects.toMatchObject({ code: 'option_unknown' })
   })
+})
+
+it('docs/fastify.md openapi example: GET /openapi.json is a valid 3.1 document describing the guarded route', async () => {
+  const fastify = await buildDescribedServer('test')
+  const res = await fastify.inject({ url: '/openapi.json' })
+  const doc = res.json()
+  expect(await openApi31Problems(doc)).toEqual([])
+  expect(Object.keys(doc.paths)).toEqual(['/income/{year}/{personId}'])
+  expect(op(doc, '/income/{year}/{personId}')['x-altinn-consent']).toMatchObject({
+    subject: { type: 'any', from: { in: 'path', name: 'personId' } },
+    metadata: { inntektsaar: { rule: 'equals', from: { in: 'path', name: 'year' } } },
+  })
+  await fastify.close()
 })

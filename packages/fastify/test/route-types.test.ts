@@ -5,6 +5,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import consentGuard, { fromParam, getConsent, period } from '../src/index.js'
+import { buildTypedServer } from './docs-example.js'
 
 const NOW = 1_784_361_435
 const issuer = await createTestIssuer({ now: NOW })
@@ -171,5 +172,24 @@ describe('route generics in config.consent', () => {
     })
     fastify.requireConsent({ resource: 'example-company-accounts', subject: (request) => request.params.whatever })
     await fastify.close()
+  })
+})
+
+describe('docs/fastify.md examples', () => {
+  it('typed: a TypeBox route with period.fromQuery answers inside the period and refuses outside', async () => {
+    // The example runs on the real clock: an issuer on the real clock too.
+    const live = await createTestIssuer()
+    const fastify = await buildTypedServer({ issuer: live.issuer, jwksUri: live.jwksUri })
+    const token = await live.consentToken({
+      scope: 'example:income',
+      consent: { from: { person: personA }, resource: 'example-income-period', metadata: { fraogmed: '2024-01', tilogmed: '2024-06' } },
+    })
+    const get = (query: string) =>
+      fastify.inject({ url: `/income-period/${personA}?${query}`, headers: { authorization: `Bearer ${token}` } })
+    expect((await get('fraOgMed=2024-02&tilOgMed=2024-06')).statusCode).toBe(200)
+    const outside = await get('fraOgMed=2024-02&tilOgMed=2024-07')
+    expect([outside.statusCode, outside.json().code]).toEqual([403, 'consent_metadata_mismatch'])
+    await fastify.close()
+    await live.close()
   })
 })

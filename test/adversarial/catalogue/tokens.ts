@@ -248,6 +248,7 @@ export const SIG_ROWS: readonly Row[] = [
           expect(Object.keys(event ?? {}).sort(), `${app.name}: audit event fields`).toEqual([
             'code',
             'decision',
+            'durationMs',
             'event',
             'issuer',
             'resource',

@@ -5,6 +5,9 @@
 
 /** Any run of 11 or more digits: a fødselsnummer or D-nummer, alone or inside a longer digit run. */
 const IDENTITY_RUN = /[0-9]{11,}/g
+/** A UUID (matched whole, so digits inside it are not taken for an identity number), or such a run. */
+const UUID_OR_IDENTITY_RUN =
+  /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|(?<!"time":)(?<![0-9.])[0-9]{11,}/g
 /** Exactly nine digits: an organisation number (masked only where configured). */
 const ORGANIZATION_RUN = /(?<![0-9])[0-9]{9}(?![0-9])/g
 /** A JWS-shaped value: three base64url runs joined by dots. */
@@ -135,8 +138,9 @@ export function redactLogLine(line: string): string {
       return masked === '[redacted]' ? masked : encodeURIComponent(masked).replace(/%2A/g, '*')
     })
   }
-  // Spared: pino's epoch-ms `"time"` and fractions (`"responseTime":1.23456789012345`).
-  out = out.replace(/(?<!"time":)(?<![0-9.])[0-9]{11,}/g, (run) => '*'.repeat(run.length))
+  // Spared: pino's epoch-ms `"time"`, fractions (`"responseTime":1.23456789012345`) and UUIDs (consent
+  // ids, whose last group may hold 11 digits in a row by chance, and which operators need whole).
+  out = out.replace(UUID_OR_IDENTITY_RUN, (run) => (run.length === 36 && run.includes('-') ? run : '*'.repeat(run.length)))
   return stripTokens(out)
 }
 

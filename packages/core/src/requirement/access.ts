@@ -27,7 +27,7 @@ export async function checkAccess<Req>(
 }
 
 /** The token holds the route's scopes (all, or any one): else 403 `scope_missing` naming them. */
-export function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequirement<Req>): void {
+export function checkScope<Req>(token: Pick<MaskinportenToken, 'scopes'>, compiled: CompiledRequirement<Req>): void {
   const scope = compiled.scope
   if (scope === undefined) return
   const ok = scope.mode === 'all' ? scope.scopes.every((s) => token.scopes.includes(s)) : scope.scopes.some((s) => token.scopes.includes(s))
@@ -36,7 +36,7 @@ export function checkScope<Req>(token: MaskinportenToken, compiled: CompiledRequ
 
 /** A token with a `supplier` is refused on `delegation: 'deny'` routes and from unlisted delegation sources. */
 export function checkDelegation<Req>(
-  token: MaskinportenToken,
+  token: Pick<MaskinportenToken, 'supplier' | 'delegationSource'>,
   compiled: CompiledRequirement<Req>,
   rules: Pick<AccessRules, 'delegationSources'>,
 ): void {
