@@ -29,7 +29,7 @@ describe('a failing key endpoint is fetched at most once per cooldown window', (
     issuer.server.setBehaviour('status500')
     for (let i = 0; i < 30; i++) expect(await h.outcome(h.bearer(strangerToken(issuer)))).toBe('token_key_unknown')
     expect(issuer.server.requests).toBe(2)
-    expect(h.guard.keySet.state()).toMatchObject({ status: 'stale-serving', lastFailureCause: 'status', kids: ['mp-1'] })
+    expect(h.guard.keySet.state()).toMatchObject({ status: 'stale-serving', lastFailureCause: 'http_status', kids: ['mp-1'] })
     // Known kids still verify from the last good set, without a fetch.
     expect(await h.outcome(h.bearer(await h.token()))).toBe('accepted')
     expect(issuer.server.requests).toBe(2)
@@ -47,18 +47,18 @@ describe('a failing key endpoint is fetched at most once per cooldown window', (
     expect(new Set(results)).toEqual(new Set(['jwks_unavailable']))
     expect(issuer.server.requests).toBe(1)
     const state = h.guard.keySet.state()
-    expect(state).toMatchObject({ status: 'failing', lastFailureCause: 'status', fetchedAt: undefined, kids: [] })
+    expect(state).toMatchObject({ status: 'failing', lastFailureCause: 'http_status', fetchedAt: undefined, kids: [] })
     expect(state.retryAfter).toBe((state.lastFailureAt ?? 0) + 10_000)
   })
 
   it.each<[JwksBehaviour, string]>([
     ['down', 'network'],
-    ['status500', 'status'],
-    [{ redirectTo: 'http://127.0.0.1:9/jwk' }, 'status'],
-    ['html', 'invalid'],
-    ['not-a-set', 'invalid'],
-    ['private-members', 'invalid'],
-    [{ hugeBytes: 200_000 }, 'invalid'],
+    ['status500', 'http_status'],
+    [{ redirectTo: 'http://127.0.0.1:9/jwk' }, 'http_status'],
+    ['html', 'invalid_response'],
+    ['not-a-set', 'invalid_response'],
+    ['private-members', 'invalid_response'],
+    [{ hugeBytes: 200_000 }, 'invalid_response'],
   ])('state() names the cause of %j as %s', async (behaviour, cause) => {
     const { issuer, h } = await setup({ maxResponseBytes: 16 * 1024 })
     issuer.server.setBehaviour(behaviour)

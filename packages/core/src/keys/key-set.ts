@@ -9,6 +9,7 @@ import {
   type JWSHeaderParameters,
 } from 'jose'
 import { ConsentGuardError } from '../errors.js'
+import type { KeySetFailureCause } from '../observability/diagnostics.js'
 import { cappedJwksFetch, JwksResponseError, type FetchLike } from './capped-fetch.js'
 
 /** How one issuer's key set is fetched and cached. */
@@ -62,10 +63,11 @@ export interface KeySet {
 export type KeySetStatus = 'unloaded' | 'fresh' | 'stale-serving' | 'failing'
 
 /**
- * Why the last fetch failed: `timeout`, `network` (refused, reset, DNS), `status` (not 200, including
- * redirects) or `invalid` (not JSON, not a key set, too large, too many keys, private key material).
+ * Why the last fetch failed, in the vocabulary of the key-set diagnostics events: `timeout`, `network`
+ * (refused, reset, DNS), `http_status` (not 200, including redirects) or `invalid_response` (not JSON,
+ * not a key set, too large, too many keys, private key material).
  */
-export type KeySetFailureCause = 'timeout' | 'network' | 'status' | 'invalid'
+export type KeySetFetchFailure = Exclude<KeySetFailureCause, 'unknown'>
 
 /** What a key set knows right now. */
 export interface KeySetState {
@@ -79,7 +81,7 @@ export interface KeySetState {
   /** Epoch ms at which the last fetch failed; undefined once a fetch has succeeded since. */
   readonly lastFailureAt: number | undefined
   /** Cause category of that failure. */
-  readonly lastFailureCause: KeySetFailureCause | undefined
+  readonly lastFailureCause: KeySetFetchFailure | undefined
   /** Epoch ms before which no fetch is made because the endpoint is failing (`lastFailureAt + cooldownMs`). */
   readonly retryAfter: number | undefined
   /** A fetch is in flight. */
@@ -128,7 +130,7 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
     [jwksCache]: cache as { uat: number; jwks: JSONWebKeySet },
   })
   let good: GoodSet | undefined
-  let failure: { at: number; cause: KeySetFailureCause } | undefined
+  let failure: { at: number; cause: KeySetFetchFailure } | undefined
   let pending: Promise<void> | undefined
 
   /** One fetch at a time; concurrent callers share it (50 cold requests cause one fetch). */
@@ -229,11 +231,11 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
   }
 }
 
-function failureCause(err: unknown): KeySetFailureCause {
-  if (err instanceof JwksResponseError) return err.category
+function failureCause(err: unknown): KeySetFetchFailure {
+  if (err instanceof JwksResponseError) return err.category === 'status' ? 'http_status' : 'invalid_response'
   const e = err as { code?: unknown; name?: unknown } | null
   if (e?.code === 'ERR_JWKS_TIMEOUT' || e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout'
-  if (e?.code === 'ERR_JWKS_INVALID' || (typeof e?.code === 'string' && e.code.startsWith('ERR_JOSE'))) return 'invalid'
+  if (e?.code === 'ERR_JWKS_INVALID' || (typeof e?.code === 'string' && e.code.startsWith('ERR_JOSE'))) return 'invalid_response'
   return 'network'
 }
 
