@@ -8,6 +8,12 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { createAltinn2Issuer, createTestIssuer, TEST_IDENTITIES, type TestIssuer } from '@consent-guard/testkit'
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../packages/redis/test/support/redis-server.js'
+import {
+  startCluster,
+  startSentinelSetup,
+  type ClusterSetup,
+  type SentinelSetup,
+} from '../../packages/redis/test/support/redis-topology.js'
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -120,6 +126,24 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       for (const res of [year, person, scope, none]) expect(res.headers['cache-control']).toBe('no-store')
     })
 
+    it('GET /income/:year/:personId accepts a consent migrated from Altinn 2 (ex_4629_2, lower-cased keys), in single-token mode', async () => {
+      const consentId = crypto.randomUUID()
+      const migrated = await consentToken({
+        scope: 'example:income',
+        consent: { id: consentId, from: { person: personA }, resource: 'ex_4629_2', metadata: { inntektsaar: '2016' } },
+      })
+      const ok = await api.get(`/income/2016/${personA}`).set('authorization', `Bearer ${migrated}`)
+      expect([ok.status, ok.body]).toMatchObject([200, { personId: personA, year: '2016', consentId }])
+      const otherYear = await api.get(`/income/2017/${personA}`).set('authorization', `Bearer ${migrated}`)
+      expect([otherYear.status, problemCode(otherYear.text)]).toEqual([403, 'consent_metadata_mismatch'])
+      const upper = await consentToken({
+        scope: 'example:income',
+        consent: { from: { person: personA }, resource: 'EX_4629_2', metadata: { inntektsaar: '2016' } },
+      })
+      const refused = await api.get(`/income/2016/${personA}`).set('authorization', `Bearer ${upper}`)
+      expect([refused.status, problemCode(refused.text)]).toEqual([403, 'consent_resource_mismatch'])
+    })
+
     it('GET /income-period/:personId answers months inside the consented period only', async () => {
       const token = await consentToken({ scope: 'example:income', consent: periodConsent })
       const ok = await api.get(`/income-period/${personA}?from=2024-03&to=2024-05`).set('authorization', `Bearer ${token}`)
@@ -184,27 +208,56 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     })
 
     it('loadConfig reads defaults and rejects bad values, naming the variable', () => {
+      // The guard's variables are read by core's optionsFromEnv (config.guard), the server's by the example.
       expect(example.loadConfig({})).toEqual({
+        guard: { maskinporten: 'test' },
         port: 3000,
         host: '127.0.0.1',
-        maskinporten: 'test',
-        consentHeader: undefined,
         allowedConsumers: undefined,
         logLevel: 'info',
         redisUrl: undefined,
-        altinn2: undefined,
+        metrics: false,
       })
       expect(
-        example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'tt02', REDIS_URL: 'redis://127.0.0.1:6380' }),
-      ).toMatchObject({ altinn2: 'tt02', redisUrl: 'redis://127.0.0.1:6380' })
+        example.loadConfig({
+          CONSENT_TOKEN_HEADER: 'AltinnSamtykke',
+          ALTINN2_ENV: 'tt02',
+          REDIS_URL: 'redis://127.0.0.1:6380',
+          METRICS: '1',
+        }),
+      ).toMatchObject({ guard: { altinn2: 'tt02', consentHeader: 'AltinnSamtykke' }, redisUrl: 'redis://127.0.0.1:6380', metrics: true })
+      expect(() => example.loadConfig({ METRICS: 'yes' })).toThrow(/METRICS/)
+      expect(() => example.loadConfig({ CORRELATION_HEADER: 'bad header' })).toThrow(/CORRELATION_HEADER/)
       expect(() => example.loadConfig({ ALTINN2_ENV: 'tt02' })).toThrow(/CONSENT_TOKEN_HEADER/)
       expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'test' })).toThrow(/ALTINN2_ENV/)
       expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'x', ALTINN2_ENV: 'tt02', ALTINN2_JWKS_URI: 'https://x/jwk' })).toThrow(
         /either/,
       )
       expect(() => example.loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/)
+      expect(
+        example.loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_MIN_REPLICAS: '1' }),
+      ).toMatchObject({
+        redisSentinels: [
+          { host: '10.0.0.1', port: 26379 },
+          { host: '10.0.0.2', port: 26379 },
+        ],
+        redisSentinelName: 'mymaster',
+        redisMinReplicas: 1,
+      })
+      expect(example.loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379,[::1]:7000' })).toMatchObject({
+        redisClusterNodes: [
+          { host: 'redis-0', port: 6379 },
+          { host: '::1', port: 7000 },
+        ],
+      })
+      expect(() => example.loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(/REDIS_SENTINEL_NAME/)
+      expect(() => example.loadConfig({ REDIS_SENTINEL_NAME: 'mymaster' })).toThrow(/REDIS_SENTINELS/)
+      expect(() => example.loadConfig({ REDIS_SENTINELS: '10.0.0.1', REDIS_SENTINEL_NAME: 'm' })).toThrow(/REDIS_SENTINELS/)
+      expect(() => example.loadConfig({ REDIS_CLUSTER_NODES: 'a:1', REDIS_URL: 'redis://a:1' })).toThrow(/only one of/)
+      expect(() => example.loadConfig({ REDIS_URL: 'redis://a:1', REDIS_MIN_REPLICAS: 'one' })).toThrow(/REDIS_MIN_REPLICAS/)
+      expect(() => example.loadConfig({ REDIS_MIN_REPLICAS: '1' })).toThrow(/REDIS_MIN_REPLICAS needs/)
       expect(example.loadConfig({ MASKINPORTEN_ENV: 'prod', ALLOWED_CONSUMERS: `${consumerOrgno},${otherOrgno}` })).toMatchObject({
-        maskinporten: 'prod',
+        guard: { maskinporten: 'prod' },
         allowedConsumers: [consumerOrgno, otherOrgno],
       })
       expect(() => example.loadConfig({ MASKINPORTEN_ENV: 'staging' })).toThrow(/MASKINPORTEN_ENV/)
@@ -267,6 +320,84 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     })
   })
 
+  describeWithRedis(`${example.name}: REDIS_SENTINELS, REDIS_CLUSTER_NODES, REDIS_MIN_REPLICAS`, () => {
+    let sentinel: SentinelSetup
+    let cluster: ClusterSetup
+    beforeAll(async () => {
+      const [s, c] = await Promise.allSettled([startSentinelSetup({ replicas: 1, sentinels: 3 }), startCluster({ primaries: 3 })])
+      if (s.status === 'fulfilled') sentinel = s.value
+      if (c.status === 'fulfilled') cluster = c.value
+      // One failed: afterAll stops the other; report the failure.
+      if (s.status === 'rejected') throw s.reason
+      if (c.status === 'rejected') throw c.reason
+    }, 90_000)
+    afterAll(async () => {
+      await Promise.all([sentinel?.stop(), cluster?.stop()])
+    })
+    const loanToken = () => consentToken({ scope: 'example:loan-check', consent: { resource: 'example-loan-check' } })
+    const loan = (api: supertest.Agent, token: string) => api.get(`/loan-check/${personA}`).set('authorization', `Bearer ${token}`)
+    /** Asks until the answer is not 503 (store connecting, failover); returns every status seen. */
+    const untilAnswered = async (api: supertest.Agent, token: string, timeoutMs = 20_000): Promise<number[]> => {
+      const statuses: number[] = []
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const res = await loan(api, token)
+        statuses.push(res.status)
+        if (res.status !== 503 || Date.now() > deadline) return statuses
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    /**
+     * A race of 20 requests with one consent over two instances: exactly one 200. (On a loaded
+     * machine the winner's replica confirmation may time out: then it gets 503 like the others
+     * that did not win, the mark is taken back, and the consent is accepted once afterwards.)
+     */
+    const race = async (first: supertest.Agent, second: supertest.Agent): Promise<void> => {
+      for (const api of [first, second]) expect((await untilAnswered(api, await loanToken())).at(-1)).toBe(200)
+      const token = await loanToken()
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => loan(i % 2 === 0 ? first : second, token)))
+      const accepted = results.filter((r) => r.status === 200).length
+      expect(accepted).toBeLessThanOrEqual(1)
+      for (const r of results.filter((x) => x.status !== 200)) {
+        expect([
+          [403, 'consent_already_used'],
+          [503, 'store_unavailable'],
+        ]).toContainEqual([r.status, problemCode(r.text)])
+      }
+      if (accepted === 0) expect((await untilAnswered(first, token)).at(-1)).toBe(200)
+      expect((await loan(second, token)).status).toBe(403)
+    }
+
+    it('REDIS_CLUSTER_NODES with REDIS_MIN_REPLICAS=1: of 20 concurrent requests over two instances, exactly one gets 200', async () => {
+      const nodes = cluster.addresses.map((n) => `${n.host}:${n.port}`)
+      const env = { REDIS_CLUSTER_NODES: nodes.slice(0, 3).join(','), REDIS_MIN_REPLICAS: '1' }
+      await race(await start(env), await start({ ...env, REDIS_CLUSTER_NODES: nodes.slice(3).join(',') }))
+    })
+
+    it('REDIS_SENTINELS with REDIS_MIN_REPLICAS=1: one 200 in a race; after the primary is killed and Sentinel fails over, the retry gets 403', async () => {
+      const env = {
+        REDIS_SENTINELS: sentinel.sentinelAddresses.map((n) => `${n.host}:${n.port}`).join(','),
+        REDIS_SENTINEL_NAME: sentinel.name,
+        REDIS_MIN_REPLICAS: '1',
+      }
+      const first = await start(env)
+      const second = await start(env)
+      await race(first, second)
+      const token = await loanToken()
+      expect((await untilAnswered(first, token)).at(-1)).toBe(200)
+      const primary = await sentinel.currentPrimary()
+      await primary.kill()
+      await sentinel.waitForFailover(primary.port)
+      for (const api of [second, first]) {
+        const statuses = await untilAnswered(api, token)
+        expect(statuses.at(-1)).toBe(403)
+        expect(statuses.slice(0, -1).every((s) => s === 503)).toBe(true)
+      }
+      // No replica is left to confirm a mark: a new one-time consent gets 503, never an unconfirmed 200.
+      expect((await loan(first, await loanToken())).status).toBe(503)
+    })
+  })
+
   describe(`${example.name}: README walk-through`, () => {
     it("the dev issuer's tokens are accepted on the README's curl lines", async () => {
       const dev = await example.startDevIssuer(0)
@@ -288,11 +419,100 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     })
   })
 
+  describe(`${example.name}: operations`, () => {
+    it('GET /ready answers 503 with the cause while the key endpoint is down, then 200 without any token', async () => {
+      const down = await createTestIssuer()
+      try {
+        down.server.setBehaviour('down')
+        const app = await example.start({ MASKINPORTEN_ISSUER: down.issuer, MASKINPORTEN_JWKS_URI: down.jwksUri, PORT: '0' }, logs)
+        apps.push(app)
+        const api = supertest(app.baseUrl)
+        const notReady = await api.get('/ready')
+        expect(notReady.status).toBe(503)
+        expect(notReady.headers['cache-control']).toBe('no-store')
+        expect(notReady.body).toMatchObject({
+          status: 'unavailable',
+          ready: false,
+          keySets: [{ keySet: 'maskinporten', lastFailure: { cause: 'network' } }],
+        })
+        down.server.setBehaviour('ok')
+        // A probe drives at most one fetch a second: poll as a platform would.
+        let res = await api.get('/ready')
+        for (let i = 0; i < 30 && res.status !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 200))
+          res = await api.get('/ready')
+        }
+        expect(res.status).toBe(200)
+        expect(res.body).toMatchObject({ status: 'fresh', ready: true })
+      } finally {
+        await down.close()
+      }
+    })
+
+    it('GET /metrics (METRICS=1): one accepted and one rejected request move consent_guard_decisions_total', async () => {
+      const api = await start({ METRICS: '1' })
+      const count = async (labels: string): Promise<number> => {
+        const text = (await api.get('/metrics')).text
+        const line = text.split('\n').find((l) => l.startsWith('consent_guard_decisions_total{') && l.includes(labels))
+        return line === undefined ? 0 : Number(line.split(' ').at(-1))
+      }
+      const metrics = await api.get('/metrics')
+      expect(metrics.status).toBe(200)
+      expect(metrics.headers['content-type']).toMatch(/^text\/plain/)
+      const accepted = 'outcome="accepted",code="none",resource="example-income"'
+      const rejected = 'outcome="rejected",code="consent_subject_mismatch",resource="example-income"'
+      const [a0, r0] = [await count(accepted), await count(rejected)]
+      const token = await consentToken({ scope: 'example:income', consent: income2023 })
+      expect((await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)).status).toBe(200)
+      expect((await api.get(`/income/2023/${personB}`).set('authorization', `Bearer ${token}`)).status).toBe(403)
+      expect([await count(accepted), await count(rejected)]).toEqual([a0 + 1, r0 + 1])
+      const text = (await api.get('/metrics')).text
+      for (const secret of [personA, personB, ...token.split('.')]) expect(text).not.toContain(secret)
+      // Without METRICS=1 there is no /metrics route.
+      expect((await (await start()).get('/metrics')).status).toBe(404)
+    })
+
+    it('correlation ids: an incoming one is echoed on the response and in the problem body', async () => {
+      const api = await start({ CORRELATION_HEADER: 'Korrelasjonsid' })
+      const res = await api.get(`/income/2023/${personA}`).set('Korrelasjonsid', 'bank-call-1')
+      expect(res.status).toBe(401)
+      expect(res.headers.korrelasjonsid).toBe('bank-call-1')
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+      expect(JSON.parse(res.text)).toMatchObject({
+        code: 'credentials_missing',
+        correlationId: 'bank-call-1',
+        type: expect.stringMatching(/docs\/errors\.md#credentials_missing$/),
+      })
+      expect(logs.records().some((r) => r.event === 'consent_guard.decision' && r.correlationId === 'bank-call-1')).toBe(true)
+    })
+
+    it("the example's own error answers never echo the URL: bad percent-escape 400, over-long URL, faults", async () => {
+      const api = await start()
+      const token = await consentToken({ scope: 'example:income', consent: income2023 })
+      const bad = await api.get(`/income/2023/${personA}%E0%A4%A?t=${token}`)
+      expect(bad.status).toBe(400)
+      const long = await api.get(`/income/2023/${personA}${'1'.repeat(3000)}?t=${token}`)
+      expect(long.status).toBeGreaterThanOrEqual(400)
+      expect(long.status).toBeLessThan(500)
+      for (const res of [bad, long]) {
+        expect(res.text).not.toContain(personA)
+        for (const part of token.split('.')) expect(res.text).not.toContain(part)
+      }
+    })
+  })
+
   describe(`${example.name}: logs`, () => {
     it('hold no identity number and no token, access log included', async () => {
       // Runs after the suites above, so `logs` holds every line they produced.
       const api = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke' })
       await api.get(`/income/2023/${personA}?note=${personB}`).set('authorization', 'Bearer x.y.z').set('AltinnSamtykke', 'a.b.c')
+      // Encodings that once reached the access log in recoverable form (issue 11 #5).
+      const pct = (s: string) => [...s].map((c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0')).join('')
+      const sample = await consentToken({ scope: 'example:income', consent: income2023 })
+      await api.get(`/income/2023/${pct(personA)}`)
+      await api.get(`/income/2023/%20${personB}`)
+      await api.get(`/income/2023/${personA}?q=${sample.replace(/\./g, '%2E')}`)
+      await api.get(`/income/${sample}/${personA}`)
       const text = logs.lines.join('\n')
       expect(logs.lines.length).toBeGreaterThan(20)
       // The access log is there, with the URL masked...
@@ -300,6 +520,7 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       expect(logs.records().some((r) => r.event === 'consent_guard.decision' && r.decision === 'accepted')).toBe(true)
       // ...and no fødselsnummer or token anywhere.
       for (const fnr of [personA, personB]) expect(text).not.toContain(fnr)
+      for (const fnr of [personA, personB]) expect(decodeURIComponent(text.replace(/%(?![0-9a-fA-F]{2})/g, '%25'))).not.toContain(fnr)
       expect(text).not.toMatch(/authorization|altinnsamtykke/i)
       for (const token of tokens) expect(text).not.toContain(token.split('.')[2] as string)
     })

@@ -1,32 +1,39 @@
-import consentGuard, { fromParam, getConsent, period } from '@consent-guard/fastify'
+import { migratedResourceId } from '@consent-guard/core'
+import consentGuard, { consentFrameworkErrors, fromParam, getConsent, period } from '@consent-guard/fastify'
+import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance } from 'fastify'
-import type { AppConfig } from './config.js'
+import { redisStoreOptions, type AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { loggerOptions, type LogSink } from './logging.js'
 
+/** Altinn 2's income service, whose consents Altinn migrated to the resource `ex_4629_2`. */
+const LEGACY_INCOME_SERVICE = { serviceCode: '4629', serviceEdition: '2' } as const
+
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: loggerOptions(config, options.logSink) })
+  const app = Fastify({
+    logger: loggerOptions(config, options.logSink),
+    // Fastify's own answer to a bad percent-escape quotes the whole URL: answer it as a problem.
+    frameworkErrors: consentFrameworkErrors({ correlationHeader: config.guard.correlationHeader }),
+  })
 
-  // One-time consents: in memory for one instance, in Redis when several instances serve the API.
+  // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
+  const redis = redisStoreOptions(config)
   const store =
-    config.redisUrl === undefined
+    redis === undefined
       ? undefined
-      : createRedisConsentUseStore({ url: config.redisUrl, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
+      : createRedisConsentUseStore({ ...redis, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
   if (store !== undefined) app.addHook('onClose', () => store.close())
 
   // The API description, served at GET /openapi.json: registered before the guard and the routes,
   // so every guarded route is described with its security, error responses and x-altinn-consent.
   await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Income API (example)', version: '0.1.0' } } })
 
-  await app.register(consentGuard, {
-    maskinporten: config.maskinporten,
-    ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
-    ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
-    ...(store !== undefined && { store }),
-  })
+  // problemDetails: refusals (and Fastify's own 4xx, e.g. a bad percent-escape) as RFC 9457
+  // problem+json with the correlation id, never echoing the URL. Key sets are fetched in onReady.
+  await app.register(consentGuard, { ...config.guard, ...(store !== undefined && { store }), problemDetails: true })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
 
@@ -36,6 +43,25 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
   app.get('/health', { config: { consent: false } }, async () => ({ status: 'ok' }))
   app.get('/openapi.json', { config: { consent: false }, schema: { hide: true } }, async () => app.swagger())
 
+  // Readiness: 503 with the cause until the key sets are usable (a probe retries the fetch, at
+  // most once a second), then 200; stale-serving during an issuer outage is still ready.
+  app.get('/ready', { config: { consent: false } }, async (_request, reply) => {
+    await app.consentGuard.ready().catch(() => undefined)
+    const readiness = app.consentGuard.readiness()
+    return reply
+      .code(readiness.ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(readiness)
+  })
+
+  if (config.metrics) {
+    const metrics = createConsentGuardMetrics({ guard: app.consentGuard })
+    app.addHook('onClose', async () => metrics.close())
+    app.get('/metrics', { config: { consent: false } }, async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.metrics()),
+    )
+  }
+
   app.get<{ Params: { year: string; personId: string } }>(
     '/income/:year/:personId',
     {
@@ -44,8 +70,9 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
           ...consumers,
           scope: 'example:income',
           resource: 'example-income',
-          // While Altinn 2 consents are still in use: the legacy service and its migrated resource id.
-          altinn2: { serviceCode: '4629', serviceEdition: '2', migratedResource: 'ex_4629_2' },
+          // Consents migrated from Altinn 2 name `{org}_{serviceCode}_{serviceEditionCode}` (here ex_4629_2);
+          // serviceCode/serviceEdition serve only the deprecated legacy path (ALTINN2_* variables).
+          altinn2: { ...LEGACY_INCOME_SERVICE, migratedResource: migratedResourceId({ org: 'ex', ...LEGACY_INCOME_SERVICE }) },
           subjectType: 'person',
           // Helpers instead of functions: the API description then says where each value comes from.
           subject: fromParam('personId'),

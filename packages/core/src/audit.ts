@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { ConsentGuardErrorCode } from './errors.js'
 import type { Party } from './consent/identifiers.js'
+import type { OrganizationIdentifier } from './consent/organization.js'
 import { maskIdentityNumbers } from './logging/redact.js'
 import { createObserverIsolation } from './observer-isolation.js'
 import type { RequestFacts } from './requirement/request-facts.js'
@@ -34,8 +35,13 @@ export interface AuditEvent {
   readonly consentId?: string
   readonly jti?: string
   readonly clientId?: string
+  /** The consumer in string form: organisation number, or `<authority>:<id>` for another authority. */
   readonly consumer?: string
+  /** The consumer as the token names it, authority and ID. */
+  readonly consumerIdentifier?: OrganizationIdentifier
   readonly supplier?: string
+  /** The supplier as the token names it, authority and ID. */
+  readonly supplierIdentifier?: OrganizationIdentifier
   readonly delegationSource?: string
   readonly subjectType?: Party['type']
   /** HMAC-SHA256 of the subject under the audit key, truncated. */
@@ -126,8 +132,8 @@ export function createDecisionAudit(options: DecisionAuditOptions): DecisionAudi
       ...(trail.requestId !== undefined && { requestId: trail.requestId }),
       ...(trail.correlationId !== undefined && { correlationId: trail.correlationId }),
       ...(trail.consentId !== undefined && { consentId: trail.consentId }),
-      ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer }),
-      ...(t?.supplier !== undefined && { supplier: t.supplier }),
+      ...(t !== undefined && { jti: t.jti, clientId: t.clientId, consumer: t.consumer, consumerIdentifier: t.consumerIdentifier }),
+      ...(t?.supplierIdentifier !== undefined && { supplier: t.supplier, supplierIdentifier: t.supplierIdentifier }),
       ...(t?.delegationSource !== undefined && { delegationSource: t.delegationSource }),
       ...(trail.facts !== undefined && { subjectType: trail.facts.subject.type, subjectRef: hasher.ref(trail.facts.subject) }),
     }

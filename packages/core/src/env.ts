@@ -10,8 +10,9 @@ export const GUARD_ENV_VARIABLES = Object.freeze({
   MASKINPORTEN_ISSUER: 'custom issuer (with MASKINPORTEN_JWKS_URI; not with MASKINPORTEN_ENV)',
   MASKINPORTEN_JWKS_URI: 'custom key-set URL (with MASKINPORTEN_ISSUER)',
   CONSENT_TOKEN_HEADER: 'two-token mode: the consent token travels in this header (e.g. AltinnSamtykke)',
-  ALTINN2_ENV: '`tt02` or `prod`: also accept Altinn 2 consent tokens (needs CONSENT_TOKEN_HEADER)',
-  ALTINN2_JWKS_URI: 'custom Altinn 2 key-set URL instead of ALTINN2_ENV',
+  ALTINN2_ENV:
+    'legacy (deprecated: Altinn II closed on 19 June 2026): `tt02` or `prod`: also accept Altinn 2 consent tokens (needs CONSENT_TOKEN_HEADER)',
+  ALTINN2_JWKS_URI: 'legacy (deprecated): custom Altinn 2 key-set URL instead of ALTINN2_ENV',
   CORRELATION_HEADER: 'header carrying the correlation id (default X-Correlation-ID; Skatteetaten uses Korrelasjonsid)',
   AUDIT_KEY: 'secret for the keyed hash of subjects in audit events (stable across instances)',
 } as const)

@@ -2,6 +2,7 @@ import { createDecisionAudit, type AuditLogger, type DecisionTrail } from './aud
 import { extractCredentials } from './credentials/extract.js'
 import type { HeaderSource } from './credentials/headers.js'
 import { inRealm, isConsentGuardError } from './errors.js'
+import { warnAltinn2Deprecated } from './deprecations.js'
 import type { KeySet } from './keys/key-set.js'
 import { createObservedKeySet, keySetReadiness, type GuardReadiness } from './observability/key-set-monitor.js'
 import { instrumentStore } from './observability/instrument-store.js'
@@ -89,11 +90,23 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       : createObservedKeySet('altinn2', { ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm, options.logger)
   const { keySet } = main
   const altinn2KeySet = altinn2?.keySet
+  if (altinn2KeySet !== undefined) warnAltinn2Deprecated()
   const audit = createDecisionAudit(options)
   const oneTime = createOneTimeBook(instrumentStore(options.store ?? new MemoryConsentUseStore()), resolved)
   const { clock: now, clockTolerance, maxTokenAge } = resolved
   const { issuer, algorithms, audience, requireAudience } = resolved
-  const tokenRules: TokenRules = { issuer, getKey: keySet.getKey, algorithms, clockTolerance, maxTokenAge, audience, requireAudience, now }
+  const { consumerAuthorities } = resolved
+  const tokenRules: TokenRules = {
+    issuer,
+    getKey: keySet.getKey,
+    algorithms,
+    clockTolerance,
+    maxTokenAge,
+    audience,
+    requireAudience,
+    consumerAuthorities,
+    now,
+  }
   const consentTokenRules: ConsentTokenRules = {
     tokens: tokenRules,
     altinn2: altinn2KeySet && { getKey: altinn2KeySet.getKey, clockTolerance, maxTokenAge: resolved.altinn2MaxTokenAge, now },
@@ -115,6 +128,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       facts,
       request: input.request,
       consumer: accessToken.consumer,
+      consumerIdentifier: accessToken.consumerIdentifier,
       now: nowMs,
       toleranceMs: clockTolerance * 1000,
       // Altinn 2 tokens have no iat (and no jti for the token record).

@@ -7,6 +7,8 @@
  */
 export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
 export {
+  DEFAULT_ALGORITHMS,
+  UNRESTRICTED_AUDIENCE,
   MASKINPORTEN_ENVIRONMENTS,
   ALTINN2_ENVIRONMENTS,
   type Altinn2Environment,
@@ -53,10 +55,20 @@ export {
 } from './keys/key-set.js'
 export type { FetchLike } from './keys/capped-fetch.js'
 export {
+  organizationText,
+  sameOrganization,
+  norwegianOrganization,
+  organizationNumberOf,
+  type OrganizationIdentifier,
+} from './consent/organization.js'
+export { migratedResourceId, type MigratedAltinn2Service } from './consent/migrated.js'
+export { ALTINN2_DEPRECATION_CODE } from './deprecations.js'
+export {
   MemoryConsentUseStore,
   ConsentUseStoreFullError,
   type ConsentUseStore,
   type MemoryConsentUseStoreOptions,
+  type MarkUsedOptions,
 } from './one-time/store.js'
 export { type AuditEvent, type AuditLogger } from './audit.js'
 export {
@@ -84,6 +96,7 @@ export {
   type CacheEvent,
 } from './observability/diagnostics.js'
 export { type KeySetHealth, type GuardReadiness } from './observability/key-set-monitor.js'
+export { problemFor, PROBLEM_CONTENT_TYPE, type ProblemResponse } from './problem.js'
 export {
   fromParam,
   fromQuery,

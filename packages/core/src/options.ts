@@ -13,7 +13,7 @@ export const MASKINPORTEN_ENVIRONMENTS = {
 
 /**
  * Altinn 2 consent-token key sets. The TT02 URL is documented; the production URL is inferred from
- * Altinn's metadata conventions (domain.md §4.2) and should be confirmed against
+ * the TT02 one (Altinn publishes no production URL in its consent docs) and should be confirmed against
  * `https://altinn.no/.well-known/oauth-authorization-server` before use, or given explicitly.
  */
 export const ALTINN2_ENVIRONMENTS = {
@@ -41,24 +41,43 @@ export interface ConsentGuardOptions {
    * Accept legacy Altinn 2 consent tokens (issuer `altinn.no`) in the consent header, beside
    * Altinn 3 ones, while the migration runs. Off unless set; needs `consentHeader`. Remove it to
    * turn the legacy path off: an Altinn 2 token is then a 401 `legacy_token_not_accepted`.
+   *
+   * @deprecated Altinn II closed on 19 June 2026: no Altinn 2 consent token can be issued any more,
+   * and migrated consents arrive as Altinn 3 tokens (see `migratedResourceId`). Setting it emits a
+   * `DeprecationWarning` (code `CONSENT_GUARD_ALTINN2`) once per guard; the option goes in the next
+   * major version.
    */
   readonly altinn2?: Altinn2Environment
   /** Key-set fetching and caching for the Altinn 2 key set (same fields as `keys`). */
   readonly altinn2Keys?: Omit<KeySetOptions, 'jwksUri'>
   /** Largest `exp - nbf` of an Altinn 2 token in seconds (they live 30 s). Default 120. */
   readonly altinn2MaxTokenAge?: number
-  /** Allowed signing algorithms. Default `['RS256']` (all observed Maskinporten tokens). */
+  /**
+   * Allowed signing algorithms, asymmetric only. Default {@link DEFAULT_ALGORITHMS}: `RS256`,
+   * `RS384` and `RS512`, the algorithms Maskinporten's token documentation lists.
+   */
   readonly algorithms?: readonly string[]
   /** Leeway in seconds for `exp`, `nbf`, `iat` and `consented`. Default 10, range 0-60. */
   readonly clockTolerance?: number
   /** Largest `exp - iat` and token age in seconds (set to your scope's `at_max_age`). Default 3600. */
   readonly maxTokenAge?: number
-  /** Audience(s) of this API, for audience-restricted tokens. When set, a present `aud` must match. */
+  /**
+   * Audience(s) of this API, for audience-restricted tokens. When set, a present `aud` must match one
+   * exactly; `unspecified` (Maskinporten's "not restricted") never matches and may not be configured.
+   */
   readonly audience?: string | readonly string[]
   /** Refuse tokens without `aud` (needs `audience`). Default false: real consent tokens have none. */
   readonly requireAudience?: boolean
   /** Key-set fetching and caching (timeouts, cooldown, stale-if-error, size caps). */
   readonly keys?: Omit<KeySetOptions, 'jwksUri'>
+  /**
+   * Further authorities accepted in `consumer`, `supplier` and a consent's `to`, beside the Norwegian
+   * form (`iso6523-actorid-upis` + `0192:<orgno>`, always accepted). Exact strings, e.g.
+   * `['etsi-en-319-412']` for Maskinporten's European eSeal pilot. Listing `iso6523-actorid-upis`
+   * accepts its other ICDs and sub-unit forms. Identifiers of other authorities are refused with
+   * 401 `consumer_identifier_unsupported`. Default: none.
+   */
+  readonly consumerAuthorities?: readonly string[]
   /**
    * When set, delegated tokens (with `supplier`) must carry one of these `delegation_source`
    * values (e.g. `['https://www.altinn.no']` in production); otherwise they are refused.
@@ -89,6 +108,13 @@ export interface ConsentGuardOptions {
   readonly correlationHeader?: string
 }
 
+/**
+ * The `aud` Maskinporten writes when the client asked for no audience (its docs say `aud` may be
+ * omitted instead). Never an audience of its own: with `audience` configured it is refused like any
+ * other value that is not yours; without, it is ignored like an absent `aud`.
+ */
+export const UNRESTRICTED_AUDIENCE = 'unspecified'
+
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
   readonly issuer: string
@@ -103,6 +129,8 @@ export interface ResolvedOptions {
   readonly audience: readonly string[] | undefined
   readonly requireAudience: boolean
   readonly delegationSources: ReadonlySet<string> | undefined
+  /** Authorities accepted beside the Norwegian form (empty by default). */
+  readonly consumerAuthorities: ReadonlySet<string>
   readonly realm: string
   readonly storeTimeoutMs: number
   readonly consumerCheckTimeoutMs: number
@@ -113,7 +141,15 @@ export interface ResolvedOptions {
 }
 
 const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384'])
+
+/**
+ * Signing algorithms accepted when `algorithms` is not set: the three Maskinporten's token
+ * documentation lists (observed tokens are all RS256). A key whose JWK names one `alg` still
+ * verifies only tokens of that algorithm.
+ */
+export const DEFAULT_ALGORITHMS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512'])
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const AUTHORITY = /^[\x21-\x39\x3b-\x7e]{1,256}$/
 const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 
 // Every option name (the type keeps the list complete): a typo such as `consentheader` must not
@@ -131,6 +167,7 @@ const OPTION_NAMES = {
   requireAudience: true,
   keys: true,
   delegationSources: true,
+  consumerAuthorities: true,
   realm: true,
   logger: true,
   onDecision: true,
@@ -199,7 +236,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   const altinn2MaxTokenAge = options.altinn2MaxTokenAge ?? 120
   if (!Number.isFinite(altinn2MaxTokenAge) || altinn2MaxTokenAge <= 0 || altinn2MaxTokenAge > 3600)
     fail('"altinn2MaxTokenAge" must be 1-3600 seconds')
-  const algorithms = options.algorithms ?? ['RS256']
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS
   if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => SUPPORTED_ALGS.has(a))) {
     fail(`"algorithms" must list asymmetric algorithms from ${[...SUPPORTED_ALGS].join(', ')}`)
   }
@@ -211,6 +248,9 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     options.audience === undefined ? undefined : typeof options.audience === 'string' ? [options.audience] : [...options.audience]
   if (audience !== undefined && (audience.length === 0 || !audience.every((a) => typeof a === 'string' && a !== '')))
     fail('"audience" must be non-empty strings')
+  // Maskinporten writes `unspecified` when no audience was requested: configuring it would accept every unrestricted token.
+  if (audience?.includes(UNRESTRICTED_AUDIENCE))
+    fail(`"audience" must not be "${UNRESTRICTED_AUDIENCE}": that value means "not audience-restricted"`)
   const requireAudience = options.requireAudience ?? false
   if (requireAudience && audience === undefined) fail('"requireAudience" needs "audience"')
   const realm = options.realm ?? DEFAULT_REALM
@@ -227,6 +267,10 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   ) {
     fail('"delegationSources" must be an array of strings')
   }
+  const consumerAuthorities = options.consumerAuthorities ?? []
+  // No colon and no space: the `<authority>:<id>` string form then names exactly one identifier.
+  if (!Array.isArray(consumerAuthorities) || !consumerAuthorities.every((a) => typeof a === 'string' && AUTHORITY.test(a)))
+    fail('"consumerAuthorities" must be an array of authority names (printable ASCII without spaces or colons, at most 256)')
   checkKeyOptions('keys', options.keys, fail)
   checkKeyOptions('altinn2Keys', options.altinn2Keys, fail)
   if (options.logger !== undefined && (typeof options.logger !== 'object' || typeof options.logger?.info !== 'function'))
@@ -252,6 +296,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     audience: audience && Object.freeze(audience),
     requireAudience,
     delegationSources: options.delegationSources && new Set(options.delegationSources),
+    consumerAuthorities: new Set(consumerAuthorities),
     realm,
     storeTimeoutMs,
     consumerCheckTimeoutMs,

@@ -22,6 +22,7 @@ export {
   ConsentRightSchema,
   ConsentResourceSchema,
   Iso6523Schema,
+  OrganizationIdentifierSchema,
   CONSENT_TYPE,
   RESOURCE_TYPE,
   CONSENT_LIMITS,
@@ -36,6 +37,18 @@ export {
   ORGANIZATION_URN_PREFIX,
   ISO6523_AUTHORITY,
 } from './consent/identifiers.js'
+export {
+  parseOrganizationIdentifier,
+  acceptOrganization,
+  isBrokenNorwegian,
+  organizationText,
+  organizationFromText,
+  sameOrganization,
+  norwegianOrganization,
+  organizationNumberOf,
+  NORWEGIAN_ICD,
+  type OrganizationIdentifier,
+} from './consent/organization.js'
 export { parseRfc3339, isYearMonth, periodDay } from './consent/time.js'
 // 6. Two-token binding
 export { verifyConsentToken, checkBinding, carriedConsents, type ConsentToken, type ConsentTokenRules } from './tokens/binding.js'

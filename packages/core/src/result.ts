@@ -1,4 +1,5 @@
 import type { Party } from './consent/identifiers.js'
+import type { OrganizationIdentifier } from './consent/organization.js'
 import type { ParsedRight } from './consent/parse.js'
 import type { ConsentMatch } from './requirement/evaluate.js'
 import type { MaskinportenToken } from './tokens/verify-token.js'
@@ -48,10 +49,17 @@ export interface VerifiedConsent {
   readonly id: string
   /** Whose data the consent covers (the consent's `from`, equal to the requested subject). */
   readonly subject: Party
-  /** Organisation number of the consumer the consent was given to. */
+  /**
+   * The consumer the consent was given to: its organisation number (Norwegian form), or
+   * `<authority>:<id>` for an identifier of another accepted authority (`consumerAuthorities`).
+   */
   readonly consumer: string
-  /** Organisation number of the supplier acting for the consumer, if delegated. */
+  /** The consumer as the token names it: authority and ID, exact. */
+  readonly consumerIdentifier: OrganizationIdentifier
+  /** The supplier acting for the consumer, if delegated, in the same string form as `consumer`. */
   readonly supplier: string | undefined
+  /** The supplier as the token names it, if delegated. */
+  readonly supplierIdentifier: OrganizationIdentifier | undefined
   /** Where the consumer → supplier delegation was registered, if delegated. */
   readonly delegationSource: string | undefined
   readonly consented: Date
@@ -110,7 +118,9 @@ export function buildVerifiedConsent(input: {
     id: match.consent.id,
     subject: match.consent.from,
     consumer: accessToken.consumer,
+    consumerIdentifier: accessToken.consumerIdentifier,
     supplier: accessToken.supplier,
+    supplierIdentifier: accessToken.supplierIdentifier,
     delegationSource: accessToken.delegationSource,
     consented: new Date(match.consent.consented),
     validTo: new Date(match.consent.validTo),

@@ -44,7 +44,7 @@ describe('ConsentGuardError', () => {
   })
   it('renders RFC 9457 problem details', () => {
     expect(new ConsentGuardError('consent_expired').toProblem()).toEqual({
-      type: 'urn:consent-guard:error:consent_expired',
+      type: 'https://github.com/consent-guard/consent-guard/blob/main/docs/errors.md#consent_expired',
       title: 'Forbidden',
       status: 403,
       detail: 'The consent does not cover this request',
@@ -90,6 +90,7 @@ describe('audit events and privacy', () => {
       jti: 'jti-accept',
       clientId: consent.token.clientId,
       consumer: consent.consumer,
+      consumerIdentifier: { authority: 'iso6523-actorid-upis', id: `0192:${consent.consumer}` },
       subjectType: 'person',
       subjectRef: new SubjectHasher('test-key').ref({ type: 'person', id: FNR_A }),
       metadata: { inntektsaar: '2023' },

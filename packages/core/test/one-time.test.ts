@@ -175,14 +175,14 @@ describe('record lifetime (RPL-06)', () => {
     const store = spyStore()
     const h = await createHarness({ store }, issuer)
     await h.run(await bearerFor(h, { ...base, validTo: NOW + 3_600 }), {}, oneTimeRoute)
-    expect(store.markUsed).toHaveBeenCalledWith(expect.any(String), 3_600_000 + TOLERANCE_MS)
+    expect(store.markUsed).toHaveBeenCalledWith(expect.any(String), 3_600_000 + TOLERANCE_MS, { signal: expect.any(AbortSignal) })
   })
 
   it('caps the lifetime at oneTimeMaxTtl', async () => {
     const store = spyStore()
     const h = await createHarness({ store, oneTimeMaxTtl: 60 }, issuer)
     await h.run(await bearerFor(h, { ...base, validTo: NOW + 30 * 86_400 }), {}, oneTimeRoute)
-    expect(store.markUsed).toHaveBeenCalledWith(expect.any(String), 60_000)
+    expect(store.markUsed).toHaveBeenCalledWith(expect.any(String), 60_000, { signal: expect.any(AbortSignal) })
   })
 
   it('before validTo: 403 consent_already_used; from validTo on, and after the record expired, 403 consent_expired — never accepted', async () => {
@@ -292,6 +292,31 @@ describe('a store that answers after the guard gave up', () => {
       await h.close()
     }
   })
+  it('aborts the signal it passed to markUsed when it gives up, and only then', async () => {
+    const memory = new MemoryConsentUseStore()
+    const signals: AbortSignal[] = []
+    let delay = 200
+    const slow: ConsentUseStore = {
+      markUsed: (key, ttl, options) => {
+        if (options?.signal !== undefined) signals.push(options.signal)
+        return new Promise((resolve, reject) => setTimeout(() => memory.markUsed(key, ttl).then(resolve, reject), delay))
+      },
+      release: (key) => memory.release(key),
+    }
+    const h = await createHarness({ store: slow, storeTimeoutMs: 50 })
+    try {
+      const route = { ...incomeRoute, oneTime: true }
+      expect(await h.outcome(h.bearer(await h.token()), {}, route)).toBe('store_unavailable')
+      expect(signals.map((s) => s.aborted)).toEqual([true])
+      delay = 0
+      expect(await h.outcome(h.bearer(await h.token()), {}, route)).toBe('accepted')
+      // Consent mark and token mark, both answered in time: neither signal was aborted.
+      expect(signals.map((s) => s.aborted)).toEqual([true, false, false])
+    } finally {
+      await h.close()
+    }
+  })
+
   it('bounds release() by storeTimeoutMs and reports a 503', async () => {
     const memory = new MemoryConsentUseStore()
     const hanging: ConsentUseStore = { markUsed: (k, t) => memory.markUsed(k, t), release: () => new Promise(() => undefined) }

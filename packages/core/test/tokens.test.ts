@@ -60,9 +60,16 @@ describe('SIG: signature and algorithm', () => {
       () => signCompact({ alg: 'HS256', kid: 'nope' }, claims(), Buffer.alloc(0), 'HS256'),
       'token_algorithm_not_allowed',
     ],
+    // RS512 is allowed by default now (Maskinporten lists RS256/RS384/RS512), but the published
+    // mp-1 JWK declares alg RS256, so it never verifies another algorithm's signature.
     [
-      'SIG-05 RS512 signed by the trusted key',
+      'SIG-05 RS512 signed by the trusted key whose JWK says RS256',
       () => signCompact({ alg: 'RS512', kid: 'mp-1' }, claims(), signer.privateKey, 'RS512'),
+      'token_key_unknown',
+    ],
+    [
+      'SIG-05 PS256 signed by the trusted key',
+      () => signCompact({ alg: 'PS256', kid: 'mp-1' }, claims(), signer.privateKey, 'PS256'),
       'token_algorithm_not_allowed',
     ],
     ['SIG-06 alg missing', () => signCompact({ kid: 'mp-1' }, claims(), signer.privateKey), 'token_algorithm_not_allowed'],
@@ -219,8 +226,18 @@ describe('CLM: claims and time', () => {
     ['CLM-12 scope control', { scope: 'other example:income' }, 'accepted'],
     ['CLM-13 consumer missing', { consumer: undefined }, 'token_claims_invalid'],
     ['CLM-13 consumer string', { consumer: '0192:991825827' }, 'token_claims_invalid'],
-    ['CLM-13 consumer without ICD', { consumer: { authority: 'iso6523-actorid-upis', ID: '991825827' } }, 'token_claims_invalid'],
-    ['CLM-13 consumer other ICD', { consumer: { authority: 'iso6523-actorid-upis', ID: '9908:991825827' } }, 'token_claims_invalid'],
+    // Well-formed identifiers of another form: Maskinporten may extend authorities and ID formats, so
+    // these are a distinct refusal, not broken claims (2026 policy).
+    [
+      'CLM-13 consumer without ICD',
+      { consumer: { authority: 'iso6523-actorid-upis', ID: '991825827' } },
+      'consumer_identifier_unsupported',
+    ],
+    [
+      'CLM-13 consumer other ICD',
+      { consumer: { authority: 'iso6523-actorid-upis', ID: '9908:991825827' } },
+      'consumer_identifier_unsupported',
+    ],
     ['CLM-13 consumer 8 digits', { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:99182582' } }, 'token_claims_invalid'],
     ['CLM-13 consumer trailing space', { consumer: { authority: 'iso6523-actorid-upis', ID: '0192:991825827 ' } }, 'token_claims_invalid'],
     [
@@ -231,7 +248,7 @@ describe('CLM: claims and time', () => {
     [
       'CLM-13 consumer authority upper case',
       { consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: '0192:991825827' } },
-      'token_claims_invalid',
+      'consumer_identifier_unsupported',
     ],
     ['CLM-14 payload is an array', () => '[]', 'token_malformed'],
     ['CLM-14 payload is null', () => 'null', 'token_malformed'],

@@ -66,6 +66,22 @@ describe('route generics in config.consent', () => {
       config: { consent: { resource: 'example-income', subject: (request) => request.params.personId } },
       handler: async (request) => request.params.personId,
     })
+    // Declared headers reach the requirement too.
+    fastify.get<{ Headers: { 'x-person-id': string } }>(
+      '/me',
+      {
+        config: {
+          consent: {
+            resource: 'example-income',
+            subject: (request) => {
+              expectTypeOf(request.headers['x-person-id']).toEqualTypeOf<string>()
+              return request.headers['x-person-id']
+            },
+          },
+        },
+      },
+      async () => 'x',
+    )
     // Undeclared routes keep the open record, and routes without consent are untouched.
     fastify.get(
       '/open/:personId',

@@ -1,6 +1,7 @@
 /**
  * `@consent-guard/redis`: a Redis store of used one-time consents (engangssamtykke), shared by
- * every instance of a data-source API. Pass it as the guard's `store`.
+ * every instance of a data-source API. Pass it as the guard's `store`. One server, Sentinel and
+ * Cluster, with an optional durability check (`minReplicas`).
  *
  * @example
  * import { createConsentGuard } from '@consent-guard/core'
@@ -11,13 +12,16 @@
  *
  * @packageDocumentation
  */
+export { createRedisConsentUseStore } from './store.js'
+export { FAIL_FAST_REDIS_OPTIONS, FAIL_FAST_CLUSTER_OPTIONS } from './client.js'
 export {
-  createRedisConsentUseStore,
-  FAIL_FAST_REDIS_OPTIONS,
+  parseRedisNodeList,
   type RedisCommandClient,
+  type RedisMarkPipeline,
+  type RedisNodeAddress,
   type RedisConsentUseStore,
   type RedisConsentUseStoreOptions,
   type RedisConsentUseStoreClientOptions,
   type RedisConsentUseStoreConnectionOptions,
   type RedisConsentUseStoreCommonOptions,
-} from './store.js'
+} from './options.js'

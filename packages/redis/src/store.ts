@@ -1,108 +1,36 @@
-import { Redis, type RedisOptions } from 'ioredis'
-import type { ConsentUseStore } from '@consent-guard/core'
+import type { Cluster, Redis } from 'ioredis'
+import type { MarkUsedOptions } from '@consent-guard/core'
+import { createClient } from './client.js'
+import { bounded, COMPARE_AND_DELETE, LateMarkReleaser, markValue } from './late-marks.js'
+import {
+  resolveOptions,
+  type RedisCommandClient,
+  type RedisConsentUseStore,
+  type RedisConsentUseStoreClientOptions,
+  type RedisConsentUseStoreConnectionOptions,
+  type RedisConsentUseStoreOptions,
+} from './options.js'
 
-/**
- * The two commands the store sends. An ioredis `Redis` or `Cluster` instance fits; so does any
- * wrapper with the same call shape.
- */
-export interface RedisCommandClient {
-  /** `SET key value PX ttl NX`: `'OK'` when set, `null` when the key already existed. */
-  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>
-  /** `DEL key`: the number of keys removed. */
-  del(key: string): Promise<number>
+/** What one `SET NX` (plus `WAIT`) answered. */
+interface MarkReply {
+  readonly set: 'OK' | null
+  /** Replicas that confirmed, when `WAIT` was sent. */
+  readonly replicas?: number
 }
-
-/** Options shared by both ways of creating the store. */
-export interface RedisConsentUseStoreCommonOptions {
-  /**
-   * Prepended to every record key, e.g. `'my-api:'` when several applications share one Redis
-   * database. The guard's keys already start with `consent-guard:used:v1:`. Default `''`.
-   * (An ioredis `keyPrefix` configured on the client applies on top of this.)
-   */
-  readonly keyPrefix?: string
-  /**
-   * Give up on one Redis command after this many ms and reject, so the guard answers 503
-   * `store_unavailable`. Keep it below the guard's `storeTimeoutMs` (default 1000). Default 500.
-   */
-  readonly commandTimeoutMs?: number
-}
-
-/** Use a client you created and own. {@link RedisConsentUseStore.close} leaves it open. */
-export interface RedisConsentUseStoreClientOptions extends RedisConsentUseStoreCommonOptions {
-  /**
-   * An ioredis `Redis` or `Cluster` (or anything with {@link RedisCommandClient}'s shape). Its
-   * own settings decide how it queues and retries while disconnected: for fail-fast behaviour
-   * create it with `enableOfflineQueue: false` and a small `maxRetriesPerRequest` (see
-   * {@link FAIL_FAST_REDIS_OPTIONS}); `commandTimeoutMs` bounds each call in any case.
-   */
-  readonly client: RedisCommandClient
-}
-
-/** Let the store create (and own) an ioredis client. */
-export interface RedisConsentUseStoreConnectionOptions extends RedisConsentUseStoreCommonOptions {
-  readonly client?: undefined
-  /** `redis://[[user]:password@]host[:port][/db]` or `rediss://...` for TLS. Default: ioredis's (`127.0.0.1:6379`). */
-  readonly url?: string
-  /**
-   * ioredis options, applied over {@link FAIL_FAST_REDIS_OPTIONS}. Overriding
-   * `enableOfflineQueue`, `maxRetriesPerRequest` or `autoResendUnfulfilledCommands` gives up the
-   * fail-fast behaviour described there.
-   */
-  readonly options?: RedisOptions
-  /**
-   * Called with connection errors of the created client (refused, reset, DNS). Default: ignored,
-   * because every request that needs the store already ends in a 503 that the guard logs at
-   * warn level; pass your logger here to see the cause.
-   */
-  readonly onError?: (error: Error) => void
-}
-
-/** Options of {@link createRedisConsentUseStore}: an existing `client`, or `url`/`options`. */
-export type RedisConsentUseStoreOptions = RedisConsentUseStoreClientOptions | RedisConsentUseStoreConnectionOptions
-
-/** The store, plus lifecycle helpers. */
-export interface RedisConsentUseStore extends ConsentUseStore {
-  /**
-   * Resolves once the client is connected and ready (immediately for a client without a
-   * `status`). Await it before accepting traffic: until then one-time routes answer 503. Rejects
-   * after `timeoutMs` (default 10 000).
-   */
-  ready(timeoutMs?: number): Promise<void>
-  /**
-   * Closes the client when the store created it (`QUIT`, or a hard disconnect when Redis is
-   * unreachable), which also stops reconnecting. A client passed in as `client` is left open:
-   * its owner closes it. Idempotent.
-   */
-  close(): Promise<void>
-}
-
-/**
- * ioredis settings that make a created client fail fast instead of queueing requests while Redis
- * is down, and reconnect on its own so the store recovers when Redis comes back:
- * - `enableOfflineQueue: false`: a command issued while disconnected rejects at once.
- * - `maxRetriesPerRequest: 0` and `autoResendUnfulfilledCommands: false`: a command in flight
- *   when the connection drops rejects; it is never sent again later, after the guard answered.
- * - `retryStrategy`: reconnect forever, waiting 50 ms more per attempt up to 1 s.
- * - `connectTimeout: 2000`: a connection attempt to an unresponsive host ends after 2 s.
- */
-export const FAIL_FAST_REDIS_OPTIONS: Readonly<RedisOptions> = Object.freeze({
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  autoResendUnfulfilledCommands: false,
-  retryStrategy: (times: number) => Math.min(times * 50, 1000),
-  connectTimeout: 2000,
-})
-
-const DEFAULT_COMMAND_TIMEOUT_MS = 500
 
 /**
  * Creates a {@link ConsentUseStore} on Redis, for APIs that run on more than one instance: every
  * instance sees the same "used" records. A consent is marked with one atomic
- * `SET <prefix><key> <timestamp> NX PX <ttl>`, so among any number of concurrent requests for
- * the same consent, on any number of instances, exactly one wins. `release` is `DEL`.
+ * `SET <prefix><key> <time of use + random> NX PX <ttl>`, so among any number of concurrent
+ * requests for the same consent, on any number of instances, exactly one wins. `release` is `DEL`.
  *
- * Every failure (Redis down, slow, refusing the command) rejects, and the guard answers
- * 503 `store_unavailable`: a one-time consent is never accepted without a record.
+ * Every failure (Redis down, slow, refusing the command, too few replicas with `minReplicas`)
+ * rejects, and the guard answers 503 `store_unavailable`: a one-time consent is never accepted
+ * without a record. A mark that lands after its request was answered 503 is deleted again (by
+ * compare-and-delete on its unique value) once Redis answers.
+ *
+ * Connect to one server (`url`), a Sentinel-managed primary (`sentinels` + `name`), a Redis
+ * Cluster (`nodes`), or pass your own ioredis `client`.
  *
  * @example
  * const store = createRedisConsentUseStore({ url: process.env.REDIS_URL })
@@ -112,62 +40,120 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 500
  * await store.close()
  */
 export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions = {}): RedisConsentUseStore {
-  if (typeof options !== 'object' || options === null) throw new TypeError('createRedisConsentUseStore: options must be an object')
-  const keyPrefix = options.keyPrefix ?? ''
-  if (typeof keyPrefix !== 'string') throw new TypeError('createRedisConsentUseStore: "keyPrefix" must be a string')
-  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
-  if (!Number.isFinite(commandTimeoutMs) || commandTimeoutMs <= 0) {
-    throw new TypeError('createRedisConsentUseStore: "commandTimeoutMs" must be a positive number')
-  }
+  const { keyPrefix, commandTimeoutMs, minReplicas, replicaAckTimeoutMs } = resolveOptions(options)
 
   let client: RedisCommandClient
-  let owned: Redis | undefined
+  let owned: Redis | Cluster | undefined
   if (options.client !== undefined) {
-    const given = options as RedisConsentUseStoreClientOptions & { url?: unknown; options?: unknown }
-    if (given.url !== undefined || given.options !== undefined) {
-      throw new TypeError('createRedisConsentUseStore: give either "client" or "url"/"options", not both')
-    }
-    if (typeof given.client.set !== 'function' || typeof given.client.del !== 'function') {
-      throw new TypeError('createRedisConsentUseStore: "client" must be a Redis client (ioredis Redis or Cluster)')
-    }
-    client = given.client
+    client = (options as RedisConsentUseStoreClientOptions).client
   } else {
-    const redisOptions: RedisOptions = { ...FAIL_FAST_REDIS_OPTIONS, commandTimeout: commandTimeoutMs, ...options.options }
-    owned = options.url === undefined ? new Redis(redisOptions) : new Redis(options.url, redisOptions)
-    // Without a listener ioredis prints every connection error to stderr.
-    const onError = options.onError ?? (() => {})
-    owned.on('error', onError)
-    client = owned
+    owned = createClient(options as RedisConsentUseStoreConnectionOptions)
+    client = owned as unknown as RedisCommandClient
+  }
+  const late = new LateMarkReleaser(client, commandTimeoutMs)
+
+  /** `SET NX`, followed on the same connection by `WAIT` when replicas must confirm. */
+  async function sendMark(key: string, value: string, ttlMs: number): Promise<MarkReply> {
+    if (minReplicas === 0) return { set: await client.set(key, value, 'PX', ttlMs, 'NX') }
+    const pipeline = client.pipeline!()
+    pipeline.set(key, value, 'PX', ttlMs, 'NX')
+    pipeline.wait(minReplicas, replicaAckTimeoutMs)
+    const results = await pipeline.exec()
+    const [setResult, waitResult] = results ?? []
+    if (setResult === undefined || waitResult === undefined) throw new Error('consent-guard redis: pipeline was discarded')
+    if (setResult[0] !== null) throw setResult[0]
+    const set = setResult[1] as 'OK' | null
+    // A failed WAIT is "not confirmed": the mark is released below like an unconfirmed one.
+    return { set, replicas: waitResult[0] === null ? Number(waitResult[1]) : -1 }
   }
 
-  const withTimeout = <T>(command: string, promise: Promise<T>): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`consent-guard redis: ${command} timed out after ${commandTimeoutMs} ms`)),
-        commandTimeoutMs,
-      )
-    })
-    // A late rejection of the command must not surface as an unhandled rejection.
-    promise.catch(() => {})
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  /**
+   * Whether `key` holds this call's value although `SET NX` answered `nil`: a Cluster client
+   * sends a command again when its connection closed, and the first copy may have run.
+   */
+  async function ownMark(key: string, value: string, ms: number): Promise<boolean> {
+    if (typeof client.get !== 'function') return false
+    return (await bounded(client.get(key), Math.max(ms, 1), 'GET')) === value
+  }
+
+  /** Deletes this call's mark now if Redis answers within `ms`, else in the background. */
+  async function releaseMark(key: string, value: string, ttlMs: number, ms: number): Promise<void> {
+    if (typeof client.eval !== 'function') {
+      await bounded(client.del(key), ms, 'DEL').catch(() => undefined)
+      return
+    }
+    try {
+      await bounded(client.eval(COMPARE_AND_DELETE, 1, key, value), Math.max(ms, 1), 'EVAL')
+    } catch {
+      late.release(key, value, ttlMs)
+    }
   }
 
   let closed = false
+  /** Marks of requests answered 503 whose SET has not answered yet. */
+  let unsettled = 0
   return {
-    async markUsed(key: string, ttlMs: number): Promise<boolean> {
+    async markUsed(key: string, ttlMs: number, callOptions?: MarkUsedOptions): Promise<boolean> {
       if (typeof key !== 'string' || key === '') throw new TypeError('consent-guard redis: key must be a non-empty string')
       if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError('consent-guard redis: ttlMs must be a positive number')
-      // The value is informational (when the consent was used); only the key's presence counts.
-      const reply = await withTimeout('SET', client.set(keyPrefix + key, new Date().toISOString(), 'PX', Math.ceil(ttlMs), 'NX'))
-      if (reply === 'OK') return true
-      if (reply === null) return false
-      throw new Error('consent-guard redis: unexpected reply to SET NX')
+      const signal = callOptions?.signal
+      if (signal?.aborted === true) throw new Error('consent-guard redis: the guard gave up before the mark was sent')
+      const fullKey = keyPrefix + key
+      const ttl = Math.ceil(ttlMs)
+      const value = markValue()
+      const started = Date.now()
+      const sent = Promise.resolve().then(() => sendMark(fullKey, value, ttl))
+
+      let onAbort: (() => void) | undefined
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(new Error('consent-guard redis: the guard gave up waiting (storeTimeoutMs)'))
+        signal?.addEventListener('abort', onAbort, { once: true })
+      })
+      aborted.catch(() => {})
+      let reply: MarkReply
+      try {
+        reply = await bounded(Promise.race([sent, aborted]), commandTimeoutMs, 'SET')
+      } catch (err) {
+        unsettled++
+        // The request gets a 503, but the SET may run later (Redis paused, reply lost): once
+        // its outcome is known, a mark it wrote is deleted; an unknown outcome is deleted by
+        // compare-and-delete when Redis answers again.
+        sent
+          .then(
+            // A nil may hide this call's own mark (a resent copy): compare-and-delete covers both.
+            (answer) => (answer.set === 'OK' ? releaseMark(fullKey, value, ttl, commandTimeoutMs) : late.release(fullKey, value, ttl)),
+            () => late.release(fullKey, value, ttl),
+          )
+          .finally(() => unsettled--)
+        throw err
+      } finally {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
+      }
+      if (reply.set === null) {
+        let own: boolean
+        try {
+          own = await ownMark(fullKey, value, commandTimeoutMs - (Date.now() - started))
+        } catch (err) {
+          late.release(fullKey, value, ttl) // in case it was ours
+          throw err
+        }
+        if (!own) return false
+      }
+      if (reply.set !== 'OK' && reply.set !== null) {
+        await releaseMark(fullKey, value, ttl, commandTimeoutMs - (Date.now() - started))
+        throw new Error('consent-guard redis: unexpected reply to SET NX')
+      }
+      if (reply.replicas !== undefined && reply.replicas < minReplicas) {
+        // Not durable: a failover now could lose the mark. Take it back and let the consumer retry.
+        await releaseMark(fullKey, value, ttl, commandTimeoutMs - (Date.now() - started))
+        throw new Error(`consent-guard redis: ${Math.max(reply.replicas, 0)} of ${minReplicas} replicas confirmed the mark in time`)
+      }
+      return true
     },
 
     async release(key: string): Promise<void> {
       if (typeof key !== 'string' || key === '') throw new TypeError('consent-guard redis: key must be a non-empty string')
-      await withTimeout('DEL', client.del(keyPrefix + key))
+      await bounded(client.del(keyPrefix + key), commandTimeoutMs, 'DEL')
     },
 
     async ready(timeoutMs = 10_000): Promise<void> {
@@ -198,12 +184,18 @@ export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions 
       })
     },
 
+    get pendingReleases(): number {
+      return unsettled + late.size
+    },
+
     async close(): Promise<void> {
-      if (closed || owned === undefined) return
+      if (closed) return
       closed = true
+      late.close()
+      if (owned === undefined) return
       if (owned.status === 'ready') {
         try {
-          await withTimeout('QUIT', owned.quit())
+          await bounded(owned.quit(), commandTimeoutMs, 'QUIT')
           return
         } catch {
           // Fall through to a hard disconnect.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { Redis, type Cluster } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createRedisConsentUseStore, type RedisCommandClient, type RedisConsentUseStore } from '@consent-guard/redis'
+import { ConsentGuardConfigError } from '@consent-guard/core'
+import { createRedisConsentUseStore, parseRedisNodeList, type RedisCommandClient, type RedisConsentUseStore } from '@consent-guard/redis'
 import { describeWithRedis, startRedisServer, freePort, type RedisServer } from './support/redis-server.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -20,6 +21,97 @@ describe('createRedisConsentUseStore options', () => {
     expect(() => createRedisConsentUseStore({ client: {} as never })).toThrow(/client/)
     const fake: RedisCommandClient = { set: async () => 'OK', del: async () => 1 }
     expect(() => createRedisConsentUseStore({ client: fake, url: 'redis://127.0.0.1:1' } as never)).toThrow(/not both/)
+  })
+
+  it('validates Sentinel, Cluster and durability options at start-up; unknown names are errors', () => {
+    const lazy = { options: { lazyConnect: true } }
+    const node = { host: '127.0.0.1', port: 26379 }
+    expect(() => createRedisConsentUseStore({ ...lazy, urll: 'redis://x' } as never)).toThrow(ConsentGuardConfigError)
+    expect(() => createRedisConsentUseStore({ ...lazy, urll: 'redis://x' } as never)).toThrow(
+      expect.objectContaining({ code: 'option_unknown', message: expect.stringContaining('unknown option "urll"') }),
+    )
+    expect(() => createRedisConsentUseStore({ ...lazy, sentinels: [node] })).toThrow(/"sentinels" and "name" go together/)
+    expect(() => createRedisConsentUseStore({ ...lazy, name: 'mymaster' })).toThrow(/go together/)
+    expect(() => createRedisConsentUseStore({ ...lazy, sentinels: [], name: 'm' })).toThrow(/non-empty array/)
+    expect(() => createRedisConsentUseStore({ ...lazy, nodes: [{ host: 'h', port: 0 }] })).toThrow(/nodes/)
+    expect(() => createRedisConsentUseStore({ ...lazy, url: 'redis://x', nodes: [node] })).toThrow(/only one of/)
+    expect(() => createRedisConsentUseStore({ ...lazy, clusterOptions: {} })).toThrow(/needs "nodes"/)
+    expect(() => createRedisConsentUseStore({ ...lazy, minReplicas: -1 })).toThrow(/minReplicas/)
+    expect(() => createRedisConsentUseStore({ ...lazy, minReplicas: 1.5 })).toThrow(/minReplicas/)
+    expect(() => createRedisConsentUseStore({ ...lazy, replicaAckTimeoutMs: 500 })).toThrow(/below "commandTimeoutMs"/)
+    const fake: RedisCommandClient = { set: async () => 'OK', del: async () => 1 }
+    expect(() => createRedisConsentUseStore({ client: fake, minReplicas: 1 })).toThrow(/pipeline/)
+  })
+
+  it('parseRedisNodeList reads host:port lists (REDIS_SENTINELS, REDIS_CLUSTER_NODES)', () => {
+    expect(parseRedisNodeList('10.0.0.1:26379, sentinel-b:26380,[::1]:7000')).toEqual([
+      { host: '10.0.0.1', port: 26379 },
+      { host: 'sentinel-b', port: 26380 },
+      { host: '::1', port: 7000 },
+    ])
+    for (const bad of ['', 'host', 'host:0', 'host:65536', 'a:1:2', 'redis://h:1']) {
+      expect(() => parseRedisNodeList(bad, 'REDIS_SENTINELS')).toThrow(/REDIS_SENTINELS/)
+    }
+  })
+
+  it('with minReplicas, sends SET NX and WAIT in one pipeline; too few replicas → reject and delete its own mark', async () => {
+    const calls: unknown[][] = []
+    let replicas = 1
+    const fake: RedisCommandClient = {
+      set: async () => 'OK',
+      del: async () => 1,
+      eval: async (...args) => {
+        calls.push(['eval', ...args])
+        return 1
+      },
+      pipeline: () => {
+        const queued: unknown[][] = []
+        const p = {
+          set: (...args: unknown[]) => (queued.push(['set', ...args]), p),
+          wait: (...args: unknown[]) => (queued.push(['wait', ...args]), p),
+          exec: async () => {
+            calls.push(...queued)
+            return [
+              [null, 'OK'],
+              [null, replicas],
+            ] as Array<[Error | null, unknown]>
+          },
+        }
+        return p
+      },
+    }
+    const store = createRedisConsentUseStore({ client: fake, minReplicas: 1, commandTimeoutMs: 400 })
+    await expect(store.markUsed('k', 1000)).resolves.toBe(true)
+    expect(calls).toEqual([
+      ['set', 'k', expect.stringMatching(/^\d{4}-.+ \S{16}$/), 'PX', 1000, 'NX'],
+      ['wait', 1, 200],
+    ])
+    replicas = 0
+    calls.length = 0
+    await expect(store.markUsed('k', 1000)).rejects.toThrow(/0 of 1 replicas/)
+    const value = calls[0]?.[2]
+    expect(calls[2]).toEqual(['eval', expect.stringContaining("redis.call('GET', KEYS[1]) == ARGV[1]"), 1, 'k', value])
+  })
+
+  it('a nil reply to a command the client sent twice counts as set when the key holds this call’s own value', async () => {
+    const stored = new Map<string, string>()
+    // Like a Cluster client resending SET after a closed connection: the first copy ran.
+    const resending: RedisCommandClient = {
+      set: async (key, value) => (stored.has(key) ? null : (stored.set(key, value), null)),
+      del: async () => 1,
+      get: async (key) => stored.get(key) ?? null,
+    }
+    const store = createRedisConsentUseStore({ client: resending })
+    await expect(store.markUsed('k', 1000)).resolves.toBe(true)
+    // Another call (another value) is refused as reuse.
+    await expect(store.markUsed('k', 1000)).resolves.toBe(false)
+  })
+
+  it('an already aborted signal rejects without sending anything', async () => {
+    let sent = 0
+    const store = createRedisConsentUseStore({ client: { set: async () => (sent++, 'OK'), del: async () => 1 } })
+    await expect(store.markUsed('k', 1000, { signal: AbortSignal.abort() })).rejects.toThrow(/gave up/)
+    expect(sent).toBe(0)
   })
 
   it('prefixes keys, sends SET NX PX with a whole-ms TTL, and maps OK/null to first use/reuse', async () => {
@@ -108,7 +200,11 @@ describeWithRedis('RedisConsentUseStore against a private redis-server', () => {
     const pttl = await admin.pttl(key)
     expect(pttl).toBeGreaterThan(55_000)
     expect(pttl).toBeLessThanOrEqual(60_000)
-    expect(Date.parse((await admin.get(key)) ?? '')).toBeGreaterThan(Date.now() - 60_000)
+    // The value is "<ISO time of use> <random>": the random part makes every mark unique, so a
+    // late mark is released only by compare-and-delete of its own value.
+    const [time, nonce] = ((await admin.get(key)) ?? '').split(' ')
+    expect(Date.parse(time ?? '')).toBeGreaterThan(Date.now() - 60_000)
+    expect(nonce).toMatch(/^[\w-]{16}$/)
   })
 
   it('a second store (another instance) sees the record of the first', async () => {

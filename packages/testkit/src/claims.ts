@@ -39,12 +39,46 @@ export const DEFAULT_SCOPE = 'altinn:consentrequests.read'
 /** Default consent resource id (an Altinn Resource Registry id from the TT02 example token). */
 export const DEFAULT_CONSENT_RESOURCE = 'ske-samtykke-sbl-summert-skattegrunnlag'
 
-/** ISO 6523 organisation identifier object as used in `consumer`, `supplier` and consent `to`. */
+/**
+ * Organisation identifier object as used in `consumer`, `supplier` and consent `to`. Norwegian
+ * organisations: `iso6523-actorid-upis` + `0192:<orgno>` ({@link iso6523}); Maskinporten says both may
+ * be extended, and its eSeal pilot writes another authority ({@link esealConsumer}).
+ */
 export interface OrgIdentifier {
-  /** Always `iso6523-actorid-upis` today. */
+  /** `iso6523-actorid-upis` for Norwegian organisations; e.g. {@link ESEAL_AUTHORITY} for eSeals. */
   authority: string
-  /** `0192:<9-digit orgno>`. */
+  /** `0192:<9-digit orgno>`, or the ID under another authority (e.g. `NTRNO-555555555`). */
   ID: string
+}
+
+/** `authority` of a European eSeal consumer, as Digdir's "European eSeals" pilot page prints it in a token. */
+export const ESEAL_AUTHORITY = 'etsi-en-319-412'
+
+/** Name members Maskinporten copies from an eSeal certificate's `Subject` into `consumer`. */
+export interface EsealNames {
+  commonName?: string
+  organizationName?: string
+  organizationalUnitName?: string
+  countryName?: string
+}
+
+/**
+ * A `consumer` as Maskinporten's European eSeal pilot writes it: `{ ...names, authority:
+ * "etsi-en-319-412", ID }`, the ID copied verbatim from the certificate's `organizationIdentifier`
+ * (e.g. `NTRNO-555555555`). Names default to Digdir's example, `countryName` to the ID's country
+ * letters (`NTRNO-…` → `NO`). Give the consent's `to` as
+ * `{ authority, ID }` only ({@link consentTokenClaims} does so by default).
+ */
+export function esealConsumer(id: string, names: EsealNames = {}): OrgIdentifier & EsealNames {
+  if (typeof id !== 'string' || id === '') throw new TypeError('esealConsumer: id must be a non-empty string')
+  return {
+    commonName: names.commonName ?? 'Your company AS',
+    organizationName: names.organizationName ?? 'Your company AS',
+    ...(names.organizationalUnitName !== undefined && { organizationalUnitName: names.organizationalUnitName }),
+    authority: ESEAL_AUTHORITY,
+    ID: id,
+    countryName: names.countryName ?? id.slice(3, 5),
+  }
 }
 
 /** A point in time: a `Date` or epoch **seconds** (may be fractional). */
@@ -410,10 +444,17 @@ export function consentTokenClaims(options: ConsentTokenOptions = {}): Maskinpor
   const now = epochSeconds(claimOptions.now) // one instant for the token and its consent entries
   const consumer = claimOptions.consumer ?? TEST_IDENTITIES.consumerOrgno
   const entries: readonly ConsentDetailOptions[] = consent === undefined ? [{}] : isArray(consent) ? consent : [consent]
-  const authorization_details = entries.map((entry) => consentDetail({ to: consumer, now, ...entry }))
+  // Maskinporten issues a consent token only when `to` is the consumer: its authority and ID (the
+  // eSeal pilot's name members are not part of the identifier).
+  const to = typeof consumer === 'string' || !hasIdentifier(consumer) ? consumer : { authority: consumer.authority, ID: consumer.ID }
+  const authorization_details = entries.map((entry) => consentDetail({ to, now, ...entry }))
   return maskinportenClaims({ ...claimOptions, now, consumer, authorization_details })
 }
 
 function isArray<T>(value: T | readonly T[]): value is readonly T[] {
   return Array.isArray(value)
+}
+
+function hasIdentifier(value: OrgIdentifier): boolean {
+  return Object.hasOwn(value, 'authority') && Object.hasOwn(value, 'ID') && Object.keys(value).some((k) => k !== 'authority' && k !== 'ID')
 }

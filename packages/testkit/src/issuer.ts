@@ -8,7 +8,7 @@ import {
 } from './claims.js'
 import { FIXED_TEST_KEYS, type FixedKeyName } from './fixed-keys.js'
 import { createJwksServer, type JwksServer } from './jwks-server.js'
-import { deterministicSigningKey, generateSigningKey, type SigningKey } from './keys.js'
+import { deterministicSigningKey, generateSigningKey, type RsaSigningAlgorithm, type SigningKey } from './keys.js'
 
 /** Options for {@link createTestIssuer}. */
 export interface TestIssuerOptions {
@@ -17,6 +17,11 @@ export interface TestIssuerOptions {
    * (see {@link deterministicSigningKey}).
    */
   keys?: readonly SigningKey[]
+  /**
+   * Algorithm of the default key (`'mp-1'` bound to it, so its JWK names it). Maskinporten lists
+   * RS256, RS384 and RS512. Default `RS256`. Ignored when `keys` is given.
+   */
+  alg?: RsaSigningAlgorithm
   /** Default clock for every token (a value, or a function read per token). Default: current time. */
   now?: ClockSource
   /**
@@ -94,7 +99,10 @@ export interface TestIssuer {
  * ```
  */
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
-  const initial = options.keys !== undefined ? [...options.keys] : [await deterministicSigningKey('mp-1')]
+  const initial =
+    options.keys !== undefined
+      ? [...options.keys]
+      : [await deterministicSigningKey('mp-1', options.alg !== undefined ? { alg: options.alg } : {})]
   const first = initial[0]
   if (first === undefined) throw new TypeError('createTestIssuer: `keys` must contain at least one key')
   let published: SigningKey[] = initial

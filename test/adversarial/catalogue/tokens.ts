@@ -108,17 +108,27 @@ export const SIG_ROWS: readonly Row[] = [
   },
   {
     id: 'SIG-05',
-    title: 'other asymmetric algorithms, also with keys published in the trusted set',
+    title: 'asymmetric algorithms outside the allow-list, also with keys published in the trusted set',
     modes: TOKEN_MODES,
     noKeyFetch: true,
     expect: r401('token_algorithm_not_allowed'),
     variants: (k) => [
-      v('RS384 by K_att, kid mp-1', k.sign(k.claims(), { alg: 'RS384', kid: 'mp-1' }, k.attacker.privateKey, 'RS384')),
-      v('RS512 by K_att, kid mp-1', k.sign(k.claims(), { alg: 'RS512', kid: 'mp-1' }, k.attacker.privateKey, 'RS512')),
       v('PS256 by K_att, kid mp-1', k.sign(k.claims(), { alg: 'PS256', kid: 'mp-1' }, k.attacker.privateKey, 'PS256')),
-      v('RS512 by K_mp itself', k.sign(k.claims(), { alg: 'RS512', kid: 'mp-1' }, k.mp.privateKey, 'RS512')),
       v('ES256 by a published EC key', k.sign(k.claims(), { alg: 'ES256', kid: 'ec-1' }, k.ec.privateKey, 'ES256')),
       v('EdDSA by a published OKP key', k.sign(k.claims(), { alg: 'EdDSA', kid: 'ed-1' }, k.ed.privateKey, 'EdDSA')),
+    ],
+  },
+  {
+    // RS384 and RS512 are allowed by default (Maskinporten lists them), but the published mp-1 JWK
+    // declares alg RS256: no key in the set verifies another algorithm under that kid.
+    id: 'SIG-05b',
+    title: 'RS384/RS512 under a kid whose JWK declares RS256',
+    modes: TOKEN_MODES,
+    expect: r401('token_key_unknown'),
+    variants: (k) => [
+      v('RS384 by K_att, kid mp-1', k.sign(k.claims(), { alg: 'RS384', kid: 'mp-1' }, k.attacker.privateKey, 'RS384')),
+      v('RS512 by K_att, kid mp-1', k.sign(k.claims(), { alg: 'RS512', kid: 'mp-1' }, k.attacker.privateKey, 'RS512')),
+      v('RS512 by K_mp itself', k.sign(k.claims(), { alg: 'RS512', kid: 'mp-1' }, k.mp.privateKey, 'RS512')),
     ],
   },
   {
@@ -585,14 +595,25 @@ export const CLM_ROWS: readonly Row[] = [
       ['missing', (k) => k.patch({ consumer: undefined })],
       ['a plain string', (k) => k.patch({ consumer: `0192:${CONSUMER}` })],
       ['object without ID', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis' } })],
-      ['ID without ICD', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: CONSUMER } })],
-      ['ICD 9908', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `9908:${CONSUMER}` } })],
       ['8 digits', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: '0192:99182582' } })],
       ['trailing space', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER} ` } })],
       ['full-width digits', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: '0192:９９１８２５８２７' } })],
-      ['authority in upper case', (k) => k.patch({ consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: `0192:${CONSUMER}` } })],
     ],
     r401('token_claims_invalid'),
+  ),
+  // Maskinporten says the authority list and ID formats may be extended: a well-formed identifier of
+  // another form is refused with its own code (never normalised, never matched to an orgno).
+  claimRow(
+    'CLM-13b',
+    'consumer of another form, refused as unsupported',
+    [
+      ['ID without ICD', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: CONSUMER } })],
+      ['ICD 9908', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `9908:${CONSUMER}` } })],
+      ['sub-unit form', (k) => k.patch({ consumer: { authority: 'iso6523-actorid-upis', ID: `0192:${CONSUMER}:ER//987464291:1` } })],
+      ['authority in upper case', (k) => k.patch({ consumer: { authority: 'ISO6523-ACTORID-UPIS', ID: `0192:${CONSUMER}` } })],
+      ['eSeal pilot', (k) => k.patch({ consumer: { authority: 'etsi-en-319-412', ID: `NTRNO-${CONSUMER}`, countryName: 'NO' } })],
+    ],
+    r401('consumer_identifier_unsupported'),
   ),
   claimRow(
     'CLM-14',

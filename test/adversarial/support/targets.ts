@@ -184,7 +184,9 @@ const fastifyTarget: Target = {
     app.addHook('onError', async (_request, _reply, error) => {
       errors.push(error)
     })
-    await app.register(consentGuard, withEvents(options, events))
+    // Every scenario starts with a cold key cache, as the Express targets do (the plugin would
+    // otherwise fetch the key set at start-up, before a fault test breaks the endpoint).
+    await app.register(consentGuard, { ...withEvents(options, events), prefetchKeys: false })
     for (const route of extras.routes ?? ADVERSARIAL_ROUTES) {
       app.route({
         method: route.method,

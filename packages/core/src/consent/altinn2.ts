@@ -1,6 +1,7 @@
 import { ConsentGuardError } from '../errors.js'
 import { foldKey } from './fold.js'
-import { partyFromIdentifier } from './identifiers.js'
+import { isOrganizationNumber, partyFromIdentifier } from './identifiers.js'
+import { norwegianOrganization } from './organization.js'
 import type { ParsedConsent, ParsedMetadata, ParsedRight } from './parse.js'
 import { CONSENT_LIMITS } from './schema.js'
 import { parseRfc3339 } from './time.js'
@@ -30,7 +31,8 @@ const DATE_NORWEGIAN = /^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})$/
 
 /**
  * Reads the claims of a verified Altinn 2 consent token into the same shape as an Altinn 3 consent.
- * Tolerates the documented generations of Altinn 2 tokens: `Services` as a string
+ * Tolerates the three generations Altinn's documents show (its token page's encoded and decoded
+ * examples, older guides, and Altinn's own test token generator): `Services` as a string
  * or an array, `_` or `,` separators, the older `ServiceCodes` name, epoch-second or string dates.
  * Strict on ambiguity: the same metadata key twice with different values makes that service's right
  * unusable (it never matches); an entry that fits no documented form makes the token malformed.
@@ -95,6 +97,8 @@ export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>): 
     id: id as string,
     from: Object.freeze(from as NonNullable<typeof from>),
     to: to as string,
+    // CoveredBy as an organisation identifier, so it is compared with `consumer` like an Altinn 3 `to`.
+    ...(isOrganizationNumber(to) && { toIdentifier: norwegianOrganization(to) }),
     ...(handledBy !== undefined && { handledBy }),
     consented,
     validTo,

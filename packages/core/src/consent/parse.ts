@@ -1,7 +1,8 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { foldKey, foldsToAsciiOnlyThroughUnicode } from './fold.js'
 import { ConsentGuardError } from '../errors.js'
-import { parsePartyUrn, parseIso6523, type Party } from './identifiers.js'
+import { parsePartyUrn, type Party } from './identifiers.js'
+import { isBrokenNorwegian, organizationText, parseOrganizationIdentifier, type OrganizationIdentifier } from './organization.js'
 import { CONSENT_LIMITS, CONSENT_TYPE, ConsentDetailSchema, type ConsentRightDetail } from './schema.js'
 import { parseRfc3339 } from './time.js'
 
@@ -28,8 +29,13 @@ export interface ParsedConsent {
   /** Altinn 3: the consent (request) id. Altinn 2: the `AuthorizationCode`. */
   readonly id: string
   readonly from: Party
-  /** Organisation number the consent was given to (Altinn 2: `CoveredBy`, which may be a person). */
+  /**
+   * Whom the consent was given to, as a string: the organisation number for the Norwegian form,
+   * `<authority>:<id>` otherwise (Altinn 2: `CoveredBy`, which may be a person).
+   */
   readonly to: string
+  /** `to` with authority and ID; absent for an Altinn 2 consent covering a person. */
+  readonly toIdentifier?: OrganizationIdentifier
   /** Altinn 2 only: the organisation that handles the consent for `to` (`HandledBy`). */
   readonly handledBy?: string
   /** Epoch ms. */
@@ -74,17 +80,19 @@ export function parseConsents(claims: Readonly<Record<string, unknown>>): readon
 function parseConsent(detail: object): ParsedConsent {
   if (!checkDetail.Check(detail)) throw new ConsentGuardError('consent_malformed')
   const from = parsePartyUrn(detail.from)
-  const to = parseIso6523(detail.to)
+  // Any well-formed identifier: matching compares it with the (policy-checked) consumer.
+  const to = parseOrganizationIdentifier(detail.to)
   const consented = parseRfc3339(detail.consented)
   const validTo = parseRfc3339(detail.validTo)
-  if (from === undefined || to === undefined || consented === undefined || validTo === undefined) {
+  if (from === undefined || to === undefined || isBrokenNorwegian(to) || consented === undefined || validTo === undefined) {
     throw new ConsentGuardError('consent_malformed')
   }
   return Object.freeze({
     kind: 'altinn3',
     id: detail.id,
     from: Object.freeze(from),
-    to,
+    to: organizationText(to),
+    toIdentifier: to,
     consented,
     validTo,
     rights: Object.freeze(detail.consentRights.map((right) => parseRight(right))),

@@ -42,12 +42,21 @@ export const Iso6523Schema = Type.Object({
   ID: Type.String({ pattern: '^0192:[0-9]{9}$' }),
 })
 
+/**
+ * Any organisation identifier `{ authority, ID }` (a consent's `to`): read generally, compared with
+ * the token's `consumer` by authority and ID. Extra members are allowed and ignored.
+ */
+export const OrganizationIdentifierSchema = Type.Object({
+  authority: Type.String({ maxLength: CONSENT_LIMITS.stringLength }),
+  ID: Type.String({ maxLength: CONSENT_LIMITS.stringLength }),
+})
+
 /** An `authorization_details` entry of type `urn:altinn:consent` (unknown extra members allowed). */
 export const ConsentDetailSchema = Type.Object({
   type: Type.Literal(CONSENT_TYPE),
   id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }),
   from: Type.String({ pattern: '^urn:altinn:(person:identifier-no:[0-9]{11}|organization:identifier-no:[0-9]{9})$' }),
-  to: Iso6523Schema,
+  to: OrganizationIdentifierSchema,
   consented: Type.String({ maxLength: 64 }),
   validTo: Type.String({ maxLength: 64 }),
   consentRights: Type.Array(ConsentRightSchema, { maxItems: CONSENT_LIMITS.consentRights }),

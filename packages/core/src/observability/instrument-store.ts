@@ -1,4 +1,4 @@
-import type { ConsentUseStore } from '../one-time/store.js'
+import type { ConsentUseStore, MarkUsedOptions } from '../one-time/store.js'
 import { publishStoreEvent } from './diagnostics.js'
 
 /**
@@ -10,10 +10,11 @@ export function instrumentStore<S extends ConsentUseStore>(store: S): S {
   return new Proxy(store, {
     get(target, prop) {
       if (prop === 'markUsed') {
-        return async (key: string, ttlMs: number): Promise<boolean> => {
+        // The options (the guard's AbortSignal) pass through: the store shares the guard's deadline.
+        return async (key: string, ttlMs: number, options?: MarkUsedOptions): Promise<boolean> => {
           const started = performance.now()
           try {
-            const fresh = await target.markUsed(key, ttlMs)
+            const fresh = await (options === undefined ? target.markUsed(key, ttlMs) : target.markUsed(key, ttlMs, options))
             publishStoreEvent({ operation: 'markUsed', durationMs: performance.now() - started, outcome: 'ok', fresh: fresh === true })
             return fresh
           } catch (err) {

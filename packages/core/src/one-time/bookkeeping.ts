@@ -47,13 +47,18 @@ export function createOneTimeBook(store: ConsentUseStore, rules: OneTimeRules): 
 
   async function markUsed(key: string, ttlMs: number): Promise<boolean> {
     let timedOut = false
+    // One deadline for guard and store: the signal tells a store that honours it that the client got a 503.
+    const abort = new AbortController()
     // A store that throws synchronously is as unavailable as one that rejects.
-    const pending = Promise.resolve().then(() => store.markUsed(key, ttlMs))
+    const pending = Promise.resolve().then(() => store.markUsed(key, ttlMs, { signal: abort.signal }))
     try {
       return (
         (await bounded(
           () => pending,
-          () => (timedOut = true),
+          () => {
+            timedOut = true
+            abort.abort()
+          },
         )) === true
       )
     } finally {

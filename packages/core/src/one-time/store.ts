@@ -1,17 +1,27 @@
 /**
  * Remembers which one-time consents were used. Altinn does not enforce one-time use when
  * Maskinporten issues tokens, and nothing in the token says a consent is one-time, so the data
- * source must keep this record itself (domain.md §5.1).
+ * source must keep this record itself (Altinn sets no "used" mark when Maskinporten issues a token).
  */
 export interface ConsentUseStore {
   /**
    * Atomically records `key` as used unless it already is. Resolves `true` for the first use,
    * `false` when the key was already recorded. Rejects when the store cannot answer; the guard
    * then refuses the request (fail closed).
+   *
+   * `options.signal` (passed by the guard since 0.1; optional for stores) is aborted when the guard
+   * stopped waiting and answered 503. A store that honours it rejects at once and removes a mark
+   * of this call that lands later, so the consumer's retry is not refused as a second use.
    */
-  markUsed(key: string, ttlMs: number): Promise<boolean>
+  markUsed(key: string, ttlMs: number, options?: MarkUsedOptions): Promise<boolean>
   /** Forgets `key`, so the consent can be used again (the handler failed before data left). */
   release(key: string): Promise<void>
+}
+
+/** Per-call options of {@link ConsentUseStore.markUsed}. */
+export interface MarkUsedOptions {
+  /** Aborted when the guard gave up waiting for this call (after `storeTimeoutMs`) and answered 503. */
+  readonly signal?: AbortSignal
 }
 
 /** Thrown by {@link MemoryConsentUseStore} when it is full of live records. */

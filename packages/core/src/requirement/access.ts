@@ -1,5 +1,6 @@
 import { ConsentGuardError } from '../errors.js'
 import { withTimeout } from '../timeout.js'
+import { organizationFromText } from '../consent/organization.js'
 import type { MaskinportenToken } from '../tokens/verify-token.js'
 import type { CompiledRequirement } from './compile.js'
 
@@ -23,7 +24,7 @@ export async function checkAccess<Req>(
 ): Promise<void> {
   checkScope(token, compiled)
   checkDelegation(token, compiled, rules)
-  await checkConsumer(token.consumer, compiled, request, rules)
+  await checkConsumer(token, compiled, request, rules)
 }
 
 /** The token holds the route's scopes (all, or any one): else 403 `scope_missing` naming them. */
@@ -53,16 +54,23 @@ export function checkDelegation<Req>(
  * A list function that throws, rejects or hangs is a dependency failure: 503, bounded.
  */
 export async function checkConsumer<Req>(
-  consumer: string,
+  token: Pick<MaskinportenToken, 'consumer'> & Partial<Pick<MaskinportenToken, 'consumerIdentifier'>>,
   compiled: CompiledRequirement<Req>,
   request: Req,
   rules: Pick<AccessRules, 'consumerCheckTimeoutMs'>,
 ): Promise<void> {
   const allow = compiled.consumers
   if (allow === undefined) return
+  // Tools that only know the string form (inspect) get the identifier it names.
+  const identifier = token.consumerIdentifier ?? organizationFromText(token.consumer)
   const ok =
     typeof allow === 'function'
-      ? (await withTimeout(() => allow(consumer, request), rules.consumerCheckTimeoutMs, 'consumer_check_unavailable')) === true
-      : allow.has(consumer)
+      ? (await withTimeout(
+          () => (identifier === undefined ? false : allow(token.consumer, request, identifier)),
+          rules.consumerCheckTimeoutMs,
+          'consumer_check_unavailable',
+        )) === true
+      : // String forms are unambiguous for accepted identifiers: the orgno, or `<authority>:<id>`.
+        allow.has(token.consumer)
   if (!ok) throw new ConsentGuardError('consumer_not_allowed')
 }

@@ -1,6 +1,7 @@
 import { ConsentGuardConfigError } from '../errors.js'
 import { isOrganizationNumber } from '../consent/identifiers.js'
 import { foldKey } from '../consent/fold.js'
+import { isBrokenNorwegian, organizationText, parseOrganizationIdentifier, type OrganizationIdentifier } from '../consent/organization.js'
 import type { ConsentRequirement, ConsumerAllowList, MetadataRule, PeriodRule } from './types.js'
 
 /** A requirement validated and normalised at start-up. Create with `guard.compile()`. */
@@ -19,7 +20,9 @@ export interface CompiledRequirement<Req = unknown> {
   readonly period: (PeriodRule<Req> & { readonly startKey: string; readonly endKey: string }) | undefined
   /** Lower-case keys the route knows (rules, period keys, `any`). */
   readonly knownKeys: ReadonlySet<string>
-  readonly consumers: ReadonlySet<string> | ((consumer: string, request: Req) => boolean | Promise<boolean>) | undefined
+  /** Allowed consumers in string form (see `organizationText`: orgno, or `<authority>:<id>`), or the function. */
+  readonly consumers:
+    ReadonlySet<string> | ((consumer: string, request: Req, identifier: OrganizationIdentifier) => boolean | Promise<boolean>) | undefined
   readonly delegation: 'allow' | 'deny'
   readonly oneTime: boolean
   readonly [COMPILED]: true
@@ -192,9 +195,27 @@ function compileConsumers<Req>(
   fail: (m: string) => never,
 ): CompiledRequirement<Req>['consumers'] {
   if (consumers === undefined || typeof consumers === 'function') return consumers
-  if (!Array.isArray(consumers)) return fail('"consumers" must be an array of organisation numbers or a function')
-  for (const c of consumers) if (!isOrganizationNumber(c)) fail(`"consumers" has ${JSON.stringify(c)}, not a 9-digit organisation number`)
-  return new Set(consumers)
+  if (!Array.isArray(consumers)) return fail('"consumers" must be an array of organisation numbers or { authority, id }, or a function')
+  const allowed = new Set<string>()
+  for (const c of consumers) {
+    if (typeof c === 'string') {
+      if (!isOrganizationNumber(c)) fail(`"consumers" has ${JSON.stringify(c)}, not a 9-digit organisation number`)
+      allowed.add(c)
+      continue
+    }
+    const keys = typeof c === 'object' && c !== null ? Object.keys(c).sort().join(',') : ''
+    // Same rules as the token's identifiers; `{ authority, ID }` as in the token is accepted too.
+    const identifier =
+      keys === 'authority,id'
+        ? parseOrganizationIdentifier({ authority: c.authority, ID: c.id })
+        : keys === 'ID,authority'
+          ? parseOrganizationIdentifier(c)
+          : undefined
+    if (identifier === undefined || isBrokenNorwegian(identifier) || identifier.authority.includes(':'))
+      fail(`"consumers" has ${JSON.stringify(c)}, not { authority, id } (printable ASCII without spaces)`)
+    allowed.add(organizationText(identifier as OrganizationIdentifier))
+  }
+  return allowed
 }
 
 function compileDelegation(value: unknown, fail: (m: string) => never): 'allow' | 'deny' {

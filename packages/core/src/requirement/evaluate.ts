@@ -3,6 +3,7 @@ import { RESOURCE_TYPE } from '../consent/schema.js'
 import { ALTINN2_SERVICE_TYPE } from '../consent/altinn2.js'
 import { periodDay } from '../consent/time.js'
 import type { ParsedConsent, ParsedRight } from '../consent/parse.js'
+import { sameOrganization, type OrganizationIdentifier } from '../consent/organization.js'
 import type { CompiledRequirement } from './compile.js'
 import type { RequestFacts } from './request-facts.js'
 
@@ -17,8 +18,13 @@ export interface MatchContext<Req> {
   readonly compiled: CompiledRequirement<Req>
   readonly facts: RequestFacts
   readonly request: Req
-  /** Organisation number of the token's `consumer`. */
+  /** The token's `consumer` in string form (organisation number for the Norwegian form). */
   readonly consumer: string
+  /**
+   * The token's `consumer`, authority and ID. When given, a consent's `to` must equal it exactly;
+   * otherwise the string forms are compared.
+   */
+  readonly consumerIdentifier?: OrganizationIdentifier
   /** Epoch ms. */
   readonly now: number
   /** Leeway for `consented`, in ms. `validTo` has none: it is an exclusive end. */
@@ -76,9 +82,14 @@ function matchOne<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentM
 /** Who, to whom and when: the conditions on the consent entry itself. */
 function entryMismatch<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
   // With delegation the consent must be given to the consumer, never to the supplier (Digdir).
-  if (consent.to !== ctx.consumer) return 'consent_not_for_consumer'
+  if (!givenToConsumer(consent, ctx)) return 'consent_not_for_consumer'
   if (consent.from.type !== ctx.facts.subject.type || consent.from.id !== ctx.facts.subject.id) return 'consent_subject_mismatch'
   return timeMismatch(consent, ctx)
+}
+
+function givenToConsumer<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): boolean {
+  if (ctx.consumerIdentifier === undefined) return consent.to === ctx.consumer
+  return consent.toIdentifier !== undefined && sameOrganization(consent.toIdentifier, ctx.consumerIdentifier)
 }
 
 function timeMismatch<Req>(consent: ParsedConsent, ctx: MatchContext<Req>): ConsentGuardErrorCode | undefined {
@@ -207,7 +218,7 @@ export function explainConsents<Req>(consents: readonly ParsedConsent[], ctx: Ma
     return {
       consent,
       code: typeof match === 'object' ? undefined : match,
-      to: { ok: consent.to === ctx.consumer, consent: consent.to, consumer: ctx.consumer },
+      to: { ok: givenToConsumer(consent, ctx), consent: consent.to, consumer: ctx.consumer },
       from: { ok: consent.from.type === ctx.facts.subject.type && consent.from.id === ctx.facts.subject.id },
       time: timeMismatch(consent, ctx),
       rights,

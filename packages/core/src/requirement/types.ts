@@ -1,4 +1,5 @@
 import type { PartyType } from '../consent/identifiers.js'
+import type { OrganizationIdentifier } from '../consent/organization.js'
 
 /** A value taken from the request, or a constant. */
 export type RequestValue<Req> = string | ((request: Req) => string | undefined)
@@ -36,8 +37,14 @@ export interface PeriodRule<Req> {
 /** Scope requirement: one scope, all of a list, or any of a list. */
 export type ScopeRequirement = string | { readonly all: readonly string[] } | { readonly any: readonly string[] }
 
-/** Consumer allow-list: organisation numbers, or an (async) function of the consumer's orgno. */
-export type ConsumerAllowList<Req> = readonly string[] | ((consumer: string, request: Req) => boolean | Promise<boolean>)
+/**
+ * Consumer allow-list: organisation numbers (Norwegian form) and `{ authority, id }` identifiers of
+ * other accepted authorities, compared by authority and ID exactly; or an (async) function of the
+ * consumer's string form (the organisation number for Norwegian consumers) and its identifier.
+ */
+export type ConsumerAllowList<Req> =
+  | readonly (string | OrganizationIdentifier)[]
+  | ((consumer: string, request: Req, identifier: OrganizationIdentifier) => boolean | Promise<boolean>)
 
 /**
  * What a route requires, as plain data. Compiled once at start-up by the guard; a bad requirement
@@ -74,7 +81,7 @@ export interface ConsentRequirement<Req = unknown> {
   readonly metadata?: Readonly<Record<string, MetadataRule<Req>>>
   /** A period rule over two metadata keys. */
   readonly period?: PeriodRule<Req>
-  /** Only these consumers (orgno) may call the route; Altinn access lists are not in the token. */
+  /** Only these consumers may call the route; Altinn access lists are not in the token. */
   readonly consumers?: ConsumerAllowList<Req>
   /** Delegated tokens (with `supplier`): `allow` (default) or `deny`. */
   readonly delegation?: 'allow' | 'deny'

@@ -1,5 +1,6 @@
 import { ConsentGuardError } from '../errors.js'
 import type { ParsedConsent } from '../consent/parse.js'
+import { norwegianOrganization, sameOrganization } from '../consent/organization.js'
 import { claimsAltinn2Issuer, verifyAltinn2Token, type Altinn2Rules, type Altinn2Token } from './verify-altinn2.js'
 import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './verify-token.js'
 
@@ -44,8 +45,11 @@ export async function verifyConsentToken(
 export function checkBinding(accessToken: MaskinportenToken, consentToken: ConsentToken): void {
   const bound =
     consentToken.kind === 'altinn2'
-      ? consentToken.consent.handledBy === undefined || consentToken.consent.handledBy === accessToken.supplier
-      : consentToken.consumer === accessToken.consumer && consentToken.supplier === accessToken.supplier
+      ? consentToken.consent.handledBy === undefined ||
+        sameOrganization(norwegianOrganization(consentToken.consent.handledBy), accessToken.supplierIdentifier)
+      : // Authority and ID compared exactly: the same digits under another authority are another organisation.
+        sameOrganization(consentToken.consumerIdentifier, accessToken.consumerIdentifier) &&
+        sameOrganization(consentToken.supplierIdentifier, accessToken.supplierIdentifier)
   if (!bound) throw new ConsentGuardError('token_binding_mismatch')
 }
 

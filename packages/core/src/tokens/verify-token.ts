@@ -3,7 +3,7 @@ import { parseCompactJws } from '../credentials/compact-jws.js'
 import { hasDuplicateMembers } from '../credentials/json-duplicates.js'
 import { ConsentGuardError, isConsentGuardError, type ConsentGuardErrorCode } from '../errors.js'
 import { parseConsents, type ParsedConsent } from '../consent/parse.js'
-import { parseIso6523 } from '../consent/identifiers.js'
+import { acceptOrganization, organizationText, type OrganizationIdentifier } from '../consent/organization.js'
 
 /** How Maskinporten tokens are verified (resolved guard options). */
 export interface TokenRules {
@@ -18,6 +18,8 @@ export interface TokenRules {
   readonly audience?: readonly string[]
   /** Require `aud` (only meaningful with `audience`). */
   readonly requireAudience: boolean
+  /** Authorities accepted in `consumer`/`supplier` beside the Norwegian form. Default: none. */
+  readonly consumerAuthorities?: ReadonlySet<string>
   readonly now: () => Date
 }
 
@@ -27,10 +29,17 @@ export interface MaskinportenToken {
   readonly issuer: string
   readonly jti: string
   readonly clientId: string
-  /** Organisation number of `consumer` (the legal consumer / data controller). */
+  /**
+   * `consumer` (the legal consumer / data controller) as a string: the organisation number for the
+   * Norwegian form, `<authority>:<id>` for an identifier of another accepted authority.
+   */
   readonly consumer: string
-  /** Organisation number of `supplier` when the token was fetched on the consumer's behalf. */
+  /** `consumer` as sent, authority and ID. */
+  readonly consumerIdentifier: OrganizationIdentifier
+  /** `supplier` (fetched on the consumer's behalf) as a string, in the same form as `consumer`. */
   readonly supplier?: string
+  /** `supplier` as sent, authority and ID. */
+  readonly supplierIdentifier?: OrganizationIdentifier
   readonly delegationSource?: string
   /** Scopes, split on spaces, exact strings. */
   readonly scopes: readonly string[]
@@ -44,6 +53,7 @@ export interface MaskinportenToken {
 
 const REQUIRED = ['iss', 'exp', 'iat', 'jti', 'client_id', 'consumer']
 const MAX_CLAIM_STRING = 256
+const NO_AUTHORITIES: ReadonlySet<string> = new Set()
 
 /**
  * Verifies one Maskinporten token: syntax pre-checks, signature with the issuer's key set (the
@@ -87,9 +97,10 @@ function readClaims(claims: Record<string, unknown>, rules: TokenRules): Maskinp
   }
   const jti = boundedString(own('jti')) ?? invalid()
   const clientId = boundedString(own('client_id')) ?? invalid()
-  const consumer = parseIso6523(own('consumer')) ?? invalid()
-  let supplier: string | undefined
-  if (Object.hasOwn(claims, 'supplier')) supplier = parseIso6523(claims.supplier) ?? invalid()
+  const authorities = rules.consumerAuthorities ?? NO_AUTHORITIES
+  const consumerIdentifier = acceptOrganization(own('consumer'), authorities)
+  let supplierIdentifier: OrganizationIdentifier | undefined
+  if (Object.hasOwn(claims, 'supplier')) supplierIdentifier = acceptOrganization(claims.supplier, authorities)
   let delegationSource: string | undefined
   if (Object.hasOwn(claims, 'delegation_source')) delegationSource = boundedString(claims.delegation_source) ?? invalid()
 
@@ -107,8 +118,9 @@ function readClaims(claims: Record<string, unknown>, rules: TokenRules): Maskinp
     issuer: rules.issuer,
     jti,
     clientId,
-    consumer,
-    supplier,
+    consumer: organizationText(consumerIdentifier),
+    consumerIdentifier,
+    ...(supplierIdentifier !== undefined && { supplier: organizationText(supplierIdentifier), supplierIdentifier }),
     delegationSource,
     scopes: Object.freeze(scopes),
     issuedAt: iat as number,

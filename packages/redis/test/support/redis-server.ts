@@ -12,7 +12,7 @@
  * })
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -99,6 +99,10 @@ export interface StartRedisServerOptions {
   readonly port?: number
   /** Give up when the server does not answer within this many ms. Default 10 000. */
   readonly startTimeoutMs?: number
+  /** More command-line settings (replica, cluster node ...), given the port the server gets. */
+  readonly args?: (port: number) => readonly string[]
+  /** Run as a Sentinel (`redis-server <dir>/sentinel.conf --sentinel`) with this configuration text. */
+  readonly sentinelConfig?: string
 }
 
 const live = new Set<ChildProcess>()
@@ -190,8 +194,13 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   let child: ChildProcess | undefined
   let port = options.port ?? 0
 
+  const sentinelConf = join(dir, 'sentinel.conf')
+  // Sentinel rewrites its file (discovered replicas, epochs); a restart keeps what it learnt.
+  if (options.sentinelConfig !== undefined) writeFileSync(sentinelConf, options.sentinelConfig)
+
   async function launch(onPort: number): Promise<void> {
     const args = [
+      ...(options.sentinelConfig !== undefined ? [sentinelConf, '--sentinel'] : []),
       '--port',
       String(onPort),
       '--bind',
@@ -210,6 +219,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
       '',
       '--loglevel',
       'warning',
+      ...(options.args?.(onPort) ?? []),
     ]
     const proc = spawn(binary as string, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''

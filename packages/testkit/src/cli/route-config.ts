@@ -45,6 +45,8 @@ export interface RouteConfig {
   readonly oneTime?: boolean
   /** Guard options that change verdicts. */
   readonly algorithms?: readonly string[]
+  /** Authorities accepted in consumer/supplier beside the Norwegian form (e.g. `["etsi-en-319-412"]`). */
+  readonly consumerAuthorities?: readonly string[]
   readonly clockTolerance?: number
   readonly maxTokenAge?: number
   readonly audience?: string | readonly string[]
@@ -67,6 +69,7 @@ const KNOWN = new Set([
   'delegation',
   'oneTime',
   'algorithms',
+  'consumerAuthorities',
   'clockTolerance',
   'maxTokenAge',
   'audience',

@@ -4,6 +4,9 @@ import { join } from 'node:path'
 import {
   altinn2Claims,
   consentDetail,
+  consentTokenClaims,
+  ESEAL_AUTHORITY,
+  esealConsumer,
   defaultAltinn2Key,
   deterministicSigningKey,
   encodeSegment,
@@ -353,5 +356,34 @@ describe("inspect: the core's findings for Altinn 3 tokens", () => {
     expect(result.stdout).toMatch(
       /Note: the guard reports consent_metadata_mismatch; the explanation's first failure is consent_not_for_consumer/,
     )
+  })
+})
+
+describe('inspect: consumers of another authority', () => {
+  it('names consumer_identifier_unsupported on the claims rule, and accepts with consumerAuthorities', async () => {
+    const mp1 = await deterministicSigningKey('mp-1')
+    const eseal = esealConsumer('NTRNO-555555555')
+    const claims = consentTokenClaims({
+      iss: emu.issuer,
+      scope: 'example:income',
+      consumer: eseal,
+      consent: { from: { person: personA }, resource: 'example-income', metadata: { inntektsaar: '2024' } },
+    })
+    const token = signCompact({ alg: 'RS256', kid: 'mp-1' }, claims, mp1.privateKey)
+    const route = { scope: 'example:income', resource: 'example-income', subject: personA, metadata: { inntektsaar: '2024' } }
+    const refused = JSON.parse(
+      (await runCli(['inspect', token, '--jwks-uri', emu.jwksUri, '--route-config', await routeFile(route), '--json'])).stdout,
+    )
+    expect(firstFail(refused)).toMatchObject({
+      rule: 'claims',
+      code: 'consumer_identifier_unsupported',
+      detail: expect.stringMatching(/etsi-en-319-412:NTRNO-555555555.*consumerAuthorities/),
+    })
+    expect(refused.verdict).toMatchObject({ accepted: false, code: 'consumer_identifier_unsupported' })
+    const withAuthority = await routeFile({ ...route, consumerAuthorities: [ESEAL_AUTHORITY] })
+    const accepted = JSON.parse(
+      (await runCli(['inspect', token, '--jwks-uri', emu.jwksUri, '--route-config', withAuthority, '--json'])).stdout,
+    )
+    expect(accepted.verdict).toMatchObject({ accepted: true })
   })
 })

@@ -1,4 +1,4 @@
-import { ERROR_CODES, isConsentGuardError, type ConsentGuardErrorCode } from '@consent-guard/core'
+import { DEFAULT_ALGORITHMS, ERROR_CODES, isConsentGuardError, type ConsentGuardErrorCode } from '@consent-guard/core'
 import {
   checkConsumer,
   checkDelegation,
@@ -53,7 +53,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   const log = new RuleLog()
 
   let syntaxOk = false
-  const algorithms = legacy ? ['RS256'] : (cfg?.algorithms ?? ['RS256'])
+  const algorithms = legacy ? ['RS256'] : (cfg?.algorithms ?? DEFAULT_ALGORITHMS)
   const keyName = header?.kid !== undefined ? `kid "${String(header.kid)}"` : `x5t "${String(header?.x5t)}"`
   try {
     parseCompactJws(token, { algorithms, keyId: legacy ? 'kid-or-x5t' : 'kid' })
@@ -165,7 +165,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
   }
   if (compiled.consumers instanceof Set) {
     const allowed = [...compiled.consumers]
-    const code = await codeOf(() => checkConsumer(consumer ?? '', compiled, setup.request, o))
+    const code = await codeOf(() => checkConsumer({ consumer: consumer ?? '' }, compiled, setup.request, o))
     if (consumer !== undefined && code === undefined) log.push('consumers', 'pass', `${consumer} is on the allow-list`)
     else log.fail('consumers', code ?? 'consumer_not_allowed', `${consumer ?? '(none)'} is not on the allow-list ${allowed.join(', ')}`)
   }

@@ -114,6 +114,7 @@ export async function prepare(token: string, input: PrepareInput): Promise<Setup
         maskinporten: { issuer, jwksUri: input.jwksUri ?? PLACEHOLDER_JWKS },
         keys: { ...tokenKeys, staleIfErrorMs: 0 },
         ...(cfg?.algorithms !== undefined ? { algorithms: cfg.algorithms } : {}),
+        ...(cfg?.consumerAuthorities !== undefined ? { consumerAuthorities: cfg.consumerAuthorities } : {}),
         ...(cfg?.audience !== undefined ? { audience: cfg.audience } : {}),
         ...(cfg?.requireAudience !== undefined ? { requireAudience: cfg.requireAudience } : {}),
       })

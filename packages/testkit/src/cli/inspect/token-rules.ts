@@ -4,7 +4,8 @@ import {
   ALTINN2_ISSUER,
   parseAltinn2Consent,
   parseConsents,
-  parseIso6523,
+  organizationText,
+  parseOrganizationIdentifier,
   verifyAltinn2Token,
   verifyMaskinportenToken,
   type MaskinportenToken,
@@ -62,6 +63,7 @@ export async function maskinportenTokenRules(ctx: TokenRuleContext): Promise<Tok
         maxTokenAge: o.maxTokenAge,
         ...(o.audience !== undefined && { audience: o.audience }),
         requireAudience: o.requireAudience,
+        consumerAuthorities: o.consumerAuthorities,
         now: () => now,
       })
     } catch (err) {
@@ -112,14 +114,17 @@ export async function maskinportenTokenRules(ctx: TokenRuleContext): Promise<Tok
       'the payload repeats a member: JSON parsers disagree on which value counts, so the core refuses it',
     )
 
-  const consumer = verified?.consumer ?? parseIso6523(own('consumer'))
-  const supplier = verified !== undefined ? verified.supplier : own('supplier') === undefined ? undefined : parseIso6523(own('supplier'))
+  const consumer = verified?.consumer ?? readOrganization(own('consumer'))
+  const supplier =
+    verified !== undefined ? verified.supplier : own('supplier') === undefined ? undefined : readOrganization(own('supplier'))
   const scopes: readonly string[] =
     verified?.scopes ?? (typeof own('scope') === 'string' ? (own('scope') as string).split(' ').filter(Boolean) : [])
   judge(
     'claims',
     `consumer ${consumer}${supplier !== undefined ? `, supplier ${supplier}` : ''}; client_id ${String(own('client_id'))} (never used for access control)`,
-    'jti and client_id must be non-empty strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}; scope a string',
+    code === 'consumer_identifier_unsupported'
+      ? `consumer ${consumer ?? '?'}${supplier !== undefined ? `, supplier ${supplier}` : ''}: only {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"} and the authorities in consumerAuthorities are accepted`
+      : 'jti and client_id must be non-empty strings; consumer (and supplier) must be {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"} (or of an authority in consumerAuthorities); scope a string',
   )
   if (o.audience !== undefined)
     judge('audience', `aud ${JSON.stringify(own('aud'))}`, `aud ${JSON.stringify(own('aud'))}; expected one of ${o.audience.join(', ')}`)
@@ -210,4 +215,10 @@ export async function altinn2TokenRules(ctx: TokenRuleContext): Promise<readonly
     )
     return undefined
   }
+}
+
+/** The string form of a `consumer`/`supplier` claim (orgno, or `<authority>:<id>`), when it is an identifier at all. */
+function readOrganization(value: unknown): string | undefined {
+  const identifier = parseOrganizationIdentifier(value)
+  return identifier === undefined ? undefined : organizationText(identifier)
 }

@@ -30,6 +30,7 @@ export async function coreVerdict(setup: Setup): Promise<Verdict> {
           maxTokenAge: o.maxTokenAge,
           ...(o.audience !== undefined ? { audience: o.audience } : {}),
           requireAudience: o.requireAudience,
+          consumerAuthorities: o.consumerAuthorities,
           now: o.clock,
         })
       }
