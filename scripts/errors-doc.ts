@@ -17,6 +17,8 @@ const extra: Partial<Record<keyof typeof ERROR_CODES, string>> = {
     'A token was sent in the query string (`access_token`, or a JWT-shaped value). Tokens belong in headers only; URLs end up in logs.',
   consent_already_used:
     'A one-time consent (engangssamtykke) was already used for this resource. See [one-time-consent.md](one-time-consent.md).',
+  headers_too_many:
+    "The request's header list reached Node's `maxHeadersCount` (by default 2 000 raw entries, about 1 000 lines), beyond which Node drops lines silently; a second credential could be among them. The client sends fewer header lines.",
   scope_missing: 'The challenge names the required scope(s) in `scope="..."`.',
   jwks_unavailable:
     "The issuer's key set could not be fetched and no usable stale copy exists. See [operations.md](operations.md#readiness-and-key-sets).",

@@ -121,7 +121,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       period: { start: 'fraogmed', end: 'tilogmed', requested: period.fromQuery('from', 'to') },
     }),
     (req, res) => {
-      // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+      // The guard has checked that from and to (YYYY-MM or YYYY-MM-DD) lie inside the consented period.
       const { from, to } = req.query as { from: string; to: string }
       const { personId } = req.params
       res.json({ personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(req).id })

@@ -120,7 +120,7 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
       },
     },
     async (request) => {
-      // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+      // The guard has checked that from and to (YYYY-MM or YYYY-MM-DD) lie inside the consented period.
       const { from, to } = request.query
       const { personId } = request.params
       return { personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(request).id }

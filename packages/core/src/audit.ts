@@ -3,6 +3,7 @@ import type { ConsentGuardErrorCode } from './errors.js'
 import type { Party } from './consent/identifiers.js'
 import type { OrganizationIdentifier } from './consent/organization.js'
 import { maskIdentityNumbers } from './logging/redact.js'
+import { createObserverIsolation } from './observer-isolation.js'
 import type { RequestFacts } from './requirement/request-facts.js'
 import type { VerifiedConsent } from './result.js'
 import type { MaskinportenToken } from './tokens/verify-token.js'
@@ -135,6 +136,8 @@ export interface DecisionAudit {
 
 export function createDecisionAudit(options: DecisionAuditOptions): DecisionAudit {
   const hasher = new SubjectHasher(options.auditKey)
+  // A throwing logger or hook must never change the decision (observer-isolation.ts).
+  const observers = createObserverIsolation()
 
   const onDecision = options.onDecision
   /** The logger that records `level`, if any: an event nobody records is never built. */
@@ -144,11 +147,13 @@ export function createDecisionAudit(options: DecisionAuditOptions): DecisionAudi
   }
   const emit = (target: AuditLogger | undefined, level: 'info' | 'warn', event: AuditEvent): void => {
     if (target !== undefined) {
-      // A dependency outage or overload is an operational warning, when the logger has warn.
-      if (level === 'warn' && target.warn) target.warn(event, 'consent rejected')
-      else target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
+      observers.run('logger', () => {
+        // A dependency outage or overload is an operational warning, when the logger has warn.
+        if (level === 'warn' && target.warn) target.warn(event, 'consent rejected')
+        else target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
+      })
     }
-    onDecision?.(event)
+    if (onDecision !== undefined) observers.run('onDecision', () => onDecision(event))
   }
 
   const base = (trail: DecisionTrail): Omit<AuditEvent, 'decision'> => {

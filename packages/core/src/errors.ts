@@ -56,6 +56,12 @@ export const ERROR_CODES = {
     description: 'More than one set of credentials was sent',
     stage: 'credentials',
   },
+  headers_too_many: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'The request has more header lines than can be checked',
+    stage: 'credentials',
+  },
   consent_token_duplicated: {
     status: 400,
     bearerError: 'invalid_request',

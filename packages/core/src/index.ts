@@ -55,7 +55,14 @@ export type {
 } from './requirement/types.js'
 export type { CompiledRequirement } from './requirement/compile.js'
 export { headersFromNodeRequest, headersFromRecord, type HeaderSource, type NodeRequestLike } from './credentials/headers.js'
-export { KEY_SET_DEFAULTS, type KeySet, type KeySetOptions, type KeySetState } from './keys/key-set.js'
+export {
+  KEY_SET_DEFAULTS,
+  type KeySet,
+  type KeySetOptions,
+  type KeySetState,
+  type KeySetStatus,
+  type KeySetFetchFailure,
+} from './keys/key-set.js'
 export type { FetchLike } from './keys/capped-fetch.js'
 export {
   organizationText,

@@ -49,7 +49,7 @@ export {
   NORWEGIAN_ICD,
   type OrganizationIdentifier,
 } from './consent/organization.js'
-export { parseRfc3339, isYearMonth } from './consent/time.js'
+export { parseRfc3339, isYearMonth, periodDay } from './consent/time.js'
 // 6. Two-token binding
 export { verifyConsentToken, checkBinding, carriedConsents, type ConsentToken, type ConsentTokenRules } from './tokens/binding.js'
 // 7. Route requirement

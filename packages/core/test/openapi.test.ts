@@ -68,6 +68,7 @@ describe('describeConsentOperation', () => {
     }
     expect(codes('400')).toEqual([
       'credentials_duplicated',
+      'headers_too_many',
       'credentials_in_url',
       'subject_missing',
       'subject_invalid',

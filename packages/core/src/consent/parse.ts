@@ -1,4 +1,5 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { foldKey, foldsToAsciiOnlyThroughUnicode } from './fold.js'
 import { ConsentGuardError } from '../errors.js'
 import { parsePartyUrn, type Party } from './identifiers.js'
 import { isBrokenNorwegian, organizationText, parseOrganizationIdentifier, type OrganizationIdentifier } from './organization.js'
@@ -125,7 +126,9 @@ function parseMetadata(right: ConsentRightDetail): ParsedMetadata {
   const values = new Map<string, string>()
   for (const key of keys) {
     const value = (raw as Record<string, unknown>)[key]
-    const lower = key.toLowerCase()
+    // A key that reads as an ASCII key only under some Unicode case mapping is ambiguous (fold.ts).
+    if (foldsToAsciiOnlyThroughUnicode(key)) return UNUSABLE
+    const lower = foldKey(key)
     if (typeof value !== 'string' || value.length > CONSENT_LIMITS.stringLength || values.has(lower)) return UNUSABLE
     values.set(lower, value)
   }

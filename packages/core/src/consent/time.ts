@@ -43,3 +43,24 @@ function daysInMonth(year: number, month: number): number {
 export function isYearMonth(text: string): boolean {
   return /^\d{4}-(0[1-9]|1[0-2])$/.test(text)
 }
+
+const PERIOD_VALUE = /^(\d{4})-(0[1-9]|1[0-2])(?:-(\d{2}))?$/
+
+/**
+ * Reads one bound of a period (`fraogmed`/`tilogmed` metadata, or a requested period) as the
+ * inclusive calendar day it stands for: `YYYY-MM-DD` is that day; `YYYY-MM` is the month's first day
+ * as a start and its last day as an end. Returns `YYYY-MM-DD` (which orders like the days it names),
+ * or undefined for anything else, including days that do not exist (`2026-02-30`).
+ */
+export function periodDay(text: string, side: 'start' | 'end'): string | undefined {
+  const m = PERIOD_VALUE.exec(text)
+  if (m === null) return undefined
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const last = daysInMonth(year, month)
+  if (m[3] !== undefined) {
+    const day = Number(m[3])
+    return day >= 1 && day <= last ? text : undefined
+  }
+  return `${text}-${side === 'start' ? '01' : String(last).padStart(2, '0')}`
+}

@@ -25,6 +25,8 @@ const BEARER = 'bearer'
  * credentials, no token in the URL, at most one consent header.
  */
 export function extractCredentials(headers: HeaderSource, options: ExtractOptions = {}): Credentials {
+  // Lines beyond Node's header limit are invisible: never decide on a partial view of the request.
+  if (headers.truncated === true) throw new ConsentGuardError('headers_too_many')
   const inUrl = options.url !== undefined && hasAccessTokenParam(options.url)
   const values = headers.getAll('authorization')
   if (values.length > 1) throw new ConsentGuardError('credentials_duplicated')

@@ -1,7 +1,7 @@
 import { ConsentGuardError, type ConsentGuardErrorCode } from '../errors.js'
 import { RESOURCE_TYPE } from '../consent/schema.js'
 import { ALTINN2_SERVICE_TYPE } from '../consent/altinn2.js'
-import { isYearMonth } from '../consent/time.js'
+import { periodDay } from '../consent/time.js'
 import type { ParsedConsent, ParsedRight } from '../consent/parse.js'
 import { sameOrganization, type OrganizationIdentifier } from '../consent/organization.js'
 import type { CompiledRequirement } from './compile.js'
@@ -156,15 +156,14 @@ function metadataFindings<Req>(right: ParsedRight, ctx: MatchContext<Req>): Meta
     const start = values.get(period.startKey)
     const end = values.get(period.endKey)
     const asked = ctx.facts.period
-    // Zero-padded YYYY-MM strings order like the months they name.
+    // Both sides as inclusive days (a month bound covers the whole month): the consent's days must
+    // contain the requested days. `YYYY-MM-DD` strings order like the days they name.
+    const first = start === undefined ? undefined : periodDay(start, 'start')
+    const last = end === undefined ? undefined : periodDay(end, 'end')
+    const from = periodDay(asked.from, 'start')
+    const to = periodDay(asked.to, 'end')
     const ok =
-      start !== undefined &&
-      end !== undefined &&
-      isYearMonth(start) &&
-      isYearMonth(end) &&
-      start <= end &&
-      asked.from >= start &&
-      asked.to <= end
+      first !== undefined && last !== undefined && from !== undefined && to !== undefined && first <= last && from >= first && to <= last
     findings.push({
       key: `${period.startKey}..${period.endKey}`,
       rule: 'period',
