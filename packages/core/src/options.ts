@@ -6,6 +6,9 @@ import type { ConsentUseStore } from './one-time/store.js'
 import { resolveOverload, resolveTokenCache } from './performance-options.js'
 import type { DisclosureMode, DisclosureSink } from './disclosure.js'
 import { DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
+import { UNRESTRICTED_AUDIENCE } from './consent/audience.js'
+
+export { UNRESTRICTED_AUDIENCE }
 
 /** Maskinporten environments with published issuer and key-set URLs. */
 export const MASKINPORTEN_ENVIRONMENTS = {
@@ -64,11 +67,16 @@ export interface ConsentGuardOptions {
   /** Largest `exp - iat` and token age in seconds (set to your scope's `at_max_age`). Default 3600. */
   readonly maxTokenAge?: number
   /**
-   * Audience(s) of this API, for audience-restricted tokens. When set, a present `aud` must match one
-   * exactly; `unspecified` (Maskinporten's "not restricted") never matches and may not be configured.
+   * Audience(s) of this API, for audience-restricted tokens. When set, a token's `aud` must name one
+   * exactly; a token without `aud` or with `unspecified` (both Maskinporten's "not restricted") is
+   * refused unless `requireAudience: false`. `unspecified` may not be configured.
    */
   readonly audience?: string | readonly string[]
-  /** Refuse tokens without `aud` (needs `audience`). Default false: real consent tokens have none. */
+  /**
+   * Whether unrestricted tokens (no `aud`, or `unspecified`) are refused. Default: true when
+   * `audience` is set. `false` accepts them while a present, restricted `aud` must still match
+   * (for a move to audience-restricted tokens). Needs `audience`.
+   */
   readonly requireAudience?: boolean
   /** Key-set fetching and caching (timeouts, cooldown, stale-if-error, size caps). */
   readonly keys?: Omit<KeySetOptions, 'jwksUri'>
@@ -149,7 +157,6 @@ export { PERFORMANCE_DEFAULTS } from './performance-options.js'
  * omitted instead). Never an audience of its own: with `audience` configured it is refused like any
  * other value that is not yours; without, it is ignored like an absent `aud`.
  */
-export const UNRESTRICTED_AUDIENCE = 'unspecified'
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
@@ -301,7 +308,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   // Maskinporten writes `unspecified` when no audience was requested: configuring it would accept every unrestricted token.
   if (audience?.includes(UNRESTRICTED_AUDIENCE))
     fail(`"audience" must not be "${UNRESTRICTED_AUDIENCE}": that value means "not audience-restricted"`)
-  const requireAudience = options.requireAudience ?? false
+  // With an audience configured, tokens must be restricted to it unless the API opts out explicitly.
+  const requireAudience = options.requireAudience ?? audience !== undefined
   if (requireAudience && audience === undefined) fail('"requireAudience" needs "audience"')
   const realm = options.realm ?? DEFAULT_REALM
   if (typeof realm !== 'string' || !REALM.test(realm)) fail('"realm" must be printable ASCII without quotes or backslashes')

@@ -21,7 +21,7 @@ export type AppKind =
   | 'legacy' // two-token plus Altinn 2 legacy tokens
   | 'testEnv' // test issuer with its own key set (ISS-01/02)
   | 'tol0' // clock tolerance 0 (CLM-01)
-  | 'audLax' // audience configured, not required (ISS-07)
+  | 'audLax' // audience configured, unrestricted tokens allowed (requireAudience: false, ISS-07)
   | 'audStrict' // audience required (ISS-07)
   | 'delegation' // delegation sources restricted to production Altinn (ISS-08)
 
@@ -121,7 +121,7 @@ const guardOptions = (kit: Kit, app: AppKind): ConsentGuardOptions => {
     case 'tol0':
       return { ...prod, clockTolerance: 0 }
     case 'audLax':
-      return { ...prod, audience: 'https://our.api/' }
+      return { ...prod, audience: 'https://our.api/', requireAudience: false }
     case 'audStrict':
       return { ...prod, audience: 'https://our.api/', requireAudience: true }
     case 'delegation':

@@ -1,4 +1,5 @@
 import type { JWTVerifyGetKey } from 'jose'
+import { UNRESTRICTED_AUDIENCE } from '../consent/audience.js'
 import { parseCompactJws, MAX_TOKEN_BYTES } from '../credentials/compact-jws.js'
 import { ConsentGuardError } from '../errors.js'
 import { parseConsents, type ParsedConsent } from '../consent/parse.js'
@@ -172,7 +173,9 @@ function checkAudience(aud: unknown, present: boolean, rules: TokenRules): void 
   const fail = (): never => {
     throw new ConsentGuardError('token_audience_invalid')
   }
-  if (!present) {
+  // Maskinporten writes `unspecified` when no audience was asked for and may omit `aud` instead:
+  // both mean "not audience-restricted", so both get the same answer.
+  if (!present || aud === UNRESTRICTED_AUDIENCE) {
     if (rules.requireAudience) fail()
     return
   }
