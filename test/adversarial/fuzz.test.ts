@@ -108,7 +108,6 @@ function referenceAccepts(claims: unknown, year: string, personId: string, now: 
 }
 
 // ---- Generators --------------------------------------------------------------------------------
-const oneOf = <T>(...values: T[]) => fc.constantFrom(...values)
 // The first value is the valid one and comes up most often (15 to 1), so accepted requests occur in
 // every run: with about twenty such fields, roughly one request in eight is fully valid.
 const maybe = <T>(good: T, ...bad: unknown[]) =>
@@ -201,7 +200,7 @@ describe.each(TARGETS.map((t) => t.name))('%s', (name) => {
         maybe('2024', '2023') as fc.Arbitrary<string>,
         maybe(PERSON, OTHER) as fc.Arbitrary<string>,
         async (raw, year, personId) => {
-          const claims = stripUndefined(raw as Record<string, unknown>)
+          const claims = stripUndefined(raw)
           const token = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
           const before = target.handled.length
           const res = await send(target.baseUrl, { path: `/income/${year}/${personId}`, headers: [['Authorization', `Bearer ${token}`]] })
@@ -268,7 +267,7 @@ describe.each(TARGETS.map((t) => t.name))('%s, two-token mode', (name) => {
         maybe('2024', '2023') as fc.Arbitrary<string>,
         maybe(PERSON, OTHER) as fc.Arbitrary<string>,
         async (raw, year, personId) => {
-          const claims = stripUndefined(raw as Record<string, unknown>)
+          const claims = stripUndefined(raw)
           const consent = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
           const before = target.handled.length
           const res = await send(target.baseUrl, {

@@ -9,7 +9,6 @@ import {
   type CompiledRequirement,
   type ConsentGuard,
   type ConsentGuardOptions,
-  type ConsentRequirement,
   type VerifiedConsent,
 } from '@consent-guard/core'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'

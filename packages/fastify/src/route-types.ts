@@ -8,7 +8,6 @@ import type {
   ContextConfigDefault,
   FastifyBaseLogger,
   FastifyContextConfig,
-  FastifyInstance,
   FastifyRequest,
   FastifySchema,
   FastifyTypeProvider,

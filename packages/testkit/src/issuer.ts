@@ -1,4 +1,4 @@
-import { SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import { SignJWT, type JWTHeaderParameters } from 'jose'
 import {
   consentTokenClaims,
   maskinportenClaims,
@@ -117,7 +117,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   async function sign(claims: Record<string, unknown>, signOptions: SignOptions = {}): Promise<string> {
     const key = signOptions.key ?? ring.signer
     const header = { alg: key.alg, kid: key.kid, ...signOptions.header } as JWTHeaderParameters
-    return new SignJWT(claims as JWTPayload).setProtectedHeader(header).sign(key.privateKey)
+    return new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey)
   }
 
   return {

@@ -126,7 +126,7 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
   }
 
   return {
-    getKey: getKey as JWTVerifyGetKey,
+    getKey: getKey,
     async reload() {
       try {
         await remote.reload()

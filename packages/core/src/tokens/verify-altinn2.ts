@@ -61,7 +61,7 @@ export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Pr
       currentDate: rules.now(),
       requiredClaims: ['iss', 'exp', 'nbf'],
     })
-    claims = result.payload as Record<string, unknown>
+    claims = result.payload
   } catch (err) {
     if (isConsentGuardError(err)) throw err
     throw new ConsentGuardError(mapJoseError(err))

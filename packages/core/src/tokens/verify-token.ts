@@ -74,7 +74,7 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
       currentDate: now,
       requiredClaims: REQUIRED,
     })
-    claims = result.payload as Record<string, unknown>
+    claims = result.payload
   } catch (err) {
     if (isConsentGuardError(err)) throw err
     throw new ConsentGuardError(mapJoseError(err))

@@ -1,6 +1,5 @@
 import { TEST_IDENTITIES, type ConsentTokenOptions, type MaskinportenClaimsOptions } from '../claims.js'
 import type { Altinn2ClaimsOptions, Altinn2Generation } from '../altinn2.js'
-import type { FixedKeyName } from '../fixed-keys.js'
 import type { SigningKey } from '../keys.js'
 import type { ClientRegistration, ClientRegistry, RegisteredClient } from './clients.js'
 import type { ConsentResourceDefinition, ConsentStore } from './consents.js'
@@ -67,14 +66,14 @@ export const SANDBOX_CLIENTS = Object.freeze({
   bank: Object.freeze({
     clientId: 'a1b7c3d4-0000-4000-8000-000000000001',
     orgno: TEST_IDENTITIES.consumerOrgno,
-    keyName: 'client-1' as FixedKeyName,
+    keyName: 'client-1',
     name: 'Sandbox bank',
   }),
   /** Another consumer: {@link TEST_IDENTITIES}.otherOrgno (313876144). */
   other: Object.freeze({
     clientId: 'a1b7c3d4-0000-4000-8000-000000000002',
     orgno: TEST_IDENTITIES.otherOrgno,
-    keyName: 'client-2' as FixedKeyName,
+    keyName: 'client-2',
     name: 'Another consumer',
   }),
 })

@@ -10,8 +10,9 @@ import type { EmulatorContext } from './context.js'
 import { buildJwtGrant, requestToken, type TokenResult } from './grant-client.js'
 
 function clientOf(ctx: EmulatorContext, as: 'bank' | 'other' | SandboxClient, caller: string): SandboxClient {
-  const client = typeof as === 'string' ? ctx.sandbox[as] : as
-  if (client === undefined) throw new TypeError(`${caller}: no sandbox client "${String(as)}" (sandboxClients: false?)`)
+  if (typeof as !== 'string') return as
+  const client = ctx.sandbox[as]
+  if (client === undefined) throw new TypeError(`${caller}: no sandbox client "${as}" (sandboxClients: false?)`)
   return client
 }
 
@@ -68,6 +69,6 @@ export async function requestEmulatorAltinn2Token(ctx: EmulatorContext, request:
   return {
     ok: false,
     status: response.status,
-    body: typeof body === 'object' && body !== null ? (body as { title?: string; detail?: string; code?: string }) : {},
+    body: typeof body === 'object' && body !== null ? body : {},
   }
 }

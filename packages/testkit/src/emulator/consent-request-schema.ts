@@ -164,7 +164,7 @@ function validateRight(
   if (!Value.Check(resourceSchema, r.resource))
     add(`${at}.resource`, 'Required: [{ "type": "urn:altinn:resource", "value": "<resource id>" }]')
   else {
-    for (const [j, entry] of (r.resource as unknown[]).entries()) {
+    for (const [j, entry] of r.resource.entries()) {
       if (Value.Check(ConsentResourceBodySchema, entry)) resources.push({ type: entry.type, value: entry.value })
       else add(`${at}.resource[${j}]`, 'Must be { "type": "urn:altinn:resource", "value": "<resource id>" }')
     }

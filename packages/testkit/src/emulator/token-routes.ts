@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { SignJWT, type JWTPayload } from 'jose'
+import { SignJWT } from 'jose'
 import { maskinportenClaims } from '../claims.js'
 import type { EmulatorContext } from './context.js'
 import { checkGrant } from './grant.js'
@@ -9,7 +9,7 @@ import type { Route } from './router.js'
 /** Signs claims with the emulator's current Maskinporten key. */
 export function signWithRing(ctx: EmulatorContext, claims: Record<string, unknown>): Promise<string> {
   const signer = ctx.ring.signer
-  return new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: signer.alg, kid: signer.kid }).sign(signer.privateKey)
+  return new SignJWT(claims).setProtectedHeader({ alg: signer.alg, kid: signer.kid }).sign(signer.privateKey)
 }
 
 /**

@@ -82,7 +82,7 @@ export interface FindingContext {
 
 /** One consent entry's findings from the core's `explainConsents`, in words. */
 export function renderFinding(ctx: FindingContext, f: ConsentFinding, label: string): void {
-  const { log, compiled, requested, nowMs } = ctx
+  const { log, requested, nowMs } = ctx
   const c = f.consent
   const a2 = c.kind === 'altinn2'
   if (f.to.ok) log.push(`${label} to`, 'pass', a2 ? `CoveredBy ${c.to} = the access token's consumer` : `given to ${c.to} = the consumer`)
