@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing over HTTP, every adapter (security.md, issue 7):
+ * Property-based fuzzing over HTTP, every adapter (docs/security.md, issue 7):
  * - random and mutated Authorization headers: never a 5xx, never a crash, the handler never runs;
  * - random claim sets and consent shapes signed with the trusted key: a 200 only when an
  *   independent reference check, written here from the spec and not calling the core, accepts too;

@@ -19,7 +19,6 @@ import type {
   RouteGenericInterface,
   RouteHandlerMethod,
   RouteOptions,
-  RouteShorthandOptions,
   RouteShorthandOptionsWithHandler,
 } from 'fastify'
 
