@@ -39,7 +39,7 @@ try {
     variant,
     issuer: issuer.issuer,
     jwksUri: issuer.jwksUri,
-    publicJwk: issuer.signer.publicJwk as Record<string, unknown>,
+    publicJwk: issuer.signer.publicJwk,
     audience: AUDIENCE,
   })
   const headersFor = (variant: string): Record<string, string> =>

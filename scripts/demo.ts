@@ -92,7 +92,7 @@ async function http(
 /** The stable code in an answer: the guard's `code`, or the emulator's `consent_error` / OAuth `error`. */
 function codeOf(answer: Answer): string {
   const b = answer.body
-  for (const key of ['code', 'consent_error', 'error']) if (typeof b[key] === 'string') return b[key] as string
+  for (const key of ['code', 'consent_error', 'error']) if (typeof b[key] === 'string') return b[key]
   return ''
 }
 

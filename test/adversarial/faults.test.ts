@@ -246,7 +246,7 @@ describe('JWK-04 ambiguous or mismatched keys: 401', () => {
     ['the mp-1 key with key_ops ["encrypt"]', (jwk) => [{ ...jwk, key_ops: ['encrypt'] }]],
   ])('%s', async (_name, keys) => {
     const iss = await issuer()
-    iss.server.setKeys(keys({ ...iss.signer.publicJwk }) as never)
+    iss.server.setKeys(keys({ ...iss.signer.publicJwk }))
     const running = await apps(iss)
     await expectAll(running, await incomeToken(iss), r401('token_key_unknown'), _name)
   })

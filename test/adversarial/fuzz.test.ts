@@ -200,7 +200,7 @@ describe.each(TARGETS.map((t) => t.name))('%s', (name) => {
         maybe('2024', '2023') as fc.Arbitrary<string>,
         maybe(PERSON, OTHER) as fc.Arbitrary<string>,
         async (raw, year, personId) => {
-          const claims = stripUndefined(raw as Record<string, unknown>)
+          const claims = stripUndefined(raw)
           const token = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
           const before = target.handled.length
           const res = await send(target.baseUrl, { path: `/income/${year}/${personId}`, headers: [['Authorization', `Bearer ${token}`]] })
@@ -267,7 +267,7 @@ describe.each(TARGETS.map((t) => t.name))('%s, two-token mode', (name) => {
         maybe('2024', '2023') as fc.Arbitrary<string>,
         maybe(PERSON, OTHER) as fc.Arbitrary<string>,
         async (raw, year, personId) => {
-          const claims = stripUndefined(raw as Record<string, unknown>)
+          const claims = stripUndefined(raw)
           const consent = signCompact({ alg: 'RS256', kid: issuer.signer.kid }, claims, issuer.signer.privateKey)
           const before = target.handled.length
           const res = await send(target.baseUrl, {

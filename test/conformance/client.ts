@@ -39,7 +39,7 @@ async function sendSupertest(baseUrl: string, spec: RequestSpec): Promise<Respon
     response.on('end', () => callback(null, text))
   })
   const text = res.body as string
-  return { status: res.status, headers: res.headers as IncomingHttpHeaders, text, body: parseJson(text) }
+  return { status: res.status, headers: res.headers, text, body: parseJson(text) }
 }
 
 function sendRaw(baseUrl: string, spec: RequestSpec): Promise<ResponseSeen> {

@@ -84,7 +84,7 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
   async function start(extra?: Record<string, string>): Promise<supertest.Agent> {
     const app = await example.start(env(extra), logs)
     apps.push(app)
-    return supertest(app.baseUrl) as unknown as supertest.Agent
+    return supertest(app.baseUrl)
   }
   const remember = (token: string): string => {
     tokens.push(token)

@@ -34,6 +34,7 @@ const EMPTY_BODY = /^(?:function\s*[\w$]*\s*\(\s*\)\s*\{\s*\}|\(\s*\)\s*=>\s*(?:
 export function loggerListens(logger: AuditLogger, level: 'info' | 'warn'): boolean {
   if (typeof logger.isLevelEnabled === 'function') return logger.isLevelEnabled(level)
   if (logger.level === 'silent') return false
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- only the method's source is inspected; it is never called
   const method = level === 'warn' && typeof logger.warn === 'function' ? logger.warn : logger.info
   if (typeof method !== 'function') return false
   let empty = emptyFunction.get(method)

@@ -6,6 +6,7 @@ import type { ConsentUseStore } from './one-time/store.js'
 import { resolveOverload, resolveTokenCache } from './performance-options.js'
 import type { DisclosureMode, DisclosureSink } from './disclosure.js'
 import { DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
+import { isArray } from './is-array.js'
 import { UNRESTRICTED_AUDIENCE } from './consent/audience.js'
 
 export { UNRESTRICTED_AUDIENCE }
@@ -294,7 +295,7 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   if (!Number.isFinite(altinn2MaxTokenAge) || altinn2MaxTokenAge <= 0 || altinn2MaxTokenAge > 3600)
     fail('"altinn2MaxTokenAge" must be 1-3600 seconds')
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS
-  if (!Array.isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => SUPPORTED_ALGS.has(a))) {
+  if (!isArray(algorithms) || algorithms.length === 0 || !algorithms.every((a) => SUPPORTED_ALGS.has(a))) {
     fail(`"algorithms" must list asymmetric algorithms from ${[...SUPPORTED_ALGS].join(', ')}`)
   }
   const clockTolerance = options.clockTolerance ?? 10

@@ -82,7 +82,7 @@ export interface VerifiedConsent {
 }
 
 function toRight(right: ParsedRight): ConsentRight {
-  const metadata: Record<string, string> = Object.create(null)
+  const metadata = Object.create(null) as Record<string, string>
   if (right.metadata.status === 'ok') for (const [k, v] of right.metadata.values) metadata[k] = v
   return Object.freeze({
     actions: right.actions,

@@ -9,9 +9,9 @@ afterEach(() => {
 
 function captureWarnings(): { code?: string; message: string }[] {
   const seen: { code?: string; message: string }[] = []
-  vi.spyOn(process, 'emitWarning').mockImplementation(((warning: string | Error, options?: { code?: string }) => {
+  vi.spyOn(process, 'emitWarning').mockImplementation((warning: string | Error, options?: { code?: string }) => {
     seen.push({ message: String(warning), ...(options?.code !== undefined && { code: options.code }) })
-  }) as typeof process.emitWarning)
+  })
   return seen
 }
 
@@ -27,7 +27,7 @@ describe('observers that fail leave decisions unchanged', () => {
     ['logger.info throws', { logger: throwingLogger, onDecision: undefined }],
   ])('%s: accepted stays accepted, refused stays refused, one rate-limited warning', async (_name, options) => {
     const warnings = captureWarnings()
-    const h = await createHarness(options as never)
+    const h = await createHarness(options)
     try {
       const token = await h.token()
       for (let i = 0; i < 5; i++) {

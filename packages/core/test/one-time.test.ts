@@ -160,7 +160,7 @@ describe('one-time route with the memory store', () => {
     const id = crypto.randomUUID()
     expect(await h.outcome(await bearerFor(h, { ...base, id }), { personId: FNR_B }, oneTimeRoute)).toBe('consent_subject_mismatch')
     expect(await h.outcome(await bearerFor(h, { ...base, id }), { year: '2024' }, oneTimeRoute)).toBe('consent_metadata_mismatch')
-    expect(await h.outcome(await h.bearer(await h.token({ consent: { ...base, id }, scope: 'other:scope' })), {}, oneTimeRoute)).toBe(
+    expect(await h.outcome(h.bearer(await h.token({ consent: { ...base, id }, scope: 'other:scope' })), {}, oneTimeRoute)).toBe(
       'scope_missing',
     )
     expect(store.markUsed).not.toHaveBeenCalled()
@@ -275,7 +275,8 @@ describe('a store that answers after the guard gave up', () => {
     const memory = new MemoryConsentUseStore()
     let delay = 200
     const slow: ConsentUseStore = {
-      markUsed: (key, ttl) => new Promise((resolve, reject) => setTimeout(() => memory.markUsed(key, ttl).then(resolve, reject), delay)),
+      markUsed: (key, ttl) =>
+        new Promise((resolve, reject) => setTimeout(() => void memory.markUsed(key, ttl).then(resolve, reject), delay)),
       release: (key) => memory.release(key),
     }
     const h = await createHarness({ store: slow, storeTimeoutMs: 50 })
@@ -299,7 +300,7 @@ describe('a store that answers after the guard gave up', () => {
     const slow: ConsentUseStore = {
       markUsed: (key, ttl, options) => {
         if (options?.signal !== undefined) signals.push(options.signal)
-        return new Promise((resolve, reject) => setTimeout(() => memory.markUsed(key, ttl).then(resolve, reject), delay))
+        return new Promise((resolve, reject) => setTimeout(() => void memory.markUsed(key, ttl).then(resolve, reject), delay))
       },
       release: (key) => memory.release(key),
     }

@@ -13,7 +13,7 @@ beforeAll(async () => {
   h = await createHarness()
   attacker = await generateSigningKey({ kid: 'mp-1' })
   signer = h.issuer.signer
-  baseline = consentTokenClaims({ iss: h.issuer.issuer, now: NOW, ...h.tokenOptions() }) as unknown as Record<string, unknown>
+  baseline = consentTokenClaims({ iss: h.issuer.issuer, now: NOW, ...h.tokenOptions() })
 })
 afterAll(() => h.close())
 

@@ -74,7 +74,7 @@ async function reference(token: string, rules: TokenRules): Promise<unknown> {
         currentDate: rules.now(),
         requiredClaims: ['iss', 'exp', 'iat', 'jti', 'client_id', 'consumer'],
       })
-      claims = result.payload as Record<string, unknown>
+      claims = result.payload
     } catch (err) {
       if (isConsentGuardError(err)) throw err
       throw new ConsentGuardError(mapJoseError(err))
@@ -106,7 +106,7 @@ const time = (valid: number) =>
     valid,
     fc.integer({ min: valid - 4000, max: valid + 4000 }),
     fc.constantFrom(NOW - 10, NOW - 11, NOW + 10, NOW + 11, NOW, NOW - 3600, NOW - 3611, NOW - 3610, NOW + 3600),
-    fc.constantFrom('1784361435', null, true, 1e400, -1e400, 0.5 + valid),
+    fc.constantFrom('1784361435', null, true, Infinity, -Infinity, 0.5 + valid),
     fc.constant(undefined),
   )
 
@@ -140,7 +140,7 @@ function build(claims: Record<string, unknown>, header: { alg: string; kid: stri
     payload.authorization_details = base.authorization_details
   }
   delete payload.consent
-  let text = JSON.stringify(payload, (_k, v) => (v === 1e400 ? '__INF__' : v === -1e400 ? '__NINF__' : v))
+  let text = JSON.stringify(payload, (_k, v) => (v === Infinity ? '__INF__' : v === -Infinity ? '__NINF__' : v))
   text = text.replaceAll('"__INF__"', '1e400').replaceAll('"__NINF__"', '-1e400')
   const h: Record<string, unknown> = { alg: header.alg, kid: header.kid }
   if (header.typ !== undefined) h.typ = header.typ

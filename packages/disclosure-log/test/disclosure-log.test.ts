@@ -137,7 +137,7 @@ describeWithPostgres('PostgreSQL disclosure log', () => {
   })
 
   it('validates its options', () => {
-    expect(() => createDisclosureLog({} as never)).toThrow(ConsentGuardConfigError)
+    expect(() => createDisclosureLog({})).toThrow(ConsentGuardConfigError)
     expect(() => createDisclosureLog({ connectionString: 'mysql://x' })).toThrow(ConsentGuardConfigError)
     expect(() => createDisclosureLog({ connectionString: server.url, schema: 'Robert"; DROP' })).toThrow(ConsentGuardConfigError)
     expect(() => createDisclosureLog({ connectionString: server.url, connectionTimeoutMs: 0 })).toThrow(ConsentGuardConfigError)

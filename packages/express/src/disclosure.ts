@@ -30,12 +30,14 @@ export function wireDisclosure(recorder: DisclosureRecorder, consent: VerifiedCo
     return
   }
 
+  /* eslint-disable @typescript-eslint/unbound-method -- the originals are put back on res, or called on it with .apply(res, ...) */
   const original = {
     writeHead: res.writeHead as unknown as AnyFn,
     write: res.write as unknown as AnyFn,
     end: res.end as unknown as AnyFn,
-    flushHeaders: res.flushHeaders as unknown as AnyFn,
+    flushHeaders: res.flushHeaders,
   }
+  /* eslint-enable @typescript-eslint/unbound-method */
   type Call = { readonly name: 'write' | 'end' | 'flushHeaders'; readonly args: unknown[] }
   let state: 'idle' | 'recording' | 'released' | 'refused' = 'idle'
   const queue: Call[] = []
@@ -44,7 +46,7 @@ export function wireDisclosure(recorder: DisclosureRecorder, consent: VerifiedCo
     res.writeHead = original.writeHead as Response['writeHead']
     res.write = original.write as Response['write']
     res.end = original.end as Response['end']
-    res.flushHeaders = original.flushHeaders as Response['flushHeaders']
+    res.flushHeaders = original.flushHeaders
   }
 
   // Headers are not committed before the record: writeHead's status and headers go onto `res`.
@@ -86,7 +88,7 @@ export function wireDisclosure(recorder: DisclosureRecorder, consent: VerifiedCo
     }
   res.write = intercept('write') as Response['write']
   res.end = intercept('end') as Response['end']
-  res.flushHeaders = intercept('flushHeaders') as Response['flushHeaders']
+  res.flushHeaders = intercept('flushHeaders')
 
   function release(): void {
     state = 'released'

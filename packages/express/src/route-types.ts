@@ -45,21 +45,25 @@ type TakeName<S extends string, Name extends string = ''> = S extends `${infer C
 
 type Merge<T> = { [K in keyof T]: T[K] }
 
+/** The parameters of a path without any: the empty object type, the identity of `&` in {@link Plain}. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `Record<string, never>` would forbid every key in an intersection
+type NoParams = {}
+
 /** Parameters of a path with no `{...}` groups. */
 type Plain<S extends string, Optional extends boolean> = S extends `${string}${':' | '*'}${infer Rest}`
   ? (S extends `${infer Before}${'*'}${Rest}` ? (Before extends `${string}:${string}` ? ':' : '*') : ':') extends infer Kind
     ? TakeName<Rest> extends [infer Name extends string, infer After extends string]
       ? (Name extends ''
-          ? {}
+          ? NoParams
           : After extends `?${string}`
             ? { [K in Name]?: Kind extends '*' ? string[] : string }
             : Optional extends true
               ? { [K in Name]?: Kind extends '*' ? string[] : string }
               : { [K in Name]: Kind extends '*' ? string[] : string }) &
           Plain<After, Optional>
-      : {}
-    : {}
-  : {}
+      : NoParams
+    : NoParams
+  : NoParams
 
 type Parse<S extends string> = S extends `${infer Before}{${infer Inside}}${infer After}`
   ? Plain<Before, false> & Plain<Inside, true> & Parse<After>

@@ -30,6 +30,7 @@ describe('typed requirements', () => {
     expectTypeOf<PathParams<'/a/:id{/:rev}'>>().toEqualTypeOf<{ id: string; rev?: string }>()
     expectTypeOf<PathParams<'/a/:id?'>>().toEqualTypeOf<{ id?: string }>()
     expectTypeOf<PathParams<'/a/:from-:to.json'>>().toEqualTypeOf<{ from: string; to: string }>()
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a path without parameters has none: exactly `{}`
     expectTypeOf<PathParams<'/health'>>().toEqualTypeOf<{}>()
     expectTypeOf<PathParams<string>>().toEqualTypeOf<Record<string, string>>()
   })

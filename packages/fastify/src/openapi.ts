@@ -42,7 +42,7 @@ export function checkOpenApiOptions(value: unknown): ConsentOpenApiOptions {
       if (typeof name !== 'string' || !/^[A-Za-z0-9._-]+$/.test(name)) fail(`"names.${key}" must be a component name`)
     }
   }
-  return value as ConsentOpenApiOptions
+  return value
 }
 
 const SWAGGER = '@fastify/swagger'

@@ -157,7 +157,7 @@ const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async 
     const compiled =
       declared === undefined ? globalCompiled : guard.compile(declared, `route ${String(routeOptions.method)} ${routeOptions.url}`)
     if (compiled === undefined) return
-    describer?.annotate(routeOptions, compiled as CompiledRequirement<never>)
+    describer?.annotate(routeOptions, compiled)
     const hook = hookFor(guard, compiled) as onRequestHookHandler
     const existing = routeOptions.onRequest
     // A new array: Fastify shares the original with the HEAD twin of a GET route, which runs
@@ -176,7 +176,7 @@ const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async 
     if (config[kSeen] === true || config.consent === false || (config.consent === undefined && globalCompiled === undefined)) return done()
     done(
       new UnguardedRouteError(
-        `consent-guard: route ${request.routeOptions.method} ${request.routeOptions.url} was declared before the plugin loaded, ` +
+        `consent-guard: route ${String(request.routeOptions.method)} ${request.routeOptions.url} was declared before the plugin loaded, ` +
           'so its consent requirement was never compiled; `await fastify.register(consentGuard, ...)` before declaring routes',
       ),
     )

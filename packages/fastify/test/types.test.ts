@@ -7,7 +7,7 @@ it('types request.consent, route config and the decorators, and rejects a non-re
   const app = Fastify()
   await app.register(consentGuard, { maskinporten: 'test' })
   expectTypeOf(app.consentGuard).toEqualTypeOf<ConsentGuard>()
-  expectTypeOf(app.requireConsent).returns.toEqualTypeOf<ConsentHook>()
+  expectTypeOf<typeof app.requireConsent>().returns.toEqualTypeOf<ConsentHook>()
   app.get('/open', { config: { consent: false } }, async (request) => {
     expectTypeOf(request.consent).toEqualTypeOf<VerifiedConsent | null>()
     return 'open'

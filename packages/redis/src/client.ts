@@ -69,7 +69,7 @@ export function createClient(options: RedisConsentUseStoreConnectionOptions): Re
       ...FAIL_FAST_REDIS_OPTIONS,
       ...options.options,
       sentinels: options.sentinels.map((n) => ({ host: n.host, port: n.port })),
-      name: options.name as string,
+      name: options.name,
     })
   } else {
     const redisOptions: RedisOptions = { ...FAIL_FAST_REDIS_OPTIONS, ...options.options }

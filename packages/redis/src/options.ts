@@ -1,6 +1,9 @@
 import type { ClusterOptions, RedisOptions } from 'ioredis'
 import { ConsentGuardConfigError, type ConsentUseStore } from '@consent-guard/core'
 
+/** `Array.isArray` without narrowing a typed value to `any[]`: options may come from JavaScript as anything. */
+const isArray = (value: unknown): boolean => Array.isArray(value)
+
 /**
  * The commands the store sends. An ioredis `Redis` or `Cluster` instance fits; so does any
  * wrapper with the same call shape. `set` and `del` are required; `get` (recognising its own mark),
@@ -191,7 +194,7 @@ export function resolveOptions(options: RedisConsentUseStoreOptions): ResolvedCo
       ['nodes', o.nodes],
     ] as const) {
       if (list === undefined) continue
-      if (!Array.isArray(list) || list.length === 0) fail(`"${field}" must be a non-empty array of { host, port }`)
+      if (!isArray(list) || list.length === 0) fail(`"${field}" must be a non-empty array of { host, port }`)
       for (const node of list) {
         if (typeof node?.host !== 'string' || node.host === '' || !Number.isInteger(node.port) || node.port < 1 || node.port > 65_535) {
           fail(`"${field}" must be a non-empty array of { host, port }`)

@@ -2,14 +2,7 @@ import type { Cluster, Redis } from 'ioredis'
 import type { MarkUsedOptions } from '@consent-guard/core'
 import { createClient } from './client.js'
 import { bounded, COMPARE_AND_DELETE, LateMarkReleaser, markValue } from './late-marks.js'
-import {
-  resolveOptions,
-  type RedisCommandClient,
-  type RedisConsentUseStore,
-  type RedisConsentUseStoreClientOptions,
-  type RedisConsentUseStoreConnectionOptions,
-  type RedisConsentUseStoreOptions,
-} from './options.js'
+import { resolveOptions, type RedisCommandClient, type RedisConsentUseStore, type RedisConsentUseStoreOptions } from './options.js'
 
 /** What one `SET NX` (plus `WAIT`) answered. */
 interface MarkReply {
@@ -45,10 +38,10 @@ export function createRedisConsentUseStore(options: RedisConsentUseStoreOptions 
   let client: RedisCommandClient
   let owned: Redis | Cluster | undefined
   if (options.client !== undefined) {
-    client = (options as RedisConsentUseStoreClientOptions).client
+    client = options.client
   } else {
-    owned = createClient(options as RedisConsentUseStoreConnectionOptions)
-    client = owned as unknown as RedisCommandClient
+    owned = createClient(options)
+    client = owned
   }
   const late = new LateMarkReleaser(client, commandTimeoutMs)
 

@@ -1,4 +1,4 @@
-import { SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import { SignJWT, type JWTHeaderParameters } from 'jose'
 import {
   consentTokenClaims,
   maskinportenClaims,
@@ -6,9 +6,9 @@ import {
   type ConsentTokenOptions,
   type MaskinportenClaimsOptions,
 } from './claims.js'
-import { FIXED_TEST_KEYS, type FixedKeyName } from './fixed-keys.js'
 import { createJwksServer, type JwksServer } from './jwks-server.js'
-import { deterministicSigningKey, generateSigningKey, type RsaSigningAlgorithm, type SigningKey } from './keys.js'
+import { KeyRing } from './key-ring.js'
+import { deterministicSigningKey, type RsaSigningAlgorithm, type SigningKey } from './keys.js'
 
 /** Options for {@link createTestIssuer}. */
 export interface TestIssuerOptions {
@@ -103,13 +103,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     options.keys !== undefined
       ? [...options.keys]
       : [await deterministicSigningKey('mp-1', options.alg !== undefined ? { alg: options.alg } : {})]
-  const first = initial[0]
-  if (first === undefined) throw new TypeError('createTestIssuer: `keys` must contain at least one key')
-  let published: SigningKey[] = initial
-  let signer: SigningKey = first
-  const history: SigningKey[] = [...initial]
+  if (initial.length === 0) throw new TypeError('createTestIssuer: `keys` must contain at least one key')
+  const ring = new KeyRing(initial, { onChange: (published) => server.setKeys(published) })
   const server = await createJwksServer({
-    keys: published,
+    keys: initial,
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.path !== undefined ? { path: options.path } : {}),
@@ -118,22 +115,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const clock = options.now
 
   async function sign(claims: Record<string, unknown>, signOptions: SignOptions = {}): Promise<string> {
-    const key = signOptions.key ?? signer
+    const key = signOptions.key ?? ring.signer
     const header = { alg: key.alg, kid: key.kid, ...signOptions.header } as JWTHeaderParameters
-    return new SignJWT(claims as JWTPayload).setProtectedHeader(header).sign(key.privateKey)
-  }
-
-  async function nextKey(): Promise<SigningKey> {
-    const kids = new Set(history.map((key) => key.kid))
-    let n = history.length + 1
-    while (kids.has(`mp-${n}`)) n += 1
-    const kid = `mp-${n}`
-    const fixedName = kid as FixedKeyName
-    const fixed = Object.prototype.hasOwnProperty.call(FIXED_TEST_KEYS, fixedName) ? FIXED_TEST_KEYS[fixedName] : undefined
-    if (fixed !== undefined && !history.some((key) => key.publicJwk.n === fixed.n)) {
-      return deterministicSigningKey(fixedName, { kid })
-    }
-    return generateSigningKey({ kid })
+    return new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey)
   }
 
   return {
@@ -142,10 +126,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     metadataUrl: server.metadataUrl,
     server,
     get signer() {
-      return signer
+      return ring.signer
     },
     get keys() {
-      return [...published]
+      return ring.published
     },
     sign,
     accessToken(claims = {}, signOptions) {
@@ -154,18 +138,8 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     consentToken(claims = {}, signOptions) {
       return sign(consentTokenClaims({ iss, ...(clock !== undefined ? { now: clock } : {}), ...claims }), signOptions)
     },
-    async rotate(rotateOptions = {}) {
-      const key = rotateOptions.key ?? (await nextKey())
-      history.push(key)
-      published = rotateOptions.retirePrevious === true ? [key] : [...published.filter((k) => k.kid !== key.kid), key]
-      signer = key
-      server.setKeys(published)
-      return key
-    },
-    removeKey(kid) {
-      published = published.filter((key) => key.kid !== kid)
-      server.setKeys(published)
-    },
+    rotate: (rotateOptions = {}) => ring.rotate(rotateOptions),
+    removeKey: (kid) => ring.remove(kid),
     close() {
       return server.close()
     },

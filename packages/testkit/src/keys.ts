@@ -107,8 +107,11 @@ export async function deterministicSigningKey(seedName: FixedKeyName, options: D
   }
   const alg = options.alg ?? 'RS256'
   const jwk = FIXED_TEST_KEYS[seedName]
-  const privateKey = (await importJWK({ ...jwk }, alg, { extractable: true })) as CryptoKey
-  const publicKey = (await importJWK(toPublicJwk({ ...jwk }), alg, { extractable: true })) as CryptoKey
+  const privateKey = await importJWK({ ...jwk }, alg, { extractable: true })
+  const publicKey = await importJWK(toPublicJwk({ ...jwk }), alg, { extractable: true })
+  // An RSA JWK always imports as a CryptoKey (only `oct` keys become bytes).
+  if (!(privateKey instanceof CryptoKey) || !(publicKey instanceof CryptoKey))
+    throw new TypeError(`fixed key ${seedName} is not an RSA key`)
   return assemble(privateKey, publicKey, alg, options.kid ?? seedName)
 }
 

@@ -115,7 +115,7 @@ export async function createKit(): Promise<Kit> {
       jti: 'jti-baseline-ct',
       consent: { id: BASE_CONSENT_ID, from: { person: FNR_A }, resource: RESOURCE, metadata: { inntektsaar: '2023' } },
       ...overrides,
-    }) as unknown as Claims
+    })
   const accessClaims = (overrides: MaskinportenClaimsOptions = {}): Claims =>
     maskinportenClaims({
       iss: PROD_ISSUER,
@@ -124,7 +124,7 @@ export async function createKit(): Promise<Kit> {
       client_id: 'c-1',
       jti: 'jti-baseline-at',
       ...overrides,
-    }) as unknown as Claims
+    })
   const patch = (changes: Claims, base: Claims = claims()): Claims => {
     const out: Claims = { ...base }
     for (const [k, v] of Object.entries(changes)) {
@@ -135,7 +135,7 @@ export async function createKit(): Promise<Kit> {
   }
   const withConsent = (changes: Claims, base: Claims = claims()): Claims => {
     const details = base.authorization_details as Claims[]
-    return { ...base, authorization_details: [patch(changes, details[0] as Claims), ...details.slice(1)] }
+    return { ...base, authorization_details: [patch(changes, details[0]), ...details.slice(1)] }
   }
   const sign: Kit['sign'] = (payload, header = { alg: 'RS256', kid: 'mp-1' }, key = mp.privateKey, alg = 'RS256') =>
     signCompact(header, payload, key, alg)
@@ -171,7 +171,7 @@ async function weakRsaKey(): Promise<Kit['weak']> {
   const privateJwk = privateKey.export({ format: 'jwk' }) as JsonWebKey
   const cryptoKey = await webcrypto.subtle.importKey('jwk', privateJwk, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, true, ['sign'])
   const { kty, n, e } = privateJwk as { kty: string; n: string; e: string }
-  return { privateKey: cryptoKey as CryptoKey, jwk: { kty, n, e, kid: WEAK_KID, alg: 'RS256', use: 'sig' } }
+  return { privateKey: cryptoKey, jwk: { kty, n, e, kid: WEAK_KID, alg: 'RS256', use: 'sig' } }
 }
 
 /** Base64url of bytes or text. */

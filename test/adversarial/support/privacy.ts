@@ -77,5 +77,6 @@ export function errorRenderings(err: unknown): string {
   } catch {
     json = '[unserialisable]'
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- every way a log could render the error is searched, `[object Object]` too
   return [String(e.message), String(e.stack), json, String(err), inspect(err, { depth: 6 })].join('\n')
 }

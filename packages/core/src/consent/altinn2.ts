@@ -89,7 +89,7 @@ export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>): 
       // Altinn 2 consents carry no action; they grant exactly what Altinn 3 calls `consent`.
       actions: Object.freeze(['consent']),
       resources: Object.freeze([Object.freeze({ type: ALTINN2_SERVICE_TYPE, value: service })]),
-      metadata: (record.ambiguous ? UNUSABLE : Object.freeze({ status: 'ok', values: record.values })) as ParsedMetadata,
+      metadata: record.ambiguous ? UNUSABLE : Object.freeze({ status: 'ok', values: record.values }),
     }),
   )
   return Object.freeze({

@@ -20,8 +20,8 @@ const COMBINING_DOT = /\u0307/g
  * spelling another reader may take for an ASCII key.
  */
 export function foldsToAsciiOnlyThroughUnicode(key: string): boolean {
-  if (/^[\x00-\x7F]*$/.test(key)) return false
+  if (/^\p{ASCII}*$/u.test(key)) return false
   return [key.toLowerCase(), key.toUpperCase(), key.toUpperCase().toLowerCase(), key.toLowerCase().toUpperCase()].some((mapped) =>
-    /^[\x00-\x7F]*$/.test(mapped.replace(COMBINING_DOT, '')),
+    /^\p{ASCII}*$/u.test(mapped.replace(COMBINING_DOT, '')),
   )
 }

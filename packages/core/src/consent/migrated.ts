@@ -46,5 +46,5 @@ function code(value: unknown, name: string, fail: (msg: string) => never): strin
   const text = typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : value
   if (typeof text !== 'string' || !CODE.test(text))
     fail(`"${name}" must be a string of digits or a non-negative integer, got ${JSON.stringify(value)}`)
-  return text as string
+  return text
 }

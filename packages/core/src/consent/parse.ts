@@ -61,7 +61,7 @@ export function parseConsents(claims: Readonly<Record<string, unknown>>): readon
   }
   const out: ParsedConsent[] = []
   const ids = new Set<string>()
-  for (const detail of details) {
+  for (const detail of details as readonly unknown[]) {
     if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) throw new ConsentGuardError('consent_malformed')
     // RFC 9396 §2: every entry has a string type; exact comparison (§12).
     const type = Object.hasOwn(detail, 'type') ? (detail as { type: unknown }).type : undefined

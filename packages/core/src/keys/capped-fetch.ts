@@ -46,7 +46,7 @@ export function cappedJwksFetch(fetchImpl: FetchLike, limits: { maxBytes: number
     const keys = (parsed as { keys?: unknown } | null)?.keys
     if (!Array.isArray(keys)) throw new JwksResponseError('JWK Set response has no keys array')
     if (keys.length > limits.maxKeys) throw new JwksResponseError('JWK Set has too many keys')
-    for (const key of keys) {
+    for (const key of keys as readonly unknown[]) {
       if (typeof key !== 'object' || key === null) throw new JwksResponseError('JWK Set has an invalid key')
       for (const member of PRIVATE_MEMBERS) {
         if (Object.hasOwn(key, member)) throw new JwksResponseError('JWK Set contains private key material')

@@ -218,7 +218,7 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
   }
 
   return {
-    getKey: getKey as JWTVerifyGetKey,
+    getKey: getKey,
     isFresh: () => good !== undefined && failure === undefined && Date.now() - good.at < cacheMaxAgeMs,
     onKeysChanged: (listener) => void listeners.push(listener),
     async reload() {

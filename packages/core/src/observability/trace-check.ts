@@ -1,18 +1,18 @@
 import { isConsentGuardError } from '../errors.js'
+import type { GuardInput } from '../guard.js'
 import type { CompiledRequirement } from '../requirement/compile.js'
 import type { VerifiedConsent } from '../result.js'
 import { checkChannel, type CheckTraceContext } from './diagnostics.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Check = <Req>(input: any, compiled: CompiledRequirement<Req>) => Promise<VerifiedConsent>
+type Check = <Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>) => Promise<VerifiedConsent>
 
 /**
  * Runs `check` inside the check tracing channel when anyone subscribes (else directly, at no
  * cost). The context carries resource, mode, one-time flag, then decision, code, status and
  * duration; never the verified consent (`result` stays undefined) nor anything from the token.
  */
-export function traceCheck<F extends Check>(check: F, mode: CheckTraceContext['mode']): F {
-  const traced = <Req>(input: Parameters<F>[0], compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> => {
+export function traceCheck(check: Check, mode: CheckTraceContext['mode']): Check {
+  return <Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>): Promise<VerifiedConsent> => {
     if (!checkChannel.hasSubscribers) return check(input, compiled)
     const context: CheckTraceContext = { resource: compiled?.resource, mode, oneTime: compiled?.oneTime === true }
     const started = performance.now()
@@ -39,5 +39,4 @@ export function traceCheck<F extends Check>(check: F, mode: CheckTraceContext['m
       }, context)
       .then(() => consent as VerifiedConsent)
   }
-  return traced as F
 }

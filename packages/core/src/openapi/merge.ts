@@ -20,7 +20,7 @@ export function addConsentToOperation<T extends OpenApiObject>(
 
 /** Adds the consent security schemes and schemas to `document.components` (in place), keeping any of the same name. */
 export function addConsentComponents<T extends OpenApiObject>(document: T, components: ConsentComponents): T {
-  const target = (isObject(document.components) ? document.components : ((document as OpenApiObject).components = {})) as OpenApiObject
+  const target = isObject(document.components) ? document.components : ((document as OpenApiObject).components = {})
   for (const part of ['securitySchemes', 'schemas'] as const) {
     const existing = isObject(target[part]) ? target[part] : (target[part] = {})
     for (const [name, value] of Object.entries(components[part])) if (!(name in existing)) existing[name] = value

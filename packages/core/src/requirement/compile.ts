@@ -3,6 +3,7 @@ import { isOrganizationNumber } from '../consent/identifiers.js'
 import { foldKey } from '../consent/fold.js'
 import { isBrokenNorwegian, organizationText, parseOrganizationIdentifier, type OrganizationIdentifier } from '../consent/organization.js'
 import type { ConsentRequirement, ConsumerAllowList, MetadataRule, PeriodRule } from './types.js'
+import { isArray } from '../is-array.js'
 
 /** A requirement validated and normalised at start-up. Create with `guard.compile()`. */
 export interface CompiledRequirement<Req = unknown> {
@@ -195,7 +196,7 @@ function compileConsumers<Req>(
   fail: (m: string) => never,
 ): CompiledRequirement<Req>['consumers'] {
   if (consumers === undefined || typeof consumers === 'function') return consumers
-  if (!Array.isArray(consumers)) return fail('"consumers" must be an array of organisation numbers or { authority, id }, or a function')
+  if (!isArray(consumers)) return fail('"consumers" must be an array of organisation numbers or { authority, id }, or a function')
   const allowed = new Set<string>()
   for (const c of consumers) {
     if (typeof c === 'string') {
@@ -213,7 +214,7 @@ function compileConsumers<Req>(
           : undefined
     if (identifier === undefined || isBrokenNorwegian(identifier) || identifier.authority.includes(':'))
       fail(`"consumers" has ${JSON.stringify(c)}, not { authority, id } (printable ASCII without spaces)`)
-    allowed.add(organizationText(identifier as OrganizationIdentifier))
+    allowed.add(organizationText(identifier))
   }
   return allowed
 }

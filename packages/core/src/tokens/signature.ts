@@ -42,7 +42,7 @@ export async function verifyJwsSignature(jws: CompactJws, getKey: JWTVerifyGetKe
     }
     let ok = false
     try {
-      ok = cryptoVerify(NODE_HASH[alg] as string, Buffer.from(jws.signingInput, 'latin1'), handle, jws.signature)
+      ok = cryptoVerify(NODE_HASH[alg], Buffer.from(jws.signingInput, 'latin1'), handle, jws.signature)
     } catch {
       ok = false
     }

@@ -82,7 +82,7 @@ export function cachedFor<T extends object>(
   config: { readonly maxEntries: number } | undefined,
 ): VerifiedTokenCache<T> | undefined {
   if (config === undefined) return undefined
-  const cache = new VerifiedTokenCache<T>(config.maxEntries, set.isFresh)
+  const cache = new VerifiedTokenCache<T>(config.maxEntries, () => set.isFresh())
   set.onKeysChanged((kids) => cache.purgeKidsNotIn(kids))
   return cache
 }

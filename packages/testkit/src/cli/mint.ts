@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { SignJWT, type JWTPayload } from 'jose'
+import { SignJWT } from 'jose'
 import { altinn2Claims, altinn2SigningKey, defaultAltinn2Key, signAltinn2Token, type Altinn2Generation } from '../altinn2.js'
 import { consentTokenClaims, maskinportenClaims, TEST_IDENTITIES, type ConsentParty } from '../claims.js'
 import type { FixedKeyName } from '../fixed-keys.js'
@@ -141,7 +141,7 @@ export async function mintCommand(argv: readonly string[], io: CliIo): Promise<n
     })
   }
   const key = await deterministicSigningKey(keyName, values.kid !== undefined ? { kid: values.kid } : {})
-  const token = await new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey)
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey)
   io.stdout.write(`${token}\n`)
   if (values.quiet !== true) {
     io.stderr.write(

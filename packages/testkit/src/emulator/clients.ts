@@ -3,6 +3,9 @@ import { importJWK, type JWK } from 'jose'
 import { isValidOrgno, isUuid } from './identifiers.js'
 import { toPublicJwk, type SigningKey } from '../keys.js'
 
+/** `Array.isArray` without narrowing a typed value to `any[]`: registrations may come from JSON as anything. */
+const isArray = (value: unknown): boolean => Array.isArray(value)
+
 /**
  * How a client is registered with the emulator, like a Maskinporten client in Samarbeidsportalen:
  * its id, the public key(s) its JWT grants are signed with, the organisation it belongs to and the
@@ -79,15 +82,15 @@ export class ClientRegistry {
     }
     const scopes = registration.scopes ?? '*'
     if (scopes !== '*') {
-      if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
+      if (!isArray(scopes) || !scopes.every((s) => typeof s === 'string' && SCOPE_TOKEN.test(s))) {
         throw new TypeError('scopes must be "*" or an array of scope strings')
       }
     }
     const delegatedBy = registration.delegatedBy ?? []
-    if (!Array.isArray(delegatedBy) || !delegatedBy.every((o) => typeof o === 'string' && isValidOrgno(o))) {
+    if (!isArray(delegatedBy) || !delegatedBy.every((o) => typeof o === 'string' && isValidOrgno(o))) {
       throw new TypeError('delegatedBy must be an array of valid organisation numbers')
     }
-    if (!Array.isArray(registration.keys) || registration.keys.length === 0) throw new TypeError('keys must list at least one public key')
+    if (!isArray(registration.keys) || registration.keys.length === 0) throw new TypeError('keys must list at least one public key')
     const keys = new Map<string, JWK>()
     for (const entry of registration.keys) {
       const jwk = isSigningKey(entry) ? { ...entry.publicJwk } : entry

@@ -1,118 +1,31 @@
 import { randomUUID } from 'node:crypto'
-import { parseRfc3339 } from '@consent-guard/core/pipeline'
 import { ALTINN_CONSENT_TYPE, altinnTimestamp, iso6523, organizationUrn, personUrn, type ConsentDetailClaim } from '../claims.js'
 import { ProblemError, type ConsentRefusal } from './http.js'
-import { isUuid, parseValidPartyUrn, type UrnParty } from './identifiers.js'
+import { RESOURCE_ID, validateConsentRequest, type ValidConsentRequest } from './consent-request-schema.js'
+import type {
+  ConsentActor,
+  ConsentEventType,
+  ConsentRequestDetails,
+  ConsentRequestEvent,
+  ConsentRequestStatus,
+  ConsentResourceDefinition,
+  GrantConsentInput,
+} from './consent-types.js'
+import { parseValidPartyUrn } from './identifiers.js'
 
-/** Status of a consent request (Altinn `ConsentRequestStatusType`, lower case as Altinn serialises it). */
-export type ConsentRequestStatus = 'created' | 'accepted' | 'rejected' | 'revoked' | 'deleted' | 'expired'
+export type {
+  ConsentActor,
+  ConsentEventType,
+  ConsentRequestDetails,
+  ConsentRequestEvent,
+  ConsentRequestStatus,
+  ConsentResourceDefinition,
+  ConsentRightRecord,
+  GrantConsentInput,
+} from './consent-types.js'
 
-/** Event types in a request's history (`ConsentRequestEventType`; `Used` is never set by Altinn today). */
-export type ConsentEventType = 'Created' | 'Accepted' | 'Rejected' | 'Revoked' | 'Deleted' | 'Used'
-
-/** One right of a consent request, as stored and returned (metadata spelt `metadata`). */
-export interface ConsentRightRecord {
-  readonly action: readonly string[]
-  readonly resource: readonly { readonly type: string; readonly value: string }[]
-  readonly metadata?: Readonly<Record<string, string>>
-}
-
-/** One entry of `consentRequestEvents`. */
-export interface ConsentRequestEvent {
-  readonly consentEventID: string
-  readonly created: string
-  readonly performedBy: string
-  readonly eventType: ConsentEventType
-  readonly consentRequestID: string
-}
-
-/** The details Altinn returns for a consent request (`ConsentRequestDetailsDto`). */
-export interface ConsentRequestDetails {
-  readonly id: string
-  readonly from: string
-  readonly to: string
-  readonly requiredDelegator: string | null
+interface MutableRecord extends ValidConsentRequest {
   readonly handledBy: string | null
-  readonly validTo: string
-  readonly consentRights: readonly ConsentRightRecord[]
-  readonly requestMessage: Readonly<Record<string, string>> | null
-  readonly status: ConsentRequestStatus
-  readonly consented: string | null
-  readonly redirectUrl: string
-  readonly consentRequestEvents: readonly ConsentRequestEvent[]
-  readonly viewUri: string
-  readonly portalViewMode: 'hide' | 'show'
-}
-
-/**
- * A consent resource as registered in Altinn's Resource Registry, for validation at request time.
- * Resources the emulator does not know are accepted with any metadata.
- */
-export interface ConsentResourceDefinition {
-  /** The resource's metadata keys; a request must give exactly these, each non-empty. */
-  readonly metadata?: readonly string[]
-  /** Access list: only these organisations may request consent for the resource (403 otherwise). */
-  readonly accessList?: readonly string[]
-  /** Marks a one-time consent resource (informational: Altinn does not enforce single use at token time). */
-  readonly oneTime?: boolean
-  /** Title shown on the emulated consent page. */
-  readonly title?: string
-  /**
-   * The same consent as an Altinn 2 service: an accepted consent for this resource can be fetched as
-   * a legacy Altinn 2 token (`GET /api/authorization/token/{id}`), whose `Services` name
-   * `{serviceCode}_{serviceEdition}` with the right's metadata.
-   */
-  readonly altinn2?: { readonly serviceCode: string; readonly serviceEdition: string }
-}
-
-/** Who calls the consent request API. */
-export interface ConsentActor {
-  /** Organisation number of the authenticated consumer (the token's `consumer`). */
-  readonly orgno: string
-  /** Supplier acting for the consumer (token with `supplier`): becomes `handledBy`. */
-  readonly supplier?: string
-  /** Holder of `altinn:consentrequests.org`: may create requests whose `to` is another organisation. */
-  readonly mayRequestForOthers?: boolean
-}
-
-/** Shorthand for seeding an accepted (or other) consent from code. */
-export interface GrantConsentInput {
-  /** Default: a random UUID. */
-  readonly id?: string
-  /** Person id (11 digits) or organisation number (9 digits), or a full URN. */
-  readonly from: string
-  /** Consumer organisation number (9 digits) the consent is given to. */
-  readonly to: string
-  /** One resource id (with `metadata`) or several rights. */
-  readonly resource?: string
-  readonly metadata?: Record<string, string>
-  readonly rights?: readonly {
-    readonly resource: string | readonly string[]
-    readonly metadata?: Record<string, string>
-    readonly action?: readonly string[]
-  }[]
-  /** End of validity. Default: 30 days from the emulator's clock. */
-  readonly validTo?: Date | string
-  /** Final status. Default `accepted`. */
-  readonly status?: 'created' | 'accepted' | 'rejected' | 'revoked'
-  readonly redirectUrl?: string
-  readonly handledBy?: string
-}
-
-interface MutableRecord {
-  readonly id: string
-  readonly from: string
-  readonly fromParty: UrnParty
-  readonly to: string
-  readonly toOrgno: string
-  readonly requiredDelegator: string | null
-  readonly handledBy: string | null
-  readonly validTo: string
-  readonly validToMs: number
-  readonly consentRights: readonly ConsentRightRecord[]
-  readonly requestMessage: Readonly<Record<string, string>> | null
-  readonly redirectUrl: string
-  readonly portalViewMode: 'hide' | 'show'
   status: Exclude<ConsentRequestStatus, 'expired'>
   consented: string | null
   consentedMs: number | undefined
@@ -131,11 +44,9 @@ export interface ConsentStoreOptions {
   readonly resources?: Readonly<Record<string, ConsentResourceDefinition>>
 }
 
-const ORG_URN = /^urn:altinn:organization:identifier-no:([0-9]{9})$/
 const DIGITS = /^[0-9]{1,10}$/
 /** Metadata keys an Altinn 2 `Services` entry can carry (`{code}_{edition}_{key}={value}`). */
 const ALTINN2_METADATA_KEY = /^[A-Za-z0-9]{1,64}$/
-const RESOURCE_ID = /^[A-Za-z0-9._:-]{1,256}$/
 const REFUSAL_TEXT: Record<ConsentRefusal, string> = {
   consent_not_found: 'No consent with this id exists',
   consent_not_for_consumer: 'The consent was not given to the consumer of this token',
@@ -195,7 +106,7 @@ export class ConsentStore {
    * for `to`, or not on the resource's access list), 409 (the id belongs to another consumer).
    */
   create(body: unknown, actor: ConsentActor): { created: boolean; details: ConsentRequestDetails } {
-    const input = this.#validate(body)
+    const input = validateConsentRequest(body, { now: this.#now(), resource: (id) => this.#resources.get(id) })
     const existing = this.#records.get(input.id.toLowerCase())
     if (!actor.mayRequestForOthers && input.toOrgno !== actor.orgno) {
       throw new ProblemError(403, 'Forbidden', '"to" must be the authenticated organisation', undefined, 'to_not_authenticated_party')
@@ -413,153 +324,4 @@ export class ConsentStore {
       portalViewMode: record.portalViewMode,
     }
   }
-
-  #validate(body: unknown): Omit<MutableRecord, 'status' | 'consented' | 'consentedMs' | 'events' | 'handledBy'> {
-    const errors: Record<string, string[]> = {}
-    const add = (field: string, message: string): void => {
-      ;(errors[field] ??= []).push(message)
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ProblemError(
-        400,
-        'One or more validation errors occurred.',
-        'The body must be a JSON object',
-        undefined,
-        'validation_failed',
-      )
-    }
-    const b = body as Record<string, unknown>
-
-    if (!isUuid(b.id)) add('id', 'Required: a UUID chosen by the consumer')
-    const fromParty = parseValidPartyUrn(b.from)
-    if (fromParty === undefined)
-      add(
-        'from',
-        'Required: urn:altinn:person:identifier-no:<11 digits> or urn:altinn:organization:identifier-no:<9 digits> with valid control digits',
-      )
-    const toParty = parseValidPartyUrn(b.to)
-    if (toParty === undefined || toParty.type !== 'organization' || typeof b.to !== 'string' || !ORG_URN.test(b.to)) {
-      add('to', 'Required: urn:altinn:organization:identifier-no:<9 digits> with a valid control digit')
-    }
-    if (b.requiredDelegator !== undefined && b.requiredDelegator !== null && parseValidPartyUrn(b.requiredDelegator) === undefined) {
-      add('requiredDelegator', 'Must be a person or organisation URN')
-    }
-    let validToMs: number | undefined
-    if (typeof b.validTo !== 'string') add('validTo', 'Required: an ISO 8601 date-time with offset')
-    else {
-      validToMs = parseRfc3339(b.validTo)
-      if (validToMs === undefined) add('validTo', 'Must be an ISO 8601 date-time with offset, e.g. 2027-02-03T10:13:27.897002+00:00')
-      else if (validToMs <= this.#now().getTime()) add('validTo', 'Must be in the future')
-    }
-    const rights: ConsentRightRecord[] = []
-    if (!Array.isArray(b.consentRights) || b.consentRights.length === 0) add('consentRights', 'Required: at least one right')
-    else {
-      b.consentRights.forEach((raw: unknown, i: number) => {
-        const at = `consentRights[${i}]`
-        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return add(at, 'Must be an object')
-        const r = raw as Record<string, unknown>
-        const action = r.action
-        if (!Array.isArray(action) || action.length === 0 || !action.every((a) => typeof a === 'string' && a !== '')) {
-          add(`${at}.action`, 'Required: a non-empty array of actions, e.g. ["consent"]')
-        }
-        const resource = r.resource
-        const resources: { type: string; value: string }[] = []
-        if (!Array.isArray(resource) || resource.length === 0)
-          add(`${at}.resource`, 'Required: [{ "type": "urn:altinn:resource", "value": "<resource id>" }]')
-        else {
-          for (const [j, entry] of resource.entries()) {
-            const e = entry as { type?: unknown; value?: unknown } | null
-            if (
-              typeof e !== 'object' ||
-              e === null ||
-              e.type !== 'urn:altinn:resource' ||
-              typeof e.value !== 'string' ||
-              !RESOURCE_ID.test(e.value)
-            ) {
-              add(`${at}.resource[${j}]`, 'Must be { "type": "urn:altinn:resource", "value": "<resource id>" }')
-            } else resources.push({ type: e.type, value: e.value })
-          }
-        }
-        // ASP.NET binds member names case-insensitively: `metadata` and `metaData` are the same member.
-        const metaKeys = Object.keys(r).filter((k) => k.toLowerCase() === 'metadata')
-        if (metaKeys.length > 1) add(`${at}.metadata`, 'Give metadata once')
-        const rawMeta = metaKeys.length === 1 ? r[metaKeys[0] as string] : undefined
-        let metadata: Record<string, string> | undefined
-        if (rawMeta !== undefined && rawMeta !== null) {
-          if (typeof rawMeta !== 'object' || Array.isArray(rawMeta)) add(`${at}.metadata`, 'Must be an object of strings')
-          else {
-            metadata = {}
-            for (const [k, v] of Object.entries(rawMeta)) {
-              if (typeof v !== 'string' || v.trim() === '') add(`${at}.metadata.${k}`, 'Values must be non-empty strings')
-              else metadata[k] = v
-            }
-          }
-        }
-        for (const res of resources) {
-          const def = this.#resources.get(res.value)
-          if (def?.metadata === undefined) continue
-          const given = new Set(Object.keys(metadata ?? {}).map((k) => k.toLowerCase()))
-          const expected = new Set(def.metadata.map((k) => k.toLowerCase()))
-          for (const k of expected) if (!given.has(k)) add(`${at}.metadata.${k}`, `Resource ${res.value} requires metadata "${k}"`)
-          for (const k of given) if (!expected.has(k)) add(`${at}.metadata.${k}`, `Resource ${res.value} has no metadata "${k}"`)
-        }
-        if (Array.isArray(action) && resources.length > 0) {
-          rights.push(
-            Object.freeze({
-              action: Object.freeze([...(action as string[])]),
-              resource: Object.freeze(resources),
-              ...(metadata !== undefined ? { metadata: Object.freeze(metadata) } : {}),
-            }),
-          )
-        }
-      })
-    }
-    let requestMessage: Record<string, string> | null = null
-    if (b.requestMessage !== undefined && b.requestMessage !== null) {
-      if (
-        typeof b.requestMessage !== 'object' ||
-        Array.isArray(b.requestMessage) ||
-        !Object.values(b.requestMessage).every((v) => typeof v === 'string')
-      ) {
-        add('requestMessage', 'Must be an object: language → text')
-      } else requestMessage = { ...(b.requestMessage as Record<string, string>) }
-    }
-    if (typeof b.redirectUrl !== 'string' || !isRedirectUrl(b.redirectUrl))
-      add('redirectUrl', 'Required: an http(s) URL or a custom app scheme URL')
-    let portalViewMode: 'hide' | 'show' = 'hide'
-    if (b.portalViewMode !== undefined && b.portalViewMode !== null) {
-      const mode = typeof b.portalViewMode === 'string' ? b.portalViewMode.toLowerCase() : ''
-      if (mode === 'hide' || mode === 'show') portalViewMode = mode
-      else add('portalViewMode', 'Must be "hide" or "show"')
-    }
-    if (Object.keys(errors).length > 0) {
-      throw new ProblemError(400, 'One or more validation errors occurred.', 'The consent request is invalid', errors, 'validation_failed')
-    }
-    return {
-      id: b.id as string,
-      from: b.from as string,
-      fromParty: fromParty as UrnParty,
-      to: b.to as string,
-      toOrgno: (toParty as UrnParty).id,
-      requiredDelegator: (b.requiredDelegator as string | undefined) ?? null,
-      validTo: altinnTimestamp((validToMs as number) / 1000),
-      validToMs: validToMs as number,
-      consentRights: Object.freeze(rights),
-      requestMessage,
-      redirectUrl: b.redirectUrl as string,
-      portalViewMode,
-    }
-  }
-}
-
-function isRedirectUrl(value: string): boolean {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return false
-  }
-  if (url.protocol === 'http:' || url.protocol === 'https:') return url.hostname !== ''
-  // Custom app schemes (e.g. `bankapp:/done`) are allowed; script-capable schemes are not.
-  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) && !['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol)
 }

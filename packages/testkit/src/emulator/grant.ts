@@ -98,7 +98,7 @@ export async function checkGrant(form: URLSearchParams, ctx: GrantCheckContext):
   if (unknown.length > 0) throw new OAuthError('invalid_grant', `Invalid assertion: unsupported claim(s) ${unknown.join(', ')}`)
 
   const aud = claims.aud
-  const audValue = Array.isArray(aud) && aud.length === 1 ? aud[0] : aud
+  const audValue: unknown = Array.isArray(aud) && aud.length === 1 ? aud[0] : aud
   if (audValue !== ctx.issuer) throw new OAuthError('invalid_grant', `Invalid assertion: aud must be the issuer ${ctx.issuer}`)
 
   const now = ctx.now().getTime() / 1000

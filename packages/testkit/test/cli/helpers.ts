@@ -25,7 +25,7 @@ export function spawnCli(
         ? [process.execPath, [BIN, ...args]]
         : [process.execPath, ['--import', 'tsx', CLI_TS, ...args]]
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd as string, argv as string[], {
+    const child = spawn(cmd, argv, {
       cwd: REPO,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -132,22 +132,22 @@ describe('lifecycle: accept, reject, revoke, expire', () => {
   it('accepts once, then only revokes; records who did what', async () => {
     const b = body()
     await create(b)
-    const accepted = await act(b.id as string, 'accept')
+    const accepted = await act(b.id, 'accept')
     expect(accepted.body).toMatchObject({ status: 'accepted', consented: expect.stringMatching(/\+00:00$/) })
-    expect((await act(b.id as string, 'accept')).status).toBe(409)
-    expect((await act(b.id as string, 'reject')).body.code).toBe('invalid_transition')
-    const revoked = await act(b.id as string, 'revoke', { performedBy: personUrn(personA) })
+    expect((await act(b.id, 'accept')).status).toBe(409)
+    expect((await act(b.id, 'reject')).body.code).toBe('invalid_transition')
+    const revoked = await act(b.id, 'revoke', { performedBy: personUrn(personA) })
     expect(revoked.body.status).toBe('revoked')
     expect(revoked.body.consentRequestEvents.map((e: { eventType: string }) => e.eventType)).toEqual(['Created', 'Accepted', 'Revoked'])
-    expect((await act(b.id as string, 'revoke')).status).toBe(409)
+    expect((await act(b.id, 'revoke')).status).toBe(409)
     expect((await act(randomUUID(), 'accept')).status).toBe(404)
   })
 
   it('rejects a created request; a rejected request cannot be accepted', async () => {
     const b = body()
     await create(b)
-    expect((await act(b.id as string, 'reject')).body.status).toBe('rejected')
-    expect((await act(b.id as string, 'accept')).status).toBe(409)
+    expect((await act(b.id, 'reject')).body.status).toBe('rejected')
+    expect((await act(b.id, 'accept')).status).toBe(409)
   })
 
   it('reports expired once validTo has passed, and refuses to accept it', async () => {
@@ -155,8 +155,8 @@ describe('lifecycle: accept, reject, revoke, expire', () => {
     await create(b)
     clock.advance(5_000)
     try {
-      expect(emu.consents.get(b.id as string)?.status).toBe('expired')
-      const late = await act(b.id as string, 'accept')
+      expect(emu.consents.get(b.id)?.status).toBe('expired')
+      const late = await act(b.id, 'accept')
       expect([late.status, late.body.detail]).toEqual([409, 'A consent request in status "expired" cannot be accepted'])
     } finally {
       clock.advance(-5_000)
@@ -194,11 +194,11 @@ describe('the consent screen (viewUri)', () => {
     const accepted = await post('accept')
     expect(accepted.status).toBe(303)
     expect(accepted.headers.get('location')).toBe(b.redirectUrl)
-    expect(emu.consents.get(b.id as string)?.status).toBe('accepted')
+    expect(emu.consents.get(b.id)?.status).toBe('accepted')
     expect(await (await fetch(created.body.viewUri)).text()).toContain('value="revoke"')
     const revoked = await post('revoke')
     expect(revoked.status).toBe(303)
-    expect(emu.consents.get(b.id as string)?.status).toBe('revoked')
+    expect(emu.consents.get(b.id)?.status).toBe('revoked')
     expect((await post('accept')).status).toBe(409)
   })
 

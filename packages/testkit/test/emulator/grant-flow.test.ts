@@ -70,7 +70,7 @@ describe('the whole flow: consent request → accept → JWT grant → token the
     expect(accepted.body.status).toBe('accepted')
     expect(accepted.body.consentRequestEvents.map((e: { eventType: string }) => e.eventType)).toEqual(['Created', 'Accepted'])
 
-    const result = await grantToken(emu, { scope: 'example:income', consent: { id: body.id as string, from: personUrn(personA) } })
+    const result = await grantToken(emu, { scope: 'example:income', consent: { id: body.id, from: personUrn(personA) } })
     expect(result.ok).toBe(true)
     if (!result.ok) return
     expect(result.body).toMatchObject({ token_type: 'Bearer', expires_in: 120, scope: 'example:income' })

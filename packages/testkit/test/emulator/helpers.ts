@@ -66,6 +66,7 @@ export async function bearer(
 
 export interface Json {
   status: number
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are asserted with expect(), like supertest's res.body
   body: any
   headers: Headers
 }
@@ -95,7 +96,7 @@ export async function call(
 }
 
 /** A consent request body shaped as Altinn's `ConsentRequestDto` (docs/testkit.md). */
-export function requestBody(overrides: Record<string, unknown> = {}, now = Date.now()): Record<string, unknown> {
+export function requestBody(overrides: Record<string, unknown> = {}, now = Date.now()): { id: string } & Record<string, unknown> {
   return {
     id: randomUUID(),
     from: personUrn(TEST_IDENTITIES.personA),

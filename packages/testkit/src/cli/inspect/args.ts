@@ -98,7 +98,7 @@ export async function parseInspectArgs(argv: readonly string[]): Promise<Inspect
   if (values.resource !== undefined) flags.resource = values.resource
   if (values.subject !== undefined) flags.subject = values.subject
   const metadata = parsePairs(values.metadata, '--metadata')
-  if (metadata !== undefined) flags.metadata = { ...((base.metadata as object | undefined) ?? {}), ...metadata }
+  if (metadata !== undefined) flags.metadata = { ...(base.metadata ?? {}), ...metadata }
   if (values.consumer !== undefined) flags.consumers = values.consumer
   if (values['one-time'] === true) flags.oneTime = true
   const merged = { ...base, ...flags }

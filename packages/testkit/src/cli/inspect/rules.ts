@@ -54,7 +54,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
 
   let syntaxOk = false
   const algorithms = legacy ? ['RS256'] : (cfg?.algorithms ?? DEFAULT_ALGORITHMS)
-  const keyName = header?.kid !== undefined ? `kid "${String(header.kid)}"` : `x5t "${String(header?.x5t)}"`
+  const keyName = header?.kid !== undefined ? `kid "${shown(header.kid)}"` : `x5t "${shown(header?.x5t)}"`
   try {
     parseCompactJws(token, { algorithms, keyId: legacy ? 'kid-or-x5t' : 'kid' })
     syntaxOk = true
@@ -95,7 +95,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     log.push(
       'signature',
       'pass',
-      `verified with key ${header?.kid !== undefined ? `"${String(header.kid)}"` : keyName} from ${options.jwksUri}`,
+      `verified with key ${header?.kid !== undefined ? `"${shown(header.kid)}"` : keyName} from ${options.jwksUri}`,
     )
   } else {
     log.push('signature', 'skip', 'not reached')
@@ -228,4 +228,9 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
       ...(note !== undefined ? { note } : {}),
     }
   }
+}
+
+/** A header value as printed: strings as they are, anything else as JSON (never `[object Object]`). */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : String(JSON.stringify(value))
 }

@@ -98,7 +98,7 @@ export async function maskinportenTokenRules(ctx: TokenRuleContext): Promise<Tok
   if (cfg?.issuer === undefined) log.push('issuer', 'info', `not checked (no "issuer" in the route config); iss is ${JSON.stringify(iss)}`)
   else judge('issuer', `iss is ${JSON.stringify(iss)}`, `iss is ${JSON.stringify(iss)}; the route expects ${o.issuer}`)
   const times = timesReadable
-    ? `issued ${relative((iat as number) * 1000, nowMs)}, expires ${relative((exp as number) * 1000, nowMs)} (lifetime ${(exp as number) - (iat as number)} s; at most ${o.maxTokenAge} s, tolerance ${o.clockTolerance} s)`
+    ? `issued ${relative(iat * 1000, nowMs)}, expires ${relative(exp * 1000, nowMs)} (lifetime ${exp - iat} s; at most ${o.maxTokenAge} s, tolerance ${o.clockTolerance} s)`
     : 'exp and iat must be numbers'
   const lifetimeProblem: Partial<Record<ConsentGuardErrorCode, string>> = {
     token_expired: 'expired',
@@ -132,7 +132,7 @@ export async function maskinportenTokenRules(ctx: TokenRuleContext): Promise<Tok
   let parsed: readonly ParsedConsent[] | undefined = verified?.consents
   if (parsed === undefined) {
     try {
-      parsed = parseConsents(claims as Record<string, unknown>)
+      parsed = parseConsents(claims)
     } catch (err) {
       if (!isConsentGuardError(err)) throw err
     }
@@ -193,12 +193,12 @@ export async function altinn2TokenRules(ctx: TokenRuleContext): Promise<readonly
     'info',
     [
       `OfferedBy ${String(own('OfferedBy'))}, CoveredBy ${String(own('CoveredBy'))}${own('HandledBy') !== undefined ? `, HandledBy ${String(own('HandledBy'))}` : ''}`,
-      `${Object.hasOwn(claims as object, 'ServiceCodes') ? 'ServiceCodes (the older name)' : 'Services'} ${JSON.stringify(services)}`,
+      `${Object.hasOwn(claims, 'ServiceCodes') ? 'ServiceCodes (the older name)' : 'Services'} ${JSON.stringify(services)}`,
       `${typeof own('DelegatedDate') === 'number' ? 'epoch-second' : 'string'} dates`,
     ].join('; '),
   )
   try {
-    const consent = parseAltinn2Consent(claims as Record<string, unknown>)
+    const consent = parseAltinn2Consent(claims)
     const names = consent.rights.flatMap((r) => r.resources.map((x) => x.value))
     log.push(
       'consent shape',
