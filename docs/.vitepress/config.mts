@@ -6,6 +6,14 @@ import { guidePages, referencePages } from './pages.js'
 // (packages, examples) relatively; in the site those become links to the repository.
 const REPOSITORY = 'https://github.com/consent-guard/consent-guard/blob/main/'
 
+function githubSlug(text: string): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-')
+}
+
 function guideSidebar(locale: 'en' | 'nb'): DefaultTheme.SidebarItem[] {
   return [
     {
@@ -27,6 +35,9 @@ export default withMermaid(
     srcExclude: ['**/README.md'],
     lastUpdated: false,
     markdown: {
+      // Anchors as GitHub makes them (underscores kept), so `errors.md#consent_expired` and
+      // `core.md#route-requirements-guardcompile` work on GitHub and in the site alike.
+      anchor: { slugify: githubSlug },
       config(md) {
         const render = md.renderer.rules.link_open
         md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
