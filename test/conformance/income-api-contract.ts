@@ -208,19 +208,26 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     })
 
     it('loadConfig reads defaults and rejects bad values, naming the variable', () => {
+      // The guard's variables are read by core's optionsFromEnv (config.guard), the server's by the example.
       expect(example.loadConfig({})).toEqual({
+        guard: { maskinporten: 'test' },
         port: 3000,
         host: '127.0.0.1',
-        maskinporten: 'test',
-        consentHeader: undefined,
         allowedConsumers: undefined,
         logLevel: 'info',
         redisUrl: undefined,
-        altinn2: undefined,
+        metrics: false,
       })
       expect(
-        example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'tt02', REDIS_URL: 'redis://127.0.0.1:6380' }),
-      ).toMatchObject({ altinn2: 'tt02', redisUrl: 'redis://127.0.0.1:6380' })
+        example.loadConfig({
+          CONSENT_TOKEN_HEADER: 'AltinnSamtykke',
+          ALTINN2_ENV: 'tt02',
+          REDIS_URL: 'redis://127.0.0.1:6380',
+          METRICS: '1',
+        }),
+      ).toMatchObject({ guard: { altinn2: 'tt02', consentHeader: 'AltinnSamtykke' }, redisUrl: 'redis://127.0.0.1:6380', metrics: true })
+      expect(() => example.loadConfig({ METRICS: 'yes' })).toThrow(/METRICS/)
+      expect(() => example.loadConfig({ CORRELATION_HEADER: 'bad header' })).toThrow(/CORRELATION_HEADER/)
       expect(() => example.loadConfig({ ALTINN2_ENV: 'tt02' })).toThrow(/CONSENT_TOKEN_HEADER/)
       expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke', ALTINN2_ENV: 'test' })).toThrow(/ALTINN2_ENV/)
       expect(() => example.loadConfig({ CONSENT_TOKEN_HEADER: 'x', ALTINN2_ENV: 'tt02', ALTINN2_JWKS_URI: 'https://x/jwk' })).toThrow(
@@ -250,7 +257,7 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       expect(() => example.loadConfig({ REDIS_URL: 'redis://a:1', REDIS_MIN_REPLICAS: 'one' })).toThrow(/REDIS_MIN_REPLICAS/)
       expect(() => example.loadConfig({ REDIS_MIN_REPLICAS: '1' })).toThrow(/REDIS_MIN_REPLICAS needs/)
       expect(example.loadConfig({ MASKINPORTEN_ENV: 'prod', ALLOWED_CONSUMERS: `${consumerOrgno},${otherOrgno}` })).toMatchObject({
-        maskinporten: 'prod',
+        guard: { maskinporten: 'prod' },
         allowedConsumers: [consumerOrgno, otherOrgno],
       })
       expect(() => example.loadConfig({ MASKINPORTEN_ENV: 'staging' })).toThrow(/MASKINPORTEN_ENV/)
@@ -412,11 +419,100 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     })
   })
 
+  describe(`${example.name}: operations`, () => {
+    it('GET /ready answers 503 with the cause while the key endpoint is down, then 200 without any token', async () => {
+      const down = await createTestIssuer()
+      try {
+        down.server.setBehaviour('down')
+        const app = await example.start({ MASKINPORTEN_ISSUER: down.issuer, MASKINPORTEN_JWKS_URI: down.jwksUri, PORT: '0' }, logs)
+        apps.push(app)
+        const api = supertest(app.baseUrl)
+        const notReady = await api.get('/ready')
+        expect(notReady.status).toBe(503)
+        expect(notReady.headers['cache-control']).toBe('no-store')
+        expect(notReady.body).toMatchObject({
+          status: 'unavailable',
+          ready: false,
+          keySets: [{ keySet: 'maskinporten', lastFailure: { cause: 'network' } }],
+        })
+        down.server.setBehaviour('ok')
+        // A probe drives at most one fetch a second: poll as a platform would.
+        let res = await api.get('/ready')
+        for (let i = 0; i < 30 && res.status !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 200))
+          res = await api.get('/ready')
+        }
+        expect(res.status).toBe(200)
+        expect(res.body).toMatchObject({ status: 'fresh', ready: true })
+      } finally {
+        await down.close()
+      }
+    })
+
+    it('GET /metrics (METRICS=1): one accepted and one rejected request move consent_guard_decisions_total', async () => {
+      const api = await start({ METRICS: '1' })
+      const count = async (labels: string): Promise<number> => {
+        const text = (await api.get('/metrics')).text
+        const line = text.split('\n').find((l) => l.startsWith('consent_guard_decisions_total{') && l.includes(labels))
+        return line === undefined ? 0 : Number(line.split(' ').at(-1))
+      }
+      const metrics = await api.get('/metrics')
+      expect(metrics.status).toBe(200)
+      expect(metrics.headers['content-type']).toMatch(/^text\/plain/)
+      const accepted = 'outcome="accepted",code="none",resource="example-income"'
+      const rejected = 'outcome="rejected",code="consent_subject_mismatch",resource="example-income"'
+      const [a0, r0] = [await count(accepted), await count(rejected)]
+      const token = await consentToken({ scope: 'example:income', consent: income2023 })
+      expect((await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)).status).toBe(200)
+      expect((await api.get(`/income/2023/${personB}`).set('authorization', `Bearer ${token}`)).status).toBe(403)
+      expect([await count(accepted), await count(rejected)]).toEqual([a0 + 1, r0 + 1])
+      const text = (await api.get('/metrics')).text
+      for (const secret of [personA, personB, ...token.split('.')]) expect(text).not.toContain(secret)
+      // Without METRICS=1 there is no /metrics route.
+      expect((await (await start()).get('/metrics')).status).toBe(404)
+    })
+
+    it('correlation ids: an incoming one is echoed on the response and in the problem body', async () => {
+      const api = await start({ CORRELATION_HEADER: 'Korrelasjonsid' })
+      const res = await api.get(`/income/2023/${personA}`).set('Korrelasjonsid', 'bank-call-1')
+      expect(res.status).toBe(401)
+      expect(res.headers.korrelasjonsid).toBe('bank-call-1')
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+      expect(JSON.parse(res.text)).toMatchObject({
+        code: 'credentials_missing',
+        correlationId: 'bank-call-1',
+        type: expect.stringMatching(/docs\/errors\.md#credentials_missing$/),
+      })
+      expect(logs.records().some((r) => r.event === 'consent_guard.decision' && r.correlationId === 'bank-call-1')).toBe(true)
+    })
+
+    it("the example's own error answers never echo the URL: bad percent-escape 400, over-long URL, faults", async () => {
+      const api = await start()
+      const token = await consentToken({ scope: 'example:income', consent: income2023 })
+      const bad = await api.get(`/income/2023/${personA}%E0%A4%A?t=${token}`)
+      expect(bad.status).toBe(400)
+      const long = await api.get(`/income/2023/${personA}${'1'.repeat(3000)}?t=${token}`)
+      expect(long.status).toBeGreaterThanOrEqual(400)
+      expect(long.status).toBeLessThan(500)
+      for (const res of [bad, long]) {
+        expect(res.text).not.toContain(personA)
+        for (const part of token.split('.')) expect(res.text).not.toContain(part)
+      }
+    })
+  })
+
   describe(`${example.name}: logs`, () => {
     it('hold no identity number and no token, access log included', async () => {
       // Runs after the suites above, so `logs` holds every line they produced.
       const api = await start({ CONSENT_TOKEN_HEADER: 'AltinnSamtykke' })
       await api.get(`/income/2023/${personA}?note=${personB}`).set('authorization', 'Bearer x.y.z').set('AltinnSamtykke', 'a.b.c')
+      // Encodings that once reached the access log in recoverable form (issue 11 #5).
+      const pct = (s: string) => [...s].map((c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0')).join('')
+      const sample = await consentToken({ scope: 'example:income', consent: income2023 })
+      await api.get(`/income/2023/${pct(personA)}`)
+      await api.get(`/income/2023/%20${personB}`)
+      await api.get(`/income/2023/${personA}?q=${sample.replace(/\./g, '%2E')}`)
+      await api.get(`/income/${sample}/${personA}`)
       const text = logs.lines.join('\n')
       expect(logs.lines.length).toBeGreaterThan(20)
       // The access log is there, with the URL masked...
@@ -424,6 +520,7 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       expect(logs.records().some((r) => r.event === 'consent_guard.decision' && r.decision === 'accepted')).toBe(true)
       // ...and no fødselsnummer or token anywhere.
       for (const fnr of [personA, personB]) expect(text).not.toContain(fnr)
+      for (const fnr of [personA, personB]) expect(decodeURIComponent(text.replace(/%(?![0-9a-fA-F]{2})/g, '%25'))).not.toContain(fnr)
       expect(text).not.toMatch(/authorization|altinnsamtykke/i)
       for (const token of tokens) expect(text).not.toContain(token.split('.')[2] as string)
     })

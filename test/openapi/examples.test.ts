@@ -44,7 +44,8 @@ async function expressDocument(): Promise<unknown> {
 }
 
 describe.each([
-  ['fastify-income-api', fastifyDocument, 'application/json'],
+  // Both examples answer refusals as problem+json (the Fastify one through the plugin's problemDetails option).
+  ['fastify-income-api', fastifyDocument, 'application/problem+json'],
   ['express-income-api', expressDocument, 'application/problem+json'],
 ])('%s GET /openapi.json', (_name, load, errorMedia) => {
   it('is a valid OpenAPI 3.1 document', async () => {

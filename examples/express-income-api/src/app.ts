@@ -1,7 +1,8 @@
 import { migratedResourceId } from '@consent-guard/core'
 import { consentErrorHandler, createConsentGuard, fromParam, getConsent, period } from '@consent-guard/express'
+import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
-import express, { type Express, type ErrorRequestHandler } from 'express'
+import express, { type Express, type Request } from 'express'
 import { pinoHttp } from 'pino-http'
 import { redisStoreOptions, type AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
@@ -18,28 +19,56 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   app.disable('x-powered-by')
   app.set('logger', logger)
 
-  // Access log. `req.log` is also where the guard writes its audit events.
-  app.use(pinoHttp({ logger, serializers: logPreset(config).serializers }))
-
   // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
   const redis = redisStoreOptions(config)
   const store =
     redis === undefined ? undefined : createRedisConsentUseStore({ ...redis, onError: (err) => logger.warn({ err: err.message }, 'redis') })
-  // server.ts (and tests) call this on shutdown.
-  app.locals.close = async () => store?.close()
+  const consent = createConsentGuard({ ...config.guard, ...(store !== undefined && { store }) })
+  const metrics = config.metrics ? createConsentGuardMetrics({ guard: consent.guard }) : undefined
+  // server.ts (and tests) call these: ready() before listen, close() on shutdown.
+  app.locals.guard = consent.guard
+  app.locals.close = async () => {
+    metrics?.close()
+    await store?.close()
+  }
 
-  const consent = createConsentGuard({
-    maskinporten: config.maskinporten,
-    ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
-    ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
-    ...(store !== undefined && { store }),
-  })
+  // Correlation id first (echoed, in every log line of the request), then the access log.
+  // `req.log` is also where the guard writes its audit events.
+  app.use(consent.correlation())
+  app.use(
+    pinoHttp({
+      logger,
+      serializers: logPreset(config).serializers,
+      customProps: (req) => ({ correlationId: (req as Request).correlationId }),
+    }),
+  )
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' })
   })
+
+  // Readiness: 503 with the cause until the key sets are usable (a probe retries the fetch, at
+  // most once a second), then 200; stale-serving during an issuer outage is still ready.
+  app.get('/ready', (_req, res, next) => {
+    consent.guard
+      .ready()
+      .catch(() => undefined)
+      .then(() => {
+        const readiness = consent.guard.readiness()
+        res
+          .status(readiness.ready ? 200 : 503)
+          .set('cache-control', 'no-store')
+          .json(readiness)
+      }, next)
+  })
+
+  if (metrics !== undefined) {
+    app.get('/metrics', (_req, res, next) => {
+      metrics.metrics().then((text) => res.type(metrics.contentType).send(text), next)
+    })
+  }
 
   app.get(
     '/income/:year/:personId',
@@ -128,12 +157,8 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   app.use((_req, res) => {
     res.status(404).json({ status: 404, error: 'Not Found', message: 'No such route' })
   })
-  app.use(consentErrorHandler())
-  const internalError: ErrorRequestHandler = (err, _req, res, next) => {
-    if (res.headersSent) return next(err)
-    res.err = err // pino-http logs it with the access-log line
-    res.status(500).json({ status: 500, error: 'Internal Server Error' })
-  }
-  app.use(internalError)
+  // Refusals, Express's own 4xx (a bad percent-escape is 400) and faults (500) as RFC 9457
+  // problem+json with the correlation id, never echoing the URL or an error message.
+  app.use(consentErrorHandler({ allErrors: true }))
   return app
 }

@@ -1,16 +1,14 @@
-import type { Altinn2Environment, MaskinportenEnvironment } from '@consent-guard/core'
+import { ConsentGuardEnvError, envValue, optionsFromEnv, type ConsentGuardOptions } from '@consent-guard/core'
 import { parseRedisNodeList, type RedisConsentUseStoreConnectionOptions, type RedisNodeAddress } from '@consent-guard/redis'
 
 /** Everything the server reads from its environment. */
 export interface AppConfig {
+  /** The guard's options from `optionsFromEnv` (MASKINPORTEN_*, CONSENT_TOKEN_HEADER, ALTINN2_*, CORRELATION_HEADER, AUDIT_KEY). */
+  readonly guard: ConsentGuardOptions
   /** `PORT`, default 3000 (0 picks a free port). */
   readonly port: number
   /** `HOST`, default 127.0.0.1; set `0.0.0.0` in a container. */
   readonly host: string
-  /** `MASKINPORTEN_ENV` (`test` default, `prod`) or `MASKINPORTEN_ISSUER` + `MASKINPORTEN_JWKS_URI`. */
-  readonly maskinporten: MaskinportenEnvironment
-  /** `CONSENT_TOKEN_HEADER`: two-token mode with the consent token in this header; unset = Altinn 3 single-token mode. */
-  readonly consentHeader: string | undefined
   /** `ALLOWED_CONSUMERS`: comma-separated organisation numbers allowed to call the data routes; unset = any consumer. */
   readonly allowedConsumers: readonly string[] | undefined
   /** `LOG_LEVEL`, default `info`. */
@@ -25,104 +23,68 @@ export interface AppConfig {
   readonly redisClusterNodes: readonly RedisNodeAddress[] | undefined
   /** `REDIS_MIN_REPLICAS`: replicas that must confirm each one-time mark before the 200 (`WAIT`); unset = 0. */
   readonly redisMinReplicas: number | undefined
-  /**
-   * Legacy: `ALTINN2_ENV` (`tt02` | `prod`) or `ALTINN2_JWKS_URI`: also accept Altinn 2 consent tokens in
-   * the consent header (needs `CONSENT_TOKEN_HEADER`); unset = the legacy path is off. Altinn II closed on
-   * 19 June 2026: leave both unset outside tests of the deprecated path (it warns at start-up).
-   */
-  readonly altinn2: Altinn2Environment | undefined
+  /** `METRICS=1`: serve Prometheus metrics on `GET /metrics`. */
+  readonly metrics: boolean
 }
 
-/** A configuration mistake, reported at start-up with the variable's name. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-}
-
-/** Reads and validates the configuration. Throws {@link ConfigError} naming the bad variable. */
+/**
+ * Reads and validates the configuration: the guard's variables through core's `optionsFromEnv`,
+ * the server's own here. Throws `ConsentGuardConfigError` naming the bad variable.
+ */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
-  const value = (name: string): string | undefined => {
-    const v = env[name]?.trim()
-    return v === undefined || v === '' ? undefined : v
+  const value = (name: string) => envValue(env, name)
+  const fail = (variable: string, message: string): never => {
+    throw new ConsentGuardEnvError(variable, `${variable} ${message}`)
   }
 
   const portText = value('PORT') ?? '3000'
   const port = Number(portText)
-  if (!/^\d+$/.test(portText) || port > 65_535) throw new ConfigError(`PORT must be a port number, got "${portText}"`)
+  if (!/^\d+$/.test(portText) || port > 65_535) fail('PORT', `must be a port number, got "${portText}"`)
 
-  const issuer = value('MASKINPORTEN_ISSUER')
-  const jwksUri = value('MASKINPORTEN_JWKS_URI')
-  const envName = value('MASKINPORTEN_ENV')
-  let maskinporten: MaskinportenEnvironment
-  if (issuer !== undefined || jwksUri !== undefined) {
-    if (issuer === undefined || jwksUri === undefined)
-      throw new ConfigError('MASKINPORTEN_ISSUER and MASKINPORTEN_JWKS_URI must be set together')
-    if (envName !== undefined) throw new ConfigError('set either MASKINPORTEN_ENV or MASKINPORTEN_ISSUER + MASKINPORTEN_JWKS_URI, not both')
-    maskinporten = { issuer, jwksUri }
-  } else {
-    const name = envName ?? 'test'
-    if (name !== 'test' && name !== 'prod') throw new ConfigError(`MASKINPORTEN_ENV must be "test" or "prod", got "${name}"`)
-    maskinporten = name
-  }
-
-  const consumersText = value('ALLOWED_CONSUMERS')
-  const allowedConsumers = consumersText
+  const allowedConsumers = value('ALLOWED_CONSUMERS')
     ?.split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
   for (const orgno of allowedConsumers ?? []) {
-    if (!/^\d{9}$/.test(orgno)) throw new ConfigError(`ALLOWED_CONSUMERS must list 9-digit organisation numbers, got "${orgno}"`)
+    if (!/^\d{9}$/.test(orgno)) fail('ALLOWED_CONSUMERS', `must list 9-digit organisation numbers, got "${orgno}"`)
   }
 
   const redisUrl = value('REDIS_URL')
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://')
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) fail('REDIS_URL', 'must start with redis:// or rediss://')
   const nodeList = (name: string): RedisNodeAddress[] | undefined => {
     const text = value(name)
     if (text === undefined) return undefined
     try {
       return parseRedisNodeList(text, name)
     } catch (err) {
-      throw new ConfigError(`${(err as Error).message} (expected host:port[,host:port...])`)
+      return fail(name, `is invalid: ${(err as Error).message} (expected host:port[,host:port...])`)
     }
   }
   const redisSentinels = nodeList('REDIS_SENTINELS')
   const redisSentinelName = value('REDIS_SENTINEL_NAME')
   const redisClusterNodes = nodeList('REDIS_CLUSTER_NODES')
   if ([redisUrl, redisSentinels, redisClusterNodes].filter((v) => v !== undefined).length > 1) {
-    throw new ConfigError('set only one of REDIS_URL, REDIS_SENTINELS (+ REDIS_SENTINEL_NAME) and REDIS_CLUSTER_NODES')
+    fail('REDIS_URL', 'conflicts: set only one of REDIS_URL, REDIS_SENTINELS (+ REDIS_SENTINEL_NAME) and REDIS_CLUSTER_NODES')
   }
   if ((redisSentinels === undefined) !== (redisSentinelName === undefined)) {
-    throw new ConfigError('REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together')
+    if (redisSentinels === undefined) fail('REDIS_SENTINELS', 'must be set together with REDIS_SENTINEL_NAME')
+    fail('REDIS_SENTINEL_NAME', 'must be set together with REDIS_SENTINELS')
   }
   const minReplicasText = value('REDIS_MIN_REPLICAS')
   if (minReplicasText !== undefined && !/^\d{1,2}$/.test(minReplicasText)) {
-    throw new ConfigError(`REDIS_MIN_REPLICAS must be a whole number of replicas, got "${minReplicasText}"`)
+    fail('REDIS_MIN_REPLICAS', `must be a whole number of replicas, got "${minReplicasText}"`)
   }
   if (minReplicasText !== undefined && redisUrl === undefined && redisSentinels === undefined && redisClusterNodes === undefined) {
-    throw new ConfigError('REDIS_MIN_REPLICAS needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES')
+    fail('REDIS_MIN_REPLICAS', 'needs REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES')
   }
 
-  const altinn2Env = value('ALTINN2_ENV')
-  const altinn2JwksUri = value('ALTINN2_JWKS_URI')
-  let altinn2: Altinn2Environment | undefined
-  if (altinn2Env !== undefined && altinn2JwksUri !== undefined)
-    throw new ConfigError('set either ALTINN2_ENV or ALTINN2_JWKS_URI, not both')
-  if (altinn2Env !== undefined) {
-    if (altinn2Env !== 'tt02' && altinn2Env !== 'prod') throw new ConfigError(`ALTINN2_ENV must be "tt02" or "prod", got "${altinn2Env}"`)
-    altinn2 = altinn2Env
-  } else if (altinn2JwksUri !== undefined) {
-    altinn2 = { jwksUri: altinn2JwksUri }
-  }
-  if (altinn2 !== undefined && value('CONSENT_TOKEN_HEADER') === undefined) {
-    throw new ConfigError(
-      'ALTINN2_ENV / ALTINN2_JWKS_URI need CONSENT_TOKEN_HEADER: Altinn 2 consent tokens travel beside the Maskinporten token',
-    )
-  }
+  const metrics = value('METRICS')
+  if (metrics !== undefined && metrics !== '0' && metrics !== '1') fail('METRICS', `must be 0 or 1, got "${metrics}"`)
 
   return {
+    guard: optionsFromEnv(env),
     port,
     host: value('HOST') ?? '127.0.0.1',
-    maskinporten,
-    consentHeader: value('CONSENT_TOKEN_HEADER'),
     allowedConsumers: allowedConsumers !== undefined && allowedConsumers.length > 0 ? allowedConsumers : undefined,
     logLevel: value('LOG_LEVEL') ?? 'info',
     redisUrl,
@@ -130,7 +92,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     redisSentinelName,
     redisClusterNodes,
     redisMinReplicas: minReplicasText === undefined ? undefined : Number(minReplicasText),
-    altinn2,
+    metrics: metrics === '1',
   }
 }
 

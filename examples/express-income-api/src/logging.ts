@@ -18,5 +18,8 @@ export function createLogger(config: AppConfig, sink: LogSink = process.stdout):
 
 /** The preset for this app's configuration. */
 export function logPreset(config: AppConfig) {
-  return loggingPreset({ level: config.logLevel, secretHeaders: config.consentHeader === undefined ? [] : [config.consentHeader] })
+  return loggingPreset({
+    level: config.logLevel,
+    secretHeaders: config.guard.consentHeader === undefined ? [] : [config.guard.consentHeader],
+  })
 }

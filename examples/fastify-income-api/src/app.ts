@@ -1,5 +1,6 @@
 import { migratedResourceId } from '@consent-guard/core'
-import consentGuard, { fromParam, getConsent, period } from '@consent-guard/fastify'
+import consentGuard, { consentFrameworkErrors, fromParam, getConsent, period } from '@consent-guard/fastify'
+import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -12,7 +13,11 @@ const LEGACY_INCOME_SERVICE = { serviceCode: '4629', serviceEdition: '2' } as co
 
 /** Builds the income API. Tests call this; `server.ts` calls it and listens. */
 export async function buildApp(config: AppConfig, options: { logSink?: LogSink } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: loggerOptions(config, options.logSink) })
+  const app = Fastify({
+    logger: loggerOptions(config, options.logSink),
+    // Fastify's own answer to a bad percent-escape quotes the whole URL: answer it as a problem.
+    frameworkErrors: consentFrameworkErrors({ correlationHeader: config.guard.correlationHeader }),
+  })
 
   // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
   const redis = redisStoreOptions(config)
@@ -26,12 +31,9 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
   // so every guarded route is described with its security, error responses and x-altinn-consent.
   await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Income API (example)', version: '0.1.0' } } })
 
-  await app.register(consentGuard, {
-    maskinporten: config.maskinporten,
-    ...(config.consentHeader !== undefined && { consentHeader: config.consentHeader }),
-    ...(config.altinn2 !== undefined && { altinn2: config.altinn2 }),
-    ...(store !== undefined && { store }),
-  })
+  // problemDetails: refusals (and Fastify's own 4xx, e.g. a bad percent-escape) as RFC 9457
+  // problem+json with the correlation id, never echoing the URL. Key sets are fetched in onReady.
+  await app.register(consentGuard, { ...config.guard, ...(store !== undefined && { store }), problemDetails: true })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
 
@@ -40,6 +42,25 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
 
   app.get('/health', { config: { consent: false } }, async () => ({ status: 'ok' }))
   app.get('/openapi.json', { config: { consent: false }, schema: { hide: true } }, async () => app.swagger())
+
+  // Readiness: 503 with the cause until the key sets are usable (a probe retries the fetch, at
+  // most once a second), then 200; stale-serving during an issuer outage is still ready.
+  app.get('/ready', { config: { consent: false } }, async (_request, reply) => {
+    await app.consentGuard.ready().catch(() => undefined)
+    const readiness = app.consentGuard.readiness()
+    return reply
+      .code(readiness.ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(readiness)
+  })
+
+  if (config.metrics) {
+    const metrics = createConsentGuardMetrics({ guard: app.consentGuard })
+    app.addHook('onClose', async () => metrics.close())
+    app.get('/metrics', { config: { consent: false } }, async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.metrics()),
+    )
+  }
 
   app.get<{ Params: { year: string; personId: string } }>(
     '/income/:year/:personId',

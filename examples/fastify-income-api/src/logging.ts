@@ -14,7 +14,10 @@ export interface LogSink {
  */
 export function loggerOptions(config: AppConfig, sink: LogSink = process.stdout) {
   return {
-    ...loggingPreset({ level: config.logLevel, secretHeaders: config.consentHeader === undefined ? [] : [config.consentHeader] }),
+    ...loggingPreset({
+      level: config.logLevel,
+      secretHeaders: config.guard.consentHeader === undefined ? [] : [config.guard.consentHeader],
+    }),
     stream: { write: (line: string) => sink.write(line) },
   }
 }

@@ -204,6 +204,8 @@ export interface ProblemDetails {
   readonly status: number
   readonly detail: string
   readonly code: ConsentGuardErrorCode
+  /** The call's correlation id, when the adapter knows it. */
+  readonly correlationId?: string
 }
 
 const TITLES: Record<number, string> = {
@@ -213,8 +215,11 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 }
 
-/** Base URI of the problem `type`; the code is appended. */
-export const PROBLEM_TYPE_BASE = 'urn:consent-guard:error:'
+/**
+ * Base URI of the problem `type`; the code is appended. It resolves to the code's section in
+ * docs/errors.md, which says what the code means and what the client should do.
+ */
+export const PROBLEM_TYPE_BASE = 'https://github.com/consent-guard/consent-guard/blob/main/docs/errors.md#'
 
 /**
  * A rejection by the guard. Carries `statusCode`/`status` and `headers`, so Fastify's and
@@ -255,13 +260,14 @@ export class ConsentGuardError extends Error {
   }
 
   /** RFC 9457 problem details (serve as `application/problem+json`). */
-  toProblem(): ProblemDetails {
+  toProblem(correlationId?: string): ProblemDetails {
     return {
       type: PROBLEM_TYPE_BASE + this.code,
       title: TITLES[this.statusCode] ?? 'Error',
       status: this.statusCode,
       detail: this.message,
       code: this.code,
+      ...(correlationId !== undefined && { correlationId }),
     }
   }
 

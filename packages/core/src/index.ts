@@ -89,6 +89,7 @@ export {
   type CacheEvent,
 } from './observability/diagnostics.js'
 export { type KeySetHealth, type GuardReadiness } from './observability/key-set-monitor.js'
+export { problemFor, PROBLEM_CONTENT_TYPE, type ProblemResponse } from './problem.js'
 export {
   fromParam,
   fromQuery,

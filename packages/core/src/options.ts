@@ -13,7 +13,7 @@ export const MASKINPORTEN_ENVIRONMENTS = {
 
 /**
  * Altinn 2 consent-token key sets. The TT02 URL is documented; the production URL is inferred from
- * Altinn's metadata conventions (domain.md §4.2) and should be confirmed against
+ * the TT02 one (Altinn publishes no production URL in its consent docs) and should be confirmed against
  * `https://altinn.no/.well-known/oauth-authorization-server` before use, or given explicitly.
  */
 export const ALTINN2_ENVIRONMENTS = {

@@ -44,7 +44,7 @@ describe('ConsentGuardError', () => {
   })
   it('renders RFC 9457 problem details', () => {
     expect(new ConsentGuardError('consent_expired').toProblem()).toEqual({
-      type: 'urn:consent-guard:error:consent_expired',
+      type: 'https://github.com/consent-guard/consent-guard/blob/main/docs/errors.md#consent_expired',
       title: 'Forbidden',
       status: 403,
       detail: 'The consent does not cover this request',

@@ -111,7 +111,12 @@ describe('diagnostics channels', () => {
       cause: { keySet: 'maskinporten', status: 'unavailable', lastFailure: { cause: 'network' } },
     })
     expect(h.guard.readiness().ready).toBe(false)
+    // A probe right after a failed attempt drives no fetch (an unauthenticated /ready endpoint).
+    const requests = issuer.server.requests
+    await expect(h.guard.ready()).rejects.toMatchObject({ code: 'jwks_unavailable' })
+    expect(issuer.server.requests).toBe(requests)
     issuer.server.setBehaviour('ok')
+    await new Promise((r) => setTimeout(r, 1000))
     await h.guard.ready()
     expect(h.guard.readiness()).toMatchObject({ status: 'fresh', ready: true })
     await issuer.rotate()

@@ -1,5 +1,7 @@
 import {
   GUARDED_RESPONSE_HEADERS,
+  correlationIdFrom,
+  problemFor,
   createConsentGuard as createCoreGuard,
   headersFromNodeRequest,
   isConsentGuardError,
@@ -10,7 +12,7 @@ import {
   type ConsentRequirement,
   type VerifiedConsent,
 } from '@consent-guard/core'
-import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { rememberCompiled } from './openapi.js'
 import type { ConsentMiddleware, ConsentRequest, ExpressConsentRequirement, RouteOrParams } from './route-types.js'
 
@@ -20,6 +22,8 @@ declare global {
     interface Request {
       /** The verified consent, set by a consent-guard middleware that accepted the request. */
       consent?: VerifiedConsent
+      /** The call's correlation id, set by `correlation()` or the first consent-guard middleware. */
+      correlationId?: string
     }
   }
 }
@@ -37,7 +41,13 @@ export interface ExpressConsentGuard {
   require<Route extends RouteOrParams = string>(requirement: ExpressConsentRequirement<Route>): ConsentMiddleware
   /** Releases a one-time consent's "used" mark, for a handler that failed before any data left. */
   release(consent: VerifiedConsent): Promise<void>
-  /** The core guard (options in force, key-set state). */
+  /**
+   * Middleware that reads (or makes) the correlation id from the configured header, sets
+   * `req.correlationId` and echoes it on the response. Mount it first (before pino-http, whose
+   * `customProps` can then log it); guarded routes do the same on their own when it is missing.
+   */
+  correlation(): RequestHandler
+  /** The core guard (options in force, key-set state, `ready()`, `readiness()`). */
   readonly guard: ConsentGuard
 }
 
@@ -55,6 +65,10 @@ export function createConsentGuard(options: ConsentGuardOptions): ExpressConsent
     require: <Route extends RouteOrParams>(requirement: ExpressConsentRequirement<Route>) =>
       middlewareFor(guard, guard.compile(requirement as ExpressConsentRequirement, 'consent requirement')),
     release: (consent) => guard.release(consent),
+    correlation: () => (req, res, next) => {
+      correlate(guard, req, res)
+      next()
+    },
     guard,
   }
 }
@@ -79,6 +93,8 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
     // Everything reaches `next(err)` explicitly: Express 4 does not forward rejected promises.
     let pending: Promise<VerifiedConsent>
     try {
+      const correlationId = correlate(guard, req, res)
+      const id = (req as { id?: unknown }).id
       // `originalUrl`: `url` loses the mount path under `app.use(path, ...)` and routers.
       pending = guard.check(
         {
@@ -86,6 +102,8 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
           request: req as ConsentRequest,
           url: req.originalUrl ?? req.url,
           logger: requestLogger(req),
+          ...((typeof id === 'string' || typeof id === 'number') && { requestId: String(id) }),
+          correlationId,
         },
         compiled,
       )
@@ -106,31 +124,54 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
   return middleware as ConsentMiddleware
 }
 
+/** Sets `req.correlationId` once (incoming header when safe, else a new id) and echoes it. */
+function correlate(guard: ConsentGuard, req: Request, res: Response): string {
+  if (req.correlationId === undefined) {
+    req.correlationId = correlationIdFrom(req.headers[guard.options.correlationHeader])
+    if (!res.headersSent) res.setHeader(guard.options.correlationHeader, req.correlationId)
+  }
+  return req.correlationId
+}
+
 /** The per-request logger of pino-http (`req.log`) when present; else the guard's `logger` option. */
 function requestLogger(req: Request): AuditLogger | undefined {
   const log = (req as { log?: unknown }).log
   return typeof log === 'object' && log !== null && typeof (log as AuditLogger).info === 'function' ? (log as AuditLogger) : undefined
 }
 
+/** Options of {@link consentErrorHandler}. */
+export interface ConsentErrorHandlerOptions {
+  /**
+   * Render every error, not only `ConsentGuardError`s: a 4xx error (e.g. Express's 400 for a bad
+   * percent-escape) keeps its status, anything else becomes 500, each with the status text only,
+   * never the error's message (which may quote the URL). Default false: other errors go on to
+   * the next error handler.
+   */
+  readonly allErrors?: boolean
+}
+
 /**
  * Error middleware that renders a `ConsentGuardError` as RFC 9457 `application/problem+json`
- * with its status and headers (`WWW-Authenticate`, `Cache-Control: no-store`, `Retry-After`).
- * Other errors, and errors after the response has started, go on to the next error handler.
- * Optional: without it Express's default handler already sends the right status and headers.
+ * with its status and headers (`WWW-Authenticate`, `Cache-Control: no-store`, `Retry-After`), a
+ * `type` URI pointing at the code's section in the docs, and `req.correlationId`. Other errors
+ * (unless `allErrors`), and errors after the response has started, go on to the next error
+ * handler. Optional: without it Express's default handler already sends the right status and headers.
  *
  * @example
  * app.use(consentErrorHandler())
  */
-export function consentErrorHandler(): ErrorRequestHandler {
-  return function consentGuardErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
-    if (!isConsentGuardError(err) || res.headersSent) {
+export function consentErrorHandler(options: ConsentErrorHandlerOptions = {}): ErrorRequestHandler {
+  return function consentGuardErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
+    if ((!isConsentGuardError(err) && options.allErrors !== true) || res.headersSent) {
       next(err)
       return
     }
-    const body = JSON.stringify(err.toProblem())
-    res.statusCode = err.statusCode
-    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value)
-    res.setHeader('Content-Type', 'application/problem+json; charset=utf-8')
+    const problem = problemFor(err, req.correlationId)
+    // pino-http logs the error with the access-log line (its serializer keeps it safe).
+    if (!isConsentGuardError(err)) (res as { err?: unknown }).err = err
+    const body = JSON.stringify(problem.body)
+    res.statusCode = problem.status
+    for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value)
     res.setHeader('Content-Length', Buffer.byteLength(body))
     res.end(body)
   }

@@ -125,12 +125,14 @@ describe.each([
     expect(res.headers['www-authenticate']).toBe('Bearer realm="consent-guard"')
     expect(res.headers['cache-control']).toBe('no-store')
     expect(JSON.parse(res.text)).toEqual({
-      type: 'urn:consent-guard:error:credentials_missing',
+      type: 'https://github.com/consent-guard/consent-guard/blob/main/docs/errors.md#credentials_missing',
       title: 'Unauthorized',
       status: 401,
       detail: 'Bearer credentials are required',
       code: 'credentials_missing',
+      correlationId: res.headers['x-correlation-id'],
     })
+    expect(res.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect((await request(app).get('/other')).status).toBe(599)
     expect(seen).toEqual([other])
   })

@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 import { consentGuard } from './plugin.js'
+export { consentProblemHandler, consentFrameworkErrors } from './operations.js'
 
 export {
   consentGuard,
@@ -25,6 +26,9 @@ export {
   ConsentGuardConfigError,
   isConsentGuardError,
   maskIdentityNumbers,
+  loggingPreset,
+  optionsFromEnv,
+  problemFor,
   period,
   fromParam,
   fromQuery,

@@ -19,6 +19,7 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import { addCorrelation, consentProblemHandler } from './operations.js'
 import { checkOpenApiOptions, createOpenApiDescriber, type ConsentOpenApiOptions } from './openapi.js'
 import type { FastifyConsentRequirement, NoParameters, RouteConsentRequest } from './route-types.js'
 
@@ -38,6 +39,17 @@ export interface ConsentGuardPluginOptions extends ConsentGuardOptions {
    * `config.consent` (which wins) or `config.consent: false` (which opts out).
    */
   readonly global?: FastifyConsentRequirement
+  /**
+   * Fetch the key sets in `onReady`, so the first request does not wait for them and
+   * `readiness()` turns ready without any token. Default true. A failed prefetch is logged at
+   * warn and does not stop start-up: `/ready` reports it, and the next check or `ready()` retries.
+   */
+  readonly prefetchKeys?: boolean
+  /**
+   * Answer errors in this scope as RFC 9457 `application/problem+json` (see
+   * `consentProblemHandler`). Default false: Fastify's own error handler.
+   */
+  readonly problemDetails?: boolean
   /**
    * With @fastify/swagger registered, guarded routes are described in its document (security,
    * error responses, `x-altinn-consent`). Default `{ errorFormat: 'fastify' }`; `false` turns it off.
@@ -97,6 +109,8 @@ function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConse
         request: request as FastifyConsentRequest,
         url: request.raw.url,
         logger: request.log,
+        requestId: request.id,
+        correlationId: request.correlationId,
       },
       compiled,
     )
@@ -105,9 +119,25 @@ function hookFor(guard: ConsentGuard, compiled: CompiledRequirement<FastifyConse
 }
 
 const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async (fastify: FastifyInstance, options) => {
-  const { global: globalRequirement, openapi, ...guardOptions } = options
+  const { global: globalRequirement, prefetchKeys, problemDetails, openapi, ...guardOptions } = options
   const guard = createConsentGuard(guardOptions)
-  const describer = openapi === false ? undefined : createOpenApiDescriber(fastify, guard, checkOpenApiOptions(openapi))
+  const describer =
+    openapi === false
+      ? undefined
+      : createOpenApiDescriber(fastify, guard, {
+          // Problem answers are what the routes send when problemDetails is on.
+          ...(problemDetails === true && { errorFormat: 'problem' as const }),
+          ...checkOpenApiOptions(openapi),
+        })
+  addCorrelation(fastify, guard)
+  if (problemDetails === true) fastify.setErrorHandler(consentProblemHandler())
+  if (prefetchKeys !== false) {
+    fastify.addHook('onReady', async () => {
+      await guard.ready().catch((err: unknown) => {
+        fastify.log.warn({ event: 'consent_guard.key_set', cause: (err as { cause?: unknown }).cause }, 'key sets not ready at start-up')
+      })
+    })
+  }
   const globalCompiled = globalRequirement === undefined ? undefined : guard.compile(globalRequirement, 'consent-guard option "global"')
 
   fastify.decorateRequest('consent', null)

@@ -111,7 +111,11 @@ describe('route config (docs example "basic")', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(res.headers['www-authenticate']).toBe('Bearer realm="consent-guard"')
     expect(res.headers['cache-control']).toBe('no-store')
-    expect(res.json()).toMatchObject({ type: 'urn:consent-guard:error:credentials_missing', status: 401, code: 'credentials_missing' })
+    expect(res.json()).toMatchObject({
+      type: 'https://github.com/consent-guard/consent-guard/blob/main/docs/errors.md#credentials_missing',
+      status: 401,
+      code: 'credentials_missing',
+    })
   })
 
   it('checks in onRequest, before the body is parsed', async () => {

@@ -66,6 +66,16 @@ describeWithRedis('one-time consents on Redis Cluster (3 primaries, 3 replicas)'
     return { store, check, checkUntilAnswered }
   }
 
+  /** One command on one node, over a short-lived admin connection. */
+  const run = async (node: RedisServer, ...args: Array<string | number>): Promise<unknown> => {
+    const admin = adminClient(node.port)
+    try {
+      return await admin.call(String(args[0]), ...args.slice(1))
+    } finally {
+      admin.disconnect()
+    }
+  }
+
   const keyOf = (id: string): string => oneTimeRecordKey(issuer.issuer, id, RESOURCE)
 
   /** A consent id whose record lives on `node`. */
@@ -110,14 +120,62 @@ describeWithRedis('one-time consents on Redis Cluster (3 primaries, 3 replicas)'
 
   it('the consent record and the token record may live on different nodes: each command touches one key', async () => {
     const a = await instance(1)
-    const ids = Array.from({ length: 6 }, () => randomUUID())
+    // One consent on each primary.
+    const ids = [
+      await idOn(cluster.nodes[0] as RedisServer),
+      await idOn(cluster.nodes[1] as RedisServer),
+      await idOn(cluster.nodes[2] as RedisServer),
+    ]
     for (const id of ids) expect(await a.check(id)).toBe('accepted')
     const nodes = new Set<RedisServer>()
     for (const id of ids) nodes.add(await cluster.primaryFor(keyOf(id)))
-    // Six random consents spread over more than one primary, and each was accepted once.
-    expect(nodes.size).toBeGreaterThan(1)
+    // The consents live on three primaries, and each was accepted once.
+    expect(nodes.size).toBe(3)
     for (const id of ids) expect(await a.check(id)).toBe('consent_already_used')
     expect(tokenRecordKey('i', 'j', RESOURCE)).not.toBe(keyOf('j'))
+  })
+
+  it('resharding: a slot being migrated (ASK) and then moved (MOVED) never gives two 200s for one consent', async () => {
+    const plain = await instance(0)
+    const durable = await instance(1)
+    const source = cluster.nodes[1] as RedisServer
+    const target = cluster.nodes[2] as RedisServer
+    const consents = [
+      { id: await idOn(source), via: plain },
+      { id: await idOn(source), via: durable },
+    ]
+    const seen = new Map<string, string[]>(consents.map((c) => [c.id, []]))
+    const ask = async (c: (typeof consents)[number], until = false) => {
+      const result = until ? await c.via.checkUntilAnswered(c.id) : await c.via.check(c.id)
+      seen.get(c.id)?.push(result)
+      return result
+    }
+    const slots = new Set(await Promise.all(consents.map(async (c) => Number(await run(source, 'CLUSTER', 'KEYSLOT', keyOf(c.id))))))
+    const sourceId = String(await run(source, 'CLUSTER', 'MYID'))
+    const targetId = String(await run(target, 'CLUSTER', 'MYID'))
+    for (const slot of slots) {
+      await run(target, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId)
+      await run(source, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId)
+    }
+    // Migrating: the source does not have the key, so it answers ASK and the target takes the SET.
+    for (const c of consents) for (let i = 0; i < 2; i++) await ask(c)
+    for (const slot of slots) {
+      // SETSLOT goes to the primaries (nodes 0..2 until the failover test runs).
+      for (const node of cluster.nodes.slice(0, 3)) await run(node, 'CLUSTER', 'SETSLOT', slot, 'NODE', targetId)
+    }
+    // Moved: the clients still send to the source until its MOVED updates them.
+    for (const c of consents) for (let i = 0; i < 2; i++) await ask(c, true)
+    for (const c of consents) {
+      const answers = seen.get(c.id) ?? []
+      for (const r of answers) expect(['accepted', 'consent_already_used', 'store_unavailable']).toContain(r)
+      const accepted = answers.filter((r) => r === 'accepted').length
+      expect(accepted).toBeLessThanOrEqual(1)
+      // Used exactly once over its life, and recorded on the slot's new owner.
+      expect(await plain.checkUntilAnswered(c.id)).toBe(accepted === 1 ? 'consent_already_used' : 'accepted')
+      expect(await run(target, 'EXISTS', keyOf(c.id))).toBe(1)
+    }
+    // The plain consent went through ASK at once: a redirect is followed, not turned into a 503.
+    expect(seen.get(consents[0]?.id as string)?.[0]).toBe('accepted')
   })
 
   it('a primary killed: 503 during the failover (never a crash, never a 200 without a mark), then served by the promoted replica', async () => {

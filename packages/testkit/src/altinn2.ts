@@ -5,7 +5,7 @@ import { deterministicSigningKey, type SigningKey } from './keys.js'
 import { signCompact } from './sign.js'
 
 /**
- * The three claim generations Altinn 2 consent tokens have been seen in (domain.md §4.3, CONFLICT 9):
+ * The three claim generations Altinn 2 consent tokens have been seen in (Altinn's token page examples, older guides, Altinn's test token generator):
  * - `current`: `Services` with `_` separators, epoch-second dates (Altinn's TestTools, 2026);
  * - `comma-strings`: `Services` with `,` separators and `yyyy-MM-dd HH:mm:ss` local-time dates;
  * - `service-codes`: the older `ServiceCodes` claim (`"4629,1"`) with `dd.MM.yyyy HH:mm:ss` dates.

@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeProtectedHeader, jwtVerify, createRemoteJWKSet } from 'jose'
-import { consentTokenClaims, createTestIssuer, ESEAL_AUTHORITY, esealConsumer, type TestIssuer } from '../src/index.js'
+import {
+  consentTokenClaims,
+  createTestIssuer,
+  deterministicSigningKey,
+  ESEAL_AUTHORITY,
+  esealConsumer,
+  startEmulator,
+  type TestIssuer,
+} from '../src/index.js'
 
 describe('esealConsumer', () => {
   it("builds the consumer Digdir's eSeal pilot page prints", () => {
@@ -38,5 +46,19 @@ describe('createTestIssuer({ alg })', () => {
     expect(issuer.keys[0]?.publicJwk.alg).toBe(alg)
     const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(issuer.jwksUri)), { algorithms: [alg] })
     expect(payload.iss).toBe(issuer.issuer)
+  })
+})
+
+describe('the emulator with an RS512 key', () => {
+  it('issues RS512 tokens that verify against its key set', async () => {
+    const emu = await startEmulator({ keys: [await deterministicSigningKey('mp-1', { alg: 'RS512' })] })
+    try {
+      const token = await emu.consentToken({ scope: 'example:income', consumer: esealConsumer('NTRNO-555555555') })
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'RS512', kid: 'mp-1' })
+      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(emu.jwksUri)), { algorithms: ['RS512'], issuer: emu.issuer })
+      expect(payload.consumer).toMatchObject({ authority: ESEAL_AUTHORITY, ID: 'NTRNO-555555555' })
+    } finally {
+      await emu.close()
+    }
   })
 })

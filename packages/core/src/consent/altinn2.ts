@@ -24,7 +24,8 @@ const DATE_NORWEGIAN = /^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})$/
 
 /**
  * Reads the claims of a verified Altinn 2 consent token into the same shape as an Altinn 3 consent.
- * Tolerates the three documented generations (domain.md §4.3, CONFLICT 9): `Services` as a string
+ * Tolerates the three generations Altinn's documents show (its token page's encoded and decoded
+ * examples, older guides, and Altinn's own test token generator): `Services` as a string
  * or an array, `_` or `,` separators, the older `ServiceCodes` name, epoch-second or string dates.
  * Strict on ambiguity: the same metadata key twice with different values makes that service's right
  * unusable (it never matches); an entry that fits no documented form makes the token malformed.

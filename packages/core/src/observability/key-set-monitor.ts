@@ -15,7 +15,8 @@ export interface KeySetHealth {
   /** Ms since the last successful fetch; undefined before the first. */
   readonly ageMs: number | undefined
   /** The last failed fetch, while the key set is not fresh. */
-  readonly lastFailure?: { readonly at: number; readonly cause: KeySetFailureCause | 'not_fetched'; readonly status?: number }
+  /** `at`: ISO 8601 time of the failure (no epoch number: log masking would hide 13-digit runs). */
+  readonly lastFailure?: { readonly at: string; readonly cause: KeySetFailureCause | 'not_fetched'; readonly status?: number }
 }
 
 /** A logger for the warn-once lines of stale transitions. */
@@ -49,7 +50,7 @@ export function failureCause(err: unknown): KeySetFailureCause {
  */
 export function createKeySetMonitor(name: KeySetName, staleIfErrorMs: number, logger: WarnLogger | undefined): KeySetMonitor {
   let keySet: KeySet | undefined
-  let failure: { at: number; cause: KeySetFailureCause; status?: number } | undefined
+  let failure: { at: string; cause: KeySetFailureCause; status?: number } | undefined
   let stale = false
   let kids: readonly string[] | undefined
 
@@ -59,7 +60,7 @@ export function createKeySetMonitor(name: KeySetName, staleIfErrorMs: number, lo
   }
 
   const failed = (cause: KeySetFailureCause, status?: number): void => {
-    failure = { at: Date.now(), cause, ...(status !== undefined && { status }) }
+    failure = { at: new Date().toISOString(), cause, ...(status !== undefined && { status }) }
     publishKeySetEvent({ type: 'failure', keySet: name, cause, ...(status !== undefined && { status }) })
     if (!stale && hasUsableSet()) {
       stale = true
@@ -115,7 +116,7 @@ export function createKeySetMonitor(name: KeySetName, staleIfErrorMs: number, lo
     health() {
       const fetchedAt = keySet?.state().fetchedAt
       const ageMs = fetchedAt === undefined ? undefined : Date.now() - fetchedAt
-      const lastFailure = failure ?? (fetchedAt === undefined ? { at: Date.now(), cause: 'not_fetched' as const } : undefined)
+      const lastFailure = failure ?? (fetchedAt === undefined ? { at: new Date().toISOString(), cause: 'not_fetched' as const } : undefined)
       const status = !hasUsableSet() ? 'unavailable' : stale ? 'stale-serving' : 'fresh'
       return { keySet: name, status, ageMs, ...(status !== 'fresh' && lastFailure !== undefined && { lastFailure }) }
     },
@@ -130,20 +131,29 @@ export interface GuardReadiness {
   readonly keySets: readonly KeySetHealth[]
 }
 
+/** Least ms between two fetches of one key set driven by `ready()`. */
+export const READY_RETRY_MS = 1000
+
 /** The guard's `ready()` and `readiness()` over its key sets. */
 export function keySetReadiness(
   keySets: readonly { readonly keySet: KeySet; readonly monitor: KeySetMonitor }[],
   realm: string,
 ): { ready(): Promise<void>; readiness(): GuardReadiness } {
+  // ready() may sit behind an unauthenticated /ready endpoint: at most one fetch per key set per
+  // READY_RETRY_MS, whatever the probe rate.
+  const lastAttempt = new Map<KeySet, number>()
   return {
     async ready() {
       await Promise.all(
         keySets.map(async (k) => {
           if (k.monitor.health().status !== 'unavailable') return
+          const unavailable = () => Object.assign(new ConsentGuardError('jwks_unavailable', { realm }), { cause: k.monitor.health() })
+          if (Date.now() - (lastAttempt.get(k.keySet) ?? -Infinity) < READY_RETRY_MS) throw unavailable()
+          lastAttempt.set(k.keySet, Date.now())
           try {
             await k.keySet.reload()
           } catch {
-            throw Object.assign(new ConsentGuardError('jwks_unavailable', { realm }), { cause: k.monitor.health() })
+            throw unavailable()
           }
         }),
       )

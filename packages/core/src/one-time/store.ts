@@ -1,7 +1,7 @@
 /**
  * Remembers which one-time consents were used. Altinn does not enforce one-time use when
  * Maskinporten issues tokens, and nothing in the token says a consent is one-time, so the data
- * source must keep this record itself (domain.md §5.1).
+ * source must keep this record itself (Altinn sets no "used" mark when Maskinporten issues a token).
  */
 export interface ConsentUseStore {
   /**

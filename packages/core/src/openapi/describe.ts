@@ -210,6 +210,7 @@ function components(names: OpenApiNames, format: ErrorFormat, consentHeader: str
             status: { type: 'integer', enum: [400, 401, 403, 503] },
             detail: { type: 'string' },
             code: { type: 'string', enum: codes, description: 'Stable machine-readable reason' },
+            correlationId: { type: 'string', description: "The call's correlation id (echoed from the correlation header, or generated)" },
           },
         }
       : {

@@ -109,7 +109,7 @@ export function parseGeneration(value: string | null): Altinn2Generation {
 
 /**
  * Altinn 2 answers the exchange with the JWT as a JSON string, or as XML `<string>` when asked
- * for `application/xml` (domain.md §3.1).
+ * for `application/xml` (Altinn 2's "Hente token" guide).
  */
 export function wantsXml(accept: string | undefined): boolean {
   if (accept === undefined) return false

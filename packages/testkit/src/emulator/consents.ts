@@ -187,7 +187,7 @@ export class ConsentStore {
   }
 
   /**
-   * Creates a consent request from a body shaped as Altinn's `ConsentRequestDto` (domain.md §7).
+   * Creates a consent request from a body shaped as Altinn's `ConsentRequestDto` (Altinn's consent request guide).
    * Resolves `{ created: true }` for a new id (HTTP 201) and `{ created: false }` with the stored
    * request when the same consumer sends the same id again (HTTP 200).
    *

@@ -30,7 +30,7 @@ export class OAuthError extends Error {
 }
 
 /**
- * Why a consent cannot be put into a token, in the order Altinn checks (domain.md §1.6):
+ * Why a consent cannot be put into a token, in the order Altinn's consent service checks:
  * not found, given to another organisation, `from` differs, expired, not accepted.
  */
 export type ConsentRefusal =
