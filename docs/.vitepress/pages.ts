@@ -21,6 +21,8 @@ export const referencePages = [
   { file: 'fastify', title: 'Fastify' },
   { file: 'express', title: 'Express' },
   { file: 'one-time-consent', title: 'One-time consent' },
+  { file: 'operations', title: 'Operations' },
+  { file: 'errors', title: 'Error codes' },
   { file: 'testkit', title: 'Testkit' },
   { file: 'migration', title: 'Migration' },
   { file: 'security', title: 'Security' },

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { ERROR_CODES } from '@consent-guard/core'
+import { ConsentGuardError, ERROR_CODES, PROBLEM_TYPE_BASE, type ConsentGuardErrorCode } from '@consent-guard/core'
 import { describe, expect, it } from 'vitest'
 
 const guide = new URL('../../docs/guide/', import.meta.url)
@@ -20,6 +20,19 @@ describe('the guide', () => {
     expect(headings.sort()).toEqual(Object.keys(ERROR_CODES).sort())
     for (const [code, spec] of Object.entries(ERROR_CODES)) {
       expect(read(lang, 'errors.md')).toMatch(new RegExp(`### ${code}\\n\\n\\*\\*${spec.status}\\.\\*\\*`))
+    }
+  })
+
+  it('a problem type URI lands on docs/errors.md, whose entry links the guide entries of the same anchor', () => {
+    const reference = readFileSync(new URL('../errors.md', guide), 'utf8')
+    for (const code of Object.keys(ERROR_CODES) as ConsentGuardErrorCode[]) {
+      const type = new ConsentGuardError(code).toProblem().type
+      expect(type).toBe(`${PROBLEM_TYPE_BASE}${code}`)
+      expect(new URL(type).hash).toBe(`#${code}`)
+      expect(new URL(type).pathname).toMatch(/\/docs\/errors\.md$/)
+      const section = reference.split(`\n## ${code}\n`)[1]?.split('\n## ')[0] ?? ''
+      expect(section, code).toContain(`(guide/en/errors.md#${code})`)
+      expect(section, code).toContain(`(guide/nb/errors.md#${code})`)
     }
   })
 
