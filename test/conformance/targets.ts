@@ -33,7 +33,8 @@ const fastifyTarget: Target = {
   errorContentType: /^application\/json/,
   async start(options) {
     const app = Fastify({ logger: false })
-    await app.register(consentGuard, options)
+    // Lazy key loading, as in the Express targets: the key-set outage scenarios start cold.
+    await app.register(consentGuard, { ...options, prefetchKeys: false })
     const handled: HandledCall[] = []
     for (const route of ROUTES) {
       app.get(route.path, { config: { consent: route.requirement } }, async (request, reply) => {

@@ -184,7 +184,9 @@ const fastifyTarget: Target = {
     app.addHook('onError', async (_request, _reply, error) => {
       errors.push(error)
     })
-    await app.register(consentGuard, withEvents(options, events))
+    // Key sets load on the first token here, as in the Express targets: the fault rows (JWK-01, cold
+    // start) are about that first fetch. Prefetching in onReady is tested in packages/fastify.
+    await app.register(consentGuard, { ...withEvents(options, events), prefetchKeys: false })
     for (const route of extras.routes ?? ADVERSARIAL_ROUTES) {
       app.route({
         method: route.method,
