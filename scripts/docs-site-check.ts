@@ -55,7 +55,7 @@ const types: Record<string, string> = {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(dist, 'index.html'))) throw new Error('no built site: run `pnpm docs:build` first')
+  if (!existsSync(join(dist, 'guide/en/index.html'))) throw new Error('no built site: run `pnpm docs:build` first')
   const links = checkLinks()
   console.log(`internal links checked: ${links}`)
 
@@ -71,8 +71,10 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const profile = mkdtempSync(join(tmpdir(), 'cg-docs-chromium-'))
-  const browser = await chromium.launch({
+  // A fresh profile per run; playwright takes it as the persistent context's directory.
+  const browser = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
+    headless: true,
     args: [
       '--headless',
       '--no-sandbox',
@@ -82,7 +84,6 @@ async function main(): Promise<void> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   })
   try {
@@ -102,11 +103,19 @@ async function main(): Promise<void> {
     }
     for (const path of ['/guide/en/how-consent-works.html', '/guide/nb/how-consent-works.html']) {
       await page.goto(base + path)
-      const svg = page.locator('.mermaid svg').first()
-      await svg.waitFor({ timeout: 30_000 }).catch(() => failures.push(`${path}: no mermaid SVG`))
+      // Mermaid renders in the browser after the page loads: wait for a finished diagram.
+      const rendered = await page
+        .waitForFunction(
+          () => [...document.querySelectorAll('.mermaid svg')].some((svg) => svg.textContent?.includes('Maskinporten')),
+          null,
+          {
+            timeout: 30_000,
+          },
+        )
+        .then(() => true)
+        .catch(() => false)
+      if (!rendered) failures.push(`${path}: no mermaid diagram rendered as SVG naming Maskinporten`)
       const count = await page.locator('.mermaid svg').count()
-      const text = count > 0 ? ((await svg.textContent()) ?? '') : ''
-      if (!text.includes('Maskinporten')) failures.push(`${path}: the diagram does not name Maskinporten`)
       console.log(`${path}: ${count} mermaid diagram(s) rendered as SVG`)
     }
   } finally {

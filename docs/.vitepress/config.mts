@@ -86,6 +86,9 @@ export default withMermaid(
       },
     },
     themeConfig: {
+      // The English locale also holds the reference pages, which have no Norwegian twin, so the
+      // language switch goes to the other guide's start page.
+      i18nRouting: false,
       search: { provider: 'local' },
       socialLinks: [{ icon: 'github', link: 'https://github.com/consent-guard/consent-guard' }],
     },
