@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       // Mermaid renders in the browser after the page loads: wait for a finished diagram.
       const rendered = await page
         .waitForFunction(
-          () => [...document.querySelectorAll('.mermaid svg')].some((svg) => svg.textContent?.includes('Maskinporten')),
+          () => Array.from(document.querySelectorAll('.mermaid svg')).some((svg) => svg.textContent?.includes('Maskinporten')),
           null,
           {
             timeout: 30_000,
