@@ -28,7 +28,8 @@ function documents(): string[] {
   return ['README.md', 'CONTRIBUTING.md', ...walk('docs/'), ...readmes]
 }
 
-const withTypeScript = documents().filter((doc) => readFileSync(new URL(doc, root), 'utf8').includes('```ts'))
+const TS_FENCE = /^\s*```(ts|typescript)\b/m
+const withTypeScript = documents().filter((doc) => TS_FENCE.test(readFileSync(new URL(doc, root), 'utf8')))
 
 describe('every TypeScript block of the docs is a region of a compiled file', () => {
   it.each(withTypeScript)('%s: each ```ts block has a snippet marker', (doc) => {
