@@ -27,7 +27,7 @@ export async function benchCore(): Promise<string> {
     const route2 = guard2.compile(requirement)
     const h1 = headersFromRecord({ authorization: `Bearer ${single}` })
     const h2 = headersFromRecord({ authorization: `Bearer ${access}`, AltinnSamtykke: single })
-    // 16 calls in flight, as perf.md measures jose: the figure is CPU time per call, because
+    // 16 calls in flight (as the jose anchor in docs/benchmarks.md was measured): the figure is CPU time per call, because
     // the RSA verification runs on libuv's threadpool and one call at a time would measure idle waits.
     const opts = { inFlight: 16 }
     const joseOptions = {

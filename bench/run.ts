@@ -1,19 +1,203 @@
-import { cpus } from 'node:os'
-import { benchCore } from './core.bench.js'
+/**
+ * `pnpm bench`: every server variant in its own process on 127.0.0.1 pinned to CPU 0, autocannon in
+ * another process pinned to CPU 1, server CPU per request from /proc/<pid>/stat, RSS, p50/p99,
+ * variants interleaved over rounds; then the micro-benchmark, the distinct-token flood and the
+ * overload run. Writes bench/results/latest.json and docs/benchmarks.md (from the results file).
+ *
+ * `BENCH_QUICK=1 pnpm bench` (or `pnpm bench --quick`) is a smoke run with tiny parameters: it writes
+ * bench/results/quick.json and bench/results/quick.md and leaves the committed results alone.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createRequire } from 'node:module'
+import { consentTokenClaims, createTestIssuer, signCompact } from '@consent-guard/testkit'
+import { cpuMicros, memory, pidOf, PINNING, runJson, startServer, stop } from './proc.js'
+import { VARIANTS, type ServerConfig } from './variants.js'
+import { renderReport, type BenchResults, type HttpRun, type LoadResult } from './report.js'
 
-// `pnpm bench`: prints markdown tables; docs/benchmarks.md records a run and the command.
-const which = process.argv[2] ?? 'all'
-console.log(
-  `# consent-guard benchmarks\n\nnode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${new Date().toISOString()}\n`,
-)
-if (which === 'all' || which === 'core') {
-  console.log('## Core: cost of one guard.check\n')
-  console.log(await benchCore())
-  console.log()
-}
-if (which === 'all' || which === 'http') {
-  const { benchHttp } = await import('./http.bench.js')
-  console.log('## HTTP: guarded vs unguarded route, in one process\n')
-  console.log(await benchHttp())
-  console.log()
+const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick')
+const P = quick
+  ? { rounds: 1, durationSeconds: 2, warmSeconds: 1, connections: 50, flood: 2_000, floodChunks: 4, overloadSeconds: 3 }
+  : { rounds: 3, durationSeconds: 10, warmSeconds: 3, connections: 50, flood: 100_000, floodChunks: 10, overloadSeconds: 10 }
+if (quick) process.env.BENCH_QUICK = '1'
+const AUDIENCE = 'https://bench.example/'
+const FNR = '25922947409'
+const URL_PATH = `/income/2024/${FNR}`
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`)
+const started = new Date()
+const issuer = await createTestIssuer()
+const tmp = mkdtempSync(join(tmpdir(), 'consent-guard-bench-'))
+try {
+  const consent = { from: { person: FNR }, resource: 'example-income', metadata: { inntektsaar: '2024' } }
+  const tokenOptions = { scope: 'example:income', consent, lifetimeSeconds: 3600, aud: AUDIENCE }
+  const single = await issuer.consentToken(tokenOptions)
+  const access = await issuer.accessToken({ scope: 'example:income', lifetimeSeconds: 3600, aud: AUDIENCE })
+  const consentToken = await issuer.consentToken(tokenOptions)
+  const serverConfig = (variant: string): ServerConfig => ({
+    variant,
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    publicJwk: issuer.signer.publicJwk as Record<string, unknown>,
+    audience: AUDIENCE,
+  })
+  const headersFor = (variant: string): Record<string, string> =>
+    variant.includes('-two') ? { authorization: `Bearer ${access}`, AltinnSamtykke: consentToken } : { authorization: `Bearer ${single}` }
+
+  async function load(port: number, variant: string, extra: Record<string, unknown>): Promise<LoadResult> {
+    const config = {
+      url: `http://127.0.0.1:${port}${URL_PATH}`,
+      connections: P.connections,
+      pipelining: 1,
+      headers: headersFor(variant),
+      ...extra,
+    }
+    return runJson<LoadResult>('bench/load.ts', 1, { BENCH_LOAD: JSON.stringify(config) })
+  }
+
+  /** One measured run of one variant in a fresh server process. */
+  async function httpRun(variant: string, connections: number, pipelining: number, seconds: number, round: number): Promise<HttpRun> {
+    const { child, port } = await startServer({ BENCH_SERVER: JSON.stringify(serverConfig(variant)) })
+    try {
+      const pid = pidOf(child)
+      const idle = memory(pid).rss
+      await load(port, variant, { durationSeconds: P.warmSeconds, connections, pipelining })
+      const before = cpuMicros(pid)
+      let peakRss = memory(pid).rss
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, memory(pid).rss)), 250)
+      const result = await load(port, variant, { durationSeconds: seconds, connections, pipelining })
+      clearInterval(sampler)
+      const cpu = cpuMicros(pid) - before
+      const mem = memory(pid)
+      return {
+        variant,
+        round,
+        connections,
+        pipelining,
+        ...result,
+        cpuUsPerRequest: cpu / Math.max(1, result.requests),
+        cpuShare: cpu / (result.durationMs * 1000),
+        rssIdleMiB: idle,
+        rssPeakMiB: Math.max(peakRss, mem.rss),
+        hwmMiB: mem.hwm,
+      }
+    } finally {
+      await stop(child)
+    }
+  }
+
+  // 1. Micro-benchmark (its own pinned process).
+  log('micro-benchmark')
+  const micro = await runJson<BenchResults['micro']>('bench/micro.ts', 0, {})
+
+  // 2. HTTP variants, interleaved: each round runs every variant once, in a rotated order.
+  const http: HttpRun[] = []
+  for (let round = 0; round < P.rounds; round++) {
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + round * 5) % VARIANTS.length] as string)
+    for (const variant of order) {
+      log(`round ${round + 1}/${P.rounds}: ${variant}`)
+      http.push(await httpRun(variant, P.connections, 1, P.durationSeconds, round))
+    }
+  }
+
+  // 3. Distinct-token flood: every request carries a token never seen before (cache on, default size).
+  log(`flood: signing ${P.flood} tokens`)
+  const tokensFile = join(tmp, 'tokens.txt')
+  const signer = issuer.signer
+  const lines: string[] = []
+  for (let i = 0; i < P.flood; i++) {
+    const claims = consentTokenClaims({ ...tokenOptions, iss: issuer.issuer })
+    lines.push(signCompact({ alg: 'RS256', kid: signer.kid, typ: 'JWT' }, claims, signer.privateKey))
+  }
+  writeFileSync(tokensFile, lines.join('\n'))
+  log('flood: running')
+  const floodServer = await startServer({ BENCH_SERVER: JSON.stringify(serverConfig('fastify-guard-single')) })
+  const flood: BenchResults['flood'] = { tokens: P.flood, points: [], requests: 0, ok: 0, cpuUsPerRequest: 0 }
+  try {
+    const pid = pidOf(floodServer.child)
+    // Warm the key set and the JIT with the one repeated token, then measure from here.
+    await load(floodServer.port, 'fastify-guard-single', { durationSeconds: 1 })
+    flood.points.push({ requests: 0, rssMiB: memory(pid).rss })
+    const chunk = Math.ceil(P.flood / P.floodChunks)
+    const before = cpuMicros(pid)
+    for (let offset = 0; offset < P.flood; offset += chunk) {
+      const r = await load(floodServer.port, 'fastify-guard-single', {
+        tokensFile,
+        tokenOffset: offset,
+        amount: Math.min(chunk, P.flood - offset),
+        connections: 10,
+      })
+      flood.requests += r.requests
+      flood.ok += r.ok
+      flood.points.push({ requests: flood.requests, rssMiB: memory(pid).rss })
+    }
+    flood.cpuUsPerRequest = (cpuMicros(pid) - before) / Math.max(1, flood.requests)
+    flood.hwmMiB = memory(pid).hwm
+  } finally {
+    await stop(floodServer.child)
+  }
+
+  // 4. Overload: 200 connections × 10 pipelined, uncached (every request a full verification).
+  const overload: HttpRun[] = []
+  for (const variant of ['fastify-open', 'fastify-guard-single-nocache', 'fastify-guard-two-nocache']) {
+    log(`overload: ${variant}`)
+    overload.push(await httpRun(variant, 200, 10, P.overloadSeconds, 0))
+  }
+
+  // jose and lru-cache are the core's dependencies: resolve them from there.
+  const requireFrom = [createRequire(import.meta.url), createRequire(new URL('../packages/core/package.json', import.meta.url))]
+  const version = (name: string): string => {
+    for (const req of requireFrom) {
+      try {
+        // Walk up from the entry point: not every package exports its package.json.
+        let dir = dirname(req.resolve(name))
+        for (;;) {
+          const file = join(dir, 'package.json')
+          if (existsSync(file)) {
+            const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string }
+            if (pkg.name === name) return pkg.version
+          }
+          if (dirname(dir) === dir) break
+          dir = dirname(dir)
+        }
+      } catch {
+        // try the next place
+      }
+    }
+    return 'unknown'
+  }
+  const results: BenchResults = {
+    quick,
+    command: quick ? 'BENCH_QUICK=1 pnpm bench' : 'pnpm bench',
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      kernel: release(),
+      node: process.version,
+      openssl: process.versions.openssl ?? 'unknown',
+      pinned: PINNING,
+      loadAverageAtStart: loadavg()[0] ?? 0,
+    },
+    versions: Object.fromEntries(
+      ['fastify', 'express', 'jose', 'lru-cache', '@fastify/jwt', 'express-oauth2-jwt-bearer', 'autocannon'].map((n) => [n, version(n)]),
+    ),
+    parameters: P,
+    micro,
+    http,
+    flood,
+    overload,
+  }
+  const dir = new URL('./results/', import.meta.url)
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(new URL(quick ? 'quick.json' : 'latest.json', dir), JSON.stringify(results, null, 2) + '\n')
+  const doc = renderReport(results)
+  writeFileSync(quick ? new URL('quick.md', dir) : new URL('../docs/benchmarks.md', import.meta.url), doc)
+  log(quick ? 'wrote bench/results/quick.json and quick.md' : 'wrote bench/results/latest.json and docs/benchmarks.md')
+} finally {
+  rmSync(tmp, { recursive: true, force: true })
+  await issuer.close()
 }

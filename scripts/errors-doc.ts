@@ -17,11 +17,15 @@ const extra: Partial<Record<keyof typeof ERROR_CODES, string>> = {
     'A token was sent in the query string (`access_token`, or a JWT-shaped value). Tokens belong in headers only; URLs end up in logs.',
   consent_already_used:
     'A one-time consent (engangssamtykke) was already used for this resource. See [one-time-consent.md](one-time-consent.md).',
+  headers_too_many:
+    "The request's header list reached Node's `maxHeadersCount` (by default 2 000 raw entries, about 1 000 lines), beyond which Node drops lines silently; a second credential could be among them. The client sends fewer header lines.",
   scope_missing: 'The challenge names the required scope(s) in `scope="..."`.',
   jwks_unavailable:
     "The issuer's key set could not be fetched and no usable stale copy exists. See [operations.md](operations.md#readiness-and-key-sets).",
   store_unavailable: 'The one-time consent store (e.g. Redis) did not answer within `storeTimeoutMs`. The consent is not used up.',
   consumer_check_unavailable: 'The `consumers` allow-list function threw, rejected or did not answer within `consumerCheckTimeoutMs`.',
+  disclosure_log_unavailable:
+    'The data source records every disclosure before the data leaves (`onDisclosure`, fail-closed), and the record could not be written within `disclosureTimeoutMs`. No data was sent; a one-time consent is not used up. See [disclosure-log.md](disclosure-log.md).',
   consent_not_for_consumer:
     'All consent mismatches share one description, so the answer is no oracle about the consent (security.md HTTP-13); the code says which rule refused.',
 }

@@ -23,6 +23,7 @@ export const referencePages = [
   { file: 'one-time-consent', title: 'One-time consent' },
   { file: 'operations', title: 'Operations' },
   { file: 'errors', title: 'Error codes' },
+  { file: 'disclosure-log', title: 'Disclosure log' },
   { file: 'testkit', title: 'Testkit' },
   { file: 'migration', title: 'Migration' },
   { file: 'security', title: 'Security' },

@@ -1,5 +1,5 @@
 /**
- * security.md over HTTP, request- and consent-level categories: CON, BND, RPL, HTTP and LEG,
+ * docs/security.md over HTTP, request- and consent-level categories: CON, BND, RPL, HTTP and LEG,
  * against Fastify, Express 5 and Express 4. Stateless cases are rows (catalogue/consent.ts);
  * the stateful replay cases (RPL) and the oracle comparison (HTTP-13) are written out below,
  * sharing the same apps and the same answer checks.

@@ -1,5 +1,5 @@
 /**
- * security.md over HTTP, token-level categories: SIG, HDR, CLM, ISS and the single-request DOS
+ * docs/security.md over HTTP, token-level categories: SIG, HDR, CLM, ISS and the single-request DOS
  * cases, against Fastify, Express 5 and Express 4, single-token and both two-token slots.
  * The rows live in catalogue/tokens.ts; the runner in support/catalogue.ts.
  */

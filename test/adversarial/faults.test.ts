@@ -1,6 +1,6 @@
 /**
  * Fault injection on every dependency, over HTTP, against Fastify, Express 5 and Express 4
- * (security.md JWK-01..08, DOS-08..10, RPL-05/06, HTTP-12): the key-set endpoint down at cold
+ * (docs/security.md JWK-01..08, DOS-08..10, RPL-05/06, HTTP-12): the key-set endpoint down at cold
  * start, slow, returning garbage or a huge body, redirecting, rotating; the one-time store (a
  * private redis-server, and failing or hanging custom stores) down or slow; the consumer
  * allow-list failing. Each ends in the documented status within a bounded time; nothing hangs.
@@ -20,7 +20,7 @@ import {
   type TestIssuer,
 } from '@consent-guard/testkit'
 import Fastify from 'fastify'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createRedisConsentUseStore, type RedisConsentUseStore } from '../../packages/redis/src/index.js'
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../packages/redis/test/support/redis-server.js'
 import { checkAnswer, ok, r401, r403, r503, type Expect } from './support/catalogue.js'
@@ -118,19 +118,24 @@ async function expectAll(
   )
 }
 
-describe('JWK-01 key set down at cold start: 503, and the next request retries', () => {
+describe('JWK-01 key set down at cold start: 503, and the first request after the cooldown retries', () => {
   it.each<[string, JwksBehaviour]>([
     ['HTTP 500', 'status500'],
     ['connection reset', 'down'],
     ['HTML maintenance page', 'html'],
   ])('%s', async (_name, behaviour) => {
     const iss = await issuer()
-    const running = await apps(iss)
+    const running = await apps(iss, { keys: { cooldownMs: 400 } })
     const token = await incomeToken(iss)
     iss.server.setBehaviour(behaviour)
     await expectAll(running, token, r503('jwks_unavailable'), 'cold start, endpoint failing')
-    // A failed fetch is not cached: the endpoint is back, so is the service.
+    const fetched = iss.server.requests
+    // A failure is remembered for the cooldown (no client drives fetches at a failing endpoint);
+    // once the endpoint is back and the window over, so is the service.
     iss.server.setBehaviour('ok')
+    await expectAll(running, token, r503('jwks_unavailable'), 'inside the cooldown after the failure')
+    expect(iss.server.requests, 'no fetch inside the cooldown').toBe(fetched)
+    await sleep(450)
     await expectAll(running, token, ok, 'endpoint back')
   })
 
@@ -270,7 +275,13 @@ describe('JWK-05 rotation', () => {
     await expectAll(running, rotated, ok, 'mp-2 after the cooldown')
     iss.removeKey('mp-1')
     await sleep(450)
-    await expectAll(running, old, r401('token_key_unknown'), 'mp-1 after removal and refresh')
+    // Past the max age the answer comes from the set in hand and the refresh runs in the background
+    // (no request waits for the key endpoint); the removal counts as soon as that refresh lands.
+    await expectAll(running, rotated, ok, 'mp-2 still fine')
+    await vi.waitFor(() => expectAll(running, old, r401('token_key_unknown'), 'mp-1 after removal and refresh'), {
+      timeout: 2_000,
+      interval: 100,
+    })
     await expectAll(running, rotated, ok, 'mp-2 still fine')
   })
 })

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing over HTTP, every adapter (security.md, issue 7):
+ * Property-based fuzzing over HTTP, every adapter (docs/security.md, issue 7):
  * - random and mutated Authorization headers: never a 5xx, never a crash, the handler never runs;
  * - random claim sets and consent shapes signed with the trusted key: a 200 only when an
  *   independent reference check, written here from the spec and not calling the core, accepts too;
@@ -108,7 +108,6 @@ function referenceAccepts(claims: unknown, year: string, personId: string, now: 
 }
 
 // ---- Generators --------------------------------------------------------------------------------
-const oneOf = <T>(...values: T[]) => fc.constantFrom(...values)
 // The first value is the valid one and comes up most often (15 to 1), so accepted requests occur in
 // every run: with about twenty such fields, roughly one request in eight is fully valid.
 const maybe = <T>(good: T, ...bad: unknown[]) =>

@@ -1,15 +1,17 @@
 /**
  * Header-level attacks over real HTTP against Fastify, Express 5 and Express 4, single-token and
- * two-token (security.md HTTP-05..09, DOS-01): repeated Authorization lines (also in other case),
+ * two-token (docs/security.md HTTP-05..09, DOS-01): repeated Authorization lines (also in other case),
  * comma-joined credentials, tokens in the query string, cookie or body, a 15 KiB header that
  * Node lets through, an oversize token, headers beyond Node's 16 KiB limit (431), and request
  * framing Node itself refuses (obs-fold, NUL, CR/LF, a space before the colon).
  */
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { expect, it } from 'vitest'
 import { defineCatalogue, noCredentials, ok, r400, r401, r403, r431, SINGLE, type Mode, type Row } from './support/catalogue.js'
 import { CONSENT_HEADER, FNR_A, incomePath, type Kit } from './support/fixtures.js'
-import { sendRawHead, type HeaderLine } from './support/http.js'
+import { sendOrReset, sendRawHead, type HeaderLine } from './support/http.js'
 import { TARGETS, type RunningTarget } from './support/targets.js'
 
 const TWO: Mode = { app: 'twoToken', placement: 'custom' }
@@ -19,6 +21,26 @@ const BOTH: readonly Mode[] = [SINGLE, TWO]
 const consentLine = (m: Mode, k: Kit): HeaderLine[] => (m.app === 'twoToken' ? [[CONSENT_HEADER, k.goodConsent]] : [])
 /** The token that carries the consent in this mode's Authorization header. */
 const accessToken = (m: Mode, k: Kit): string => (m.app === 'twoToken' ? k.goodAccess : k.good)
+/** `n` unrelated header lines. */
+const filler = (n: number): HeaderLine[] => Array.from({ length: n }, (_, i): HeaderLine => [`F${i}`, 'v'])
+
+/**
+ * Whether this Node refuses a request with more header lines than `maxHeadersCount` itself (Node 24)
+ * rather than dropping the excess silently (Node 20/22). Probed, not read from the version.
+ */
+const NODE_REFUSES_EXCESS_HEADERS = await (async () => {
+  const server = createServer((_req, res) => res.end())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  try {
+    const seen = await sendOrReset(`http://127.0.0.1:${port}`, { path: '/', headers: filler(1_100) })
+    return seen.status !== 200
+  } finally {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})()
+
 const lines =
   (build: (m: Mode, k: Kit) => HeaderLine[]) =>
   (m: Mode, k: Kit): HeaderLine[] => [...build(m, k), ...consentLine(m, k)]
@@ -191,6 +213,41 @@ const ROWS: readonly Row[] = [
           [CONSENT_HEADER, 'a'.repeat(17_000)],
         ],
         expect: r431,
+      },
+    ],
+  },
+  {
+    id: 'HTTP-05',
+    title: "header lines at Node's maxHeadersCount: refused, never decided on a partial view",
+    modes: BOTH,
+    variants: (k) => [
+      {
+        // Node 20/22 keep 2 000 raw entries (1 000 lines) and drop the rest, so the second line would be
+        // invisible: the guard refuses. Node 24 refuses such a request itself (431 or a reset).
+        label: 'a second Authorization line after 1 100 filler lines',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ...filler(1_100), ['Authorization', 'Bearer x.y.z']]),
+        expect: NODE_REFUSES_EXCESS_HEADERS ? r431 : r400('headers_too_many'),
+      },
+      {
+        // 1 000 lines with Host, Connection (added by Node's client) and x-probe: Node (any version)
+        // passes all of them, the guard cannot know whether more were sent.
+        label: 'exactly at the limit, nothing after it',
+        headers: (m) => [
+          ['Authorization', `Bearer ${accessToken(m, k)}`],
+          ...consentLine(m, k),
+          ...filler(m.app === 'twoToken' ? 995 : 996),
+        ],
+        expect: r400('headers_too_many'),
+      },
+      {
+        label: 'below the limit, a second Authorization line is seen',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ...filler(900), ['Authorization', 'Bearer x.y.z']]),
+        expect: r400('credentials_duplicated'),
+      },
+      {
+        label: 'below the limit, one valid credential',
+        headers: lines((m) => [['Authorization', `Bearer ${accessToken(m, k)}`], ...filler(900)]),
+        expect: ok,
       },
     ],
   },

@@ -1,5 +1,5 @@
 /**
- * Privacy scan of the example APIs (security.md LOG-01..03): both examples, single-token and
+ * Privacy scan of the example APIs (docs/security.md LOG-01..03): both examples, single-token and
  * two-token, are driven through acceptance and every kind of rejection (400, 401, 403, 404, 503)
  * with a marker fødselsnummer and real tokens, also in the query string; everything they log (the
  * Fastify and pino-http access logs, the audit events, error logs) and every response body is

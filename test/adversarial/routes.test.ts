@@ -1,5 +1,5 @@
 /**
- * Route coverage (security.md HTTP-10) for both example APIs and the three adapters: HEAD,
+ * Route coverage (docs/security.md HTTP-10) for both example APIs and the three adapters: HEAD,
  * OPTIONS, trailing slash, case variants (Express routes case-insensitively by default), encoded
  * slashes, `//`, dot segments, a `;x` suffix, percent-encoded digits. Whatever variant reaches a
  * protected handler must have been checked: without a token no variant yields data; with a valid

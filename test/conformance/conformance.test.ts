@@ -110,7 +110,7 @@ async function runScenario(target: Target, app: RunningTarget, scenario: Scenari
     expectChallenge(challenge, expected.challenge)
     if (expected.challengeIncludes !== undefined) expect(challenge).toContain(expected.challengeIncludes)
     if (expected.status === 503) expect(res.headers['retry-after']).toMatch(/^\d+$/)
-    // Error responses never echo identity numbers or tokens (security.md HTTP-11).
+    // Error responses never echo identity numbers or tokens (docs/security.md HTTP-11).
     expect(res.text).not.toContain(TEST_IDENTITIES.personA)
     for (const [, value] of request.headers) if (value.length > 40) expect(res.text).not.toContain(value.slice(-40))
   }

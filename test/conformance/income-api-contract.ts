@@ -14,6 +14,13 @@ import {
   type ClusterSetup,
   type SentinelSetup,
 } from '../../packages/redis/test/support/redis-topology.js'
+import {
+  describeWithPostgres,
+  startPostgresServer,
+  type PostgresServer,
+} from '../../packages/disclosure-log/test/support/postgres-server.js'
+import { createDisclosureLog } from '@consent-guard/disclosure-log'
+import { main as cli } from '../../packages/testkit/src/cli/main.js'
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -217,6 +224,7 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         logLevel: 'info',
         redisUrl: undefined,
         metrics: false,
+        disclosureLogUrl: undefined,
       })
       expect(
         example.loadConfig({
@@ -234,6 +242,10 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
         /either/,
       )
       expect(() => example.loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/)
+      expect(example.loadConfig({ DISCLOSURE_LOG_URL: 'postgres://db:5432/log' })).toMatchObject({
+        disclosureLogUrl: 'postgres://db:5432/log',
+      })
+      expect(() => example.loadConfig({ DISCLOSURE_LOG_URL: 'mysql://db/log' })).toThrow(/DISCLOSURE_LOG_URL/)
       expect(
         example.loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_MIN_REPLICAS: '1' }),
       ).toMatchObject({
@@ -317,6 +329,84 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       )
       expect(results.map((r) => r.status).sort()).toEqual([200, 403, 403, 403])
       for (const r of results.filter((x) => x.status === 403)) expect(problemCode(r.text)).toBe('consent_already_used')
+    })
+  })
+
+  describeWithPostgres(`${example.name}: DISCLOSURE_LOG_URL`, () => {
+    let postgres: PostgresServer
+    let url: string
+    const log = () => createDisclosureLog({ connectionString: url })
+    beforeAll(async () => {
+      postgres = await startPostgresServer()
+      url = await postgres.createDatabase(example.name.replace(/-/g, '_'))
+    })
+    afterAll(async () => {
+      await postgres?.stop()
+    })
+
+    it('records one row per 2xx guarded answer and none for refusals; the CLI prints them', async () => {
+      const api = await start({ DISCLOSURE_LOG_URL: url })
+      const get = (path: string, token?: string) =>
+        token === undefined ? api.get(path) : api.get(path).set('authorization', `Bearer ${token}`)
+      const income = await get(`/income/2023/${personA}`, await consentToken({ scope: 'example:income', consent: income2023 }))
+      expect(income.status).toBe(200)
+      const company = await get(`/company/${otherOrgno}/accounts`, await consentToken({ scope: 'example:accounts', consent: orgConsent }))
+      expect(company.status).toBe(200)
+      expect((await get(`/income/2023/${personB}`, await consentToken({ scope: 'example:income', consent: income2023 }))).status).toBe(403)
+      expect((await get(`/income/2023/${personA}`)).status).toBe(401)
+      expect((await get('/health')).status).toBe(200)
+
+      const reader = log()
+      try {
+        const rows = await reader.disclosuresFor(personA)
+        expect(rows.map((r) => [r.consentId, r.resource, r.status, r.route])).toEqual([
+          [income.body.consentId, 'example-income', 200, '/income/:year/:personId'],
+        ])
+        expect(await reader.disclosuresFor(personB)).toEqual([])
+        expect((await reader.disclosuresFor(otherOrgno)).map((r) => r.consentId)).toEqual([company.body.consentId])
+      } finally {
+        await reader.close()
+      }
+
+      let out = ''
+      const code = await cli(['disclosures', '--db', url, '--subject', personA, '--json'], {
+        stdout: { write: (t: string) => (out += t) },
+        stderr: { write: (t: string) => (out += t) },
+      })
+      expect(code).toBe(0)
+      expect(
+        out
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { consentId: string }).consentId),
+      ).toEqual([income.body.consentId])
+    })
+
+    it('answers 503 and no data while the database is stopped', async () => {
+      const api = await start({ DISCLOSURE_LOG_URL: url })
+      const token = await consentToken({ scope: 'example:income', consent: income2023 })
+      expect((await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)).status).toBe(200)
+      await postgres.halt()
+      try {
+        const res = await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)
+        expect([res.status, problemCode(res.text)]).toEqual([503, 'disclosure_log_unavailable'])
+        expect(res.text).not.toMatch(/income"|wages|consentId/)
+      } finally {
+        await postgres.restart()
+      }
+    })
+
+    it('without DISCLOSURE_LOG_URL records nothing and answers as before', async () => {
+      const reader = log()
+      try {
+        const before = (await reader.disclosuresFor(personA)).length
+        const api = await start()
+        const token = await consentToken({ scope: 'example:income', consent: income2023 })
+        expect((await api.get(`/income/2023/${personA}`).set('authorization', `Bearer ${token}`)).status).toBe(200)
+        expect(await reader.disclosuresFor(personA)).toHaveLength(before)
+      } finally {
+        await reader.close()
+      }
     })
   })
 

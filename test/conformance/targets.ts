@@ -37,7 +37,7 @@ const fastifyTarget: Target = {
     await app.register(consentGuard, { ...options, prefetchKeys: false })
     const handled: HandledCall[] = []
     for (const route of ROUTES) {
-      app.get(route.path, { config: { consent: route.requirement } }, async (request, reply) => {
+      app.get(route.path, { config: { consent: route.requirement } }, async (request) => {
         handled.push({ path: route.path, consent: request.consent })
         const consent = fastifyConsent(request)
         if (route.failsAndReleases === true) {

@@ -1,4 +1,5 @@
-import { migratedResourceId } from '@consent-guard/core'
+import { migratedResourceId, type DisclosureRecord } from '@consent-guard/core'
+import { createDisclosureLog } from '@consent-guard/disclosure-log'
 import { consentErrorHandler, createConsentGuard, fromParam, getConsent, period } from '@consent-guard/express'
 import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
@@ -23,13 +24,32 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   const redis = redisStoreOptions(config)
   const store =
     redis === undefined ? undefined : createRedisConsentUseStore({ ...redis, onError: (err) => logger.warn({ err: err.message }, 'redis') })
-  const consent = createConsentGuard({ ...config.guard, ...(store !== undefined && { store }) })
+  // Disclosure log: every 2xx guarded answer is recorded before its body leaves (fail-closed).
+  // The schema migration runs in the background; a record waits for it, and fails if it failed.
+  const disclosureLog =
+    config.disclosureLogUrl === undefined
+      ? undefined
+      : createDisclosureLog({
+          connectionString: config.disclosureLogUrl,
+          onError: (err) => logger.warn({ err: err.message }, 'disclosure log'),
+        })
+  const migrated = disclosureLog?.migrate()
+  migrated?.catch((err: unknown) => logger.error({ err: (err as Error).message }, 'disclosure log migration failed'))
+  const onDisclosure = async (record: DisclosureRecord): Promise<void> => {
+    await migrated
+    await disclosureLog?.record(record)
+  }
+  const consent = createConsentGuard({
+    ...config.guard,
+    ...(store !== undefined && { store }),
+    ...(disclosureLog !== undefined && { onDisclosure, disclosureMode: 'fail-closed' as const }),
+  })
   const metrics = config.metrics ? createConsentGuardMetrics({ guard: consent.guard }) : undefined
   // server.ts (and tests) call these: ready() before listen, close() on shutdown.
   app.locals.guard = consent.guard
   app.locals.close = async () => {
     metrics?.close()
-    await store?.close()
+    await Promise.all([store?.close(), disclosureLog?.close()])
   }
 
   // Correlation id first (echoed, in every log line of the request), then the access log.
@@ -101,7 +121,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
       period: { start: 'fraogmed', end: 'tilogmed', requested: period.fromQuery('from', 'to') },
     }),
     (req, res) => {
-      // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+      // The guard has checked that from and to (YYYY-MM or YYYY-MM-DD) lie inside the consented period.
       const { from, to } = req.query as { from: string; to: string }
       const { personId } = req.params
       res.json({ personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(req).id })

@@ -1,4 +1,5 @@
 import { migratedResourceId } from '@consent-guard/core'
+import { createDisclosureLog } from '@consent-guard/disclosure-log'
 import consentGuard, { consentFrameworkErrors, fromParam, getConsent, period } from '@consent-guard/fastify'
 import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
@@ -27,13 +28,31 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
       : createRedisConsentUseStore({ ...redis, onError: (err) => app.log.warn({ err: err.message }, 'redis') })
   if (store !== undefined) app.addHook('onClose', () => store.close())
 
+  // Disclosure log: every 2xx guarded answer is recorded before its body leaves (fail-closed).
+  const disclosureLog =
+    config.disclosureLogUrl === undefined
+      ? undefined
+      : createDisclosureLog({
+          connectionString: config.disclosureLogUrl,
+          onError: (err) => app.log.warn({ err: err.message }, 'disclosure log'),
+        })
+  if (disclosureLog !== undefined) {
+    app.addHook('onClose', () => disclosureLog.close())
+    await disclosureLog.migrate()
+  }
+
   // The API description, served at GET /openapi.json: registered before the guard and the routes,
   // so every guarded route is described with its security, error responses and x-altinn-consent.
   await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Income API (example)', version: '0.1.0' } } })
 
   // problemDetails: refusals (and Fastify's own 4xx, e.g. a bad percent-escape) as RFC 9457
   // problem+json with the correlation id, never echoing the URL. Key sets are fetched in onReady.
-  await app.register(consentGuard, { ...config.guard, ...(store !== undefined && { store }), problemDetails: true })
+  await app.register(consentGuard, {
+    ...config.guard,
+    ...(store !== undefined && { store }),
+    ...(disclosureLog !== undefined && { onDisclosure: disclosureLog.record, disclosureMode: 'fail-closed' as const }),
+    problemDetails: true,
+  })
   // Applied to every data route: only these consumers may call (Altinn access lists are not in the token).
   const consumers = config.allowedConsumers !== undefined ? { consumers: config.allowedConsumers } : {}
 
@@ -101,7 +120,7 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
       },
     },
     async (request) => {
-      // The guard has checked that from and to are YYYY-MM strings inside the consented period.
+      // The guard has checked that from and to (YYYY-MM or YYYY-MM-DD) lie inside the consented period.
       const { from, to } = request.query
       const { personId } = request.params
       return { personId, from, to, income: monthlyIncome(personId, from, to), consentId: getConsent(request).id }

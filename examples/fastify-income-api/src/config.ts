@@ -25,6 +25,11 @@ export interface AppConfig {
   readonly redisMinReplicas: number | undefined
   /** `METRICS=1`: serve Prometheus metrics on `GET /metrics`. */
   readonly metrics: boolean
+  /**
+   * `DISCLOSURE_LOG_URL` (`postgres://...`): record every 2xx guarded answer in this PostgreSQL
+   * disclosure log, fail-closed (no record, no data: 503); unset = nothing is recorded.
+   */
+  readonly disclosureLogUrl: string | undefined
 }
 
 /**
@@ -81,6 +86,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const metrics = value('METRICS')
   if (metrics !== undefined && metrics !== '0' && metrics !== '1') fail('METRICS', `must be 0 or 1, got "${metrics}"`)
 
+  const disclosureLogUrl = value('DISCLOSURE_LOG_URL')
+  if (disclosureLogUrl !== undefined && !/^postgres(ql)?:\/\//.test(disclosureLogUrl))
+    fail('DISCLOSURE_LOG_URL', 'must start with postgres:// or postgresql://')
+
   return {
     guard: optionsFromEnv(env),
     port,
@@ -93,6 +102,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     redisClusterNodes,
     redisMinReplicas: minReplicasText === undefined ? undefined : Number(minReplicasText),
     metrics: metrics === '1',
+    disclosureLogUrl,
   }
 }
 

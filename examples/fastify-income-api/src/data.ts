@@ -14,7 +14,7 @@ export function yearlyIncome(personId: string, year: string) {
   return { wages, capitalIncome, totalIncome: wages + capitalIncome, currency: 'NOK' }
 }
 
-/** Every month from `from` to `to` (inclusive, `YYYY-MM`), already checked by the guard. */
+/** Every month touched by `from`..`to` (inclusive, `YYYY-MM` or `YYYY-MM-DD`), already checked by the guard. */
 export function monthlyIncome(personId: string, from: string, to: string) {
   const months: { month: string; wages: number }[] = []
   let [year, month] = from.split('-').map(Number) as [number, number]

@@ -3,6 +3,7 @@ import type { ConsentGuardErrorCode } from './errors.js'
 import type { Party } from './consent/identifiers.js'
 import type { OrganizationIdentifier } from './consent/organization.js'
 import { maskIdentityNumbers } from './logging/redact.js'
+import { createObserverIsolation } from './observer-isolation.js'
 import type { RequestFacts } from './requirement/request-facts.js'
 import type { VerifiedConsent } from './result.js'
 import type { MaskinportenToken } from './tokens/verify-token.js'
@@ -11,6 +12,36 @@ import type { MaskinportenToken } from './tokens/verify-token.js'
 export interface AuditLogger {
   info(obj: object, msg?: string): void
   warn?(obj: object, msg?: string): void
+  /** pino's level check; when present, the guard builds an event only if the level is enabled. */
+  isLevelEnabled?(level: string): boolean
+  /** pino's level name; `silent` means nothing is logged. */
+  level?: string
+}
+
+/** The level an event is logged at: `warn` for a dependency failure (503), else `info`. */
+export function auditLevel(decision: 'accepted' | 'rejected', code: string | undefined): 'info' | 'warn' {
+  return decision === 'rejected' && code !== undefined && (code.endsWith('unavailable') || code === 'overloaded') ? 'warn' : 'info'
+}
+
+const emptyFunction = new WeakMap<object, boolean>()
+const EMPTY_BODY = /^(?:function\s*[\w$]*\s*\(\s*\)\s*\{\s*\}|\(\s*\)\s*=>\s*(?:\{\s*\}|undefined|void 0))$/
+
+/**
+ * Whether `logger` would record an event at `level`. No event is built for a logger that would
+ * drop it: pino below its level or `silent`, or a logger whose method has an empty body (Fastify's
+ * `request.log` with `logger: false` is such a no-op). Any other logger is assumed to listen.
+ */
+export function loggerListens(logger: AuditLogger, level: 'info' | 'warn'): boolean {
+  if (typeof logger.isLevelEnabled === 'function') return logger.isLevelEnabled(level)
+  if (logger.level === 'silent') return false
+  const method = level === 'warn' && typeof logger.warn === 'function' ? logger.warn : logger.info
+  if (typeof method !== 'function') return false
+  let empty = emptyFunction.get(method)
+  if (empty === undefined) {
+    empty = EMPTY_BODY.test(Function.prototype.toString.call(method))
+    emptyFunction.set(method, empty)
+  }
+  return !empty
 }
 
 /**
@@ -49,7 +80,7 @@ export interface AuditEvent {
   readonly oneTime?: 'first_use' | 'refused_reuse'
   /**
    * On acceptance: the metadata of the right the data was released under (e.g. `{ inntektsaar:
-   * '2024' }`), so the record says what was released (security.md LOG-03). Identity numbers masked.
+   * '2024' }`), so the record says what was released (docs/security.md LOG-03). Identity numbers masked.
    */
   readonly metadata?: Readonly<Record<string, string>>
 }
@@ -94,7 +125,10 @@ export interface DecisionAuditOptions {
 
 /** Builds and emits the one audit event of each decision. */
 export interface DecisionAudit {
-  /** Whether anyone listens: events, and the keyed hash in them, are built only then. */
+  /**
+   * Whether anyone may listen (a logger or `onDecision`). `accepted`/`rejected` then build the
+   * event, with its keyed hash, only if `onDecision` is set or the logger records that level.
+   */
   listening(logger: AuditLogger | undefined): boolean
   accepted(logger: AuditLogger | undefined, trail: DecisionTrail, consent: VerifiedConsent): void
   rejected(logger: AuditLogger | undefined, trail: DecisionTrail, code: ConsentGuardErrorCode): void
@@ -102,18 +136,24 @@ export interface DecisionAudit {
 
 export function createDecisionAudit(options: DecisionAuditOptions): DecisionAudit {
   const hasher = new SubjectHasher(options.auditKey)
+  // A throwing logger or hook must never change the decision (observer-isolation.ts).
+  const observers = createObserverIsolation()
 
-  const emit = (logger: AuditLogger | undefined, event: AuditEvent): void => {
+  const onDecision = options.onDecision
+  /** The logger that records `level`, if any: an event nobody records is never built. */
+  const recorder = (logger: AuditLogger | undefined, level: 'info' | 'warn'): AuditLogger | undefined => {
     const target = logger ?? options.logger
+    return target !== undefined && loggerListens(target, level) ? target : undefined
+  }
+  const emit = (target: AuditLogger | undefined, level: 'info' | 'warn', event: AuditEvent): void => {
     if (target !== undefined) {
-      // A dependency outage is an operational warning, when the logger has warn.
-      if (event.decision === 'rejected' && event.code !== undefined && event.code.endsWith('unavailable') && target.warn) {
-        target.warn(event, 'consent rejected')
-      } else {
-        target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
-      }
+      observers.run('logger', () => {
+        // A dependency outage or overload is an operational warning, when the logger has warn.
+        if (level === 'warn' && target.warn) target.warn(event, 'consent rejected')
+        else target.info(event, event.decision === 'accepted' ? 'consent accepted' : 'consent rejected')
+      })
     }
-    options.onDecision?.(event)
+    if (onDecision !== undefined) observers.run('onDecision', () => onDecision(event))
   }
 
   const base = (trail: DecisionTrail): Omit<AuditEvent, 'decision'> => {
@@ -134,13 +174,18 @@ export function createDecisionAudit(options: DecisionAuditOptions): DecisionAudi
   }
 
   return {
-    listening: (logger) => logger !== undefined || options.logger !== undefined || options.onDecision !== undefined,
+    listening: (logger) => logger !== undefined || options.logger !== undefined || onDecision !== undefined,
     accepted(logger, trail, consent) {
+      const target = recorder(logger, 'info')
+      if (target === undefined && onDecision === undefined) return
       const metadata = Object.fromEntries(Object.entries(consent.right.metadata).map(([k, v]) => [k, maskIdentityNumbers(v)]))
-      emit(logger, { ...base(trail), decision: 'accepted', ...(trail.oneTime ? { oneTime: trail.oneTime } : {}), metadata })
+      emit(target, 'info', { ...base(trail), decision: 'accepted', ...(trail.oneTime ? { oneTime: trail.oneTime } : {}), metadata })
     },
     rejected(logger, trail, code) {
-      emit(logger, { ...base(trail), decision: 'rejected', code, ...(trail.oneTime ? { oneTime: trail.oneTime } : {}) })
+      const level = auditLevel('rejected', code)
+      const target = recorder(logger, level)
+      if (target === undefined && onDecision === undefined) return
+      emit(target, level, { ...base(trail), decision: 'rejected', code, ...(trail.oneTime ? { oneTime: trail.oneTime } : {}) })
     },
   }
 }

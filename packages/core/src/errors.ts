@@ -12,7 +12,7 @@ export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insuff
  * The check a code comes from, finer than docs/core.md's pipeline steps: `credentials`, `syntax`,
  * `signature` (key set and signature), `issuer`, `lifetime`, `claims`, `audience`, `consent_shape`,
  * `binding`, `scope`, `delegation`, `consumers`, `request`, `consent` (none carried), `match`,
- * `one_time`. Tools that explain a decision (the testkit's inspect) file a code under its stage.
+ * `one_time`, `disclosure` (the answer's disclosure record). Tools that explain a decision (the testkit's inspect) file a code under its stage.
  */
 export type ErrorStage =
   | 'credentials'
@@ -31,6 +31,7 @@ export type ErrorStage =
   | 'consent'
   | 'match'
   | 'one_time'
+  | 'disclosure'
 
 interface CodeSpec {
   readonly status: 400 | 401 | 403 | 503
@@ -53,6 +54,12 @@ export const ERROR_CODES = {
     status: 400,
     bearerError: 'invalid_request',
     description: 'More than one set of credentials was sent',
+    stage: 'credentials',
+  },
+  headers_too_many: {
+    status: 400,
+    bearerError: 'invalid_request',
+    description: 'The request has more header lines than can be checked',
     stage: 'credentials',
   },
   consent_token_duplicated: {
@@ -182,6 +189,14 @@ export const ERROR_CODES = {
     description: 'The consumer allow-list could not be checked',
     stage: 'consumers',
   },
+  overloaded: {
+    status: 503,
+    bearerError: null,
+    description: 'Too many token verifications are waiting; retry later',
+    stage: 'signature',
+  },
+  // Fail-closed disclosure logging: no data leaves unless its disclosure was recorded.
+  disclosure_log_unavailable: { status: 503, bearerError: null, description: 'The disclosure could not be recorded', stage: 'disclosure' },
 } as const satisfies Record<string, CodeSpec>
 
 /** A stable, machine-readable reason code. */
@@ -244,12 +259,17 @@ export class ConsentGuardError extends Error {
 
   constructor(code: ConsentGuardErrorCode, options: ConsentGuardErrorOptions = {}) {
     const spec: CodeSpec = ERROR_CODES[code]
+    // A rejection is an expected answer, not a bug: no stack trace, which is most of an error's
+    // cost and would make a flood of junk tokens dearer than it needs to be.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(spec.description)
+    Error.stackTraceLimit = limit
     this.code = code
     this.statusCode = spec.status
     this.status = spec.status
     this.bearerError = spec.bearerError
-    this.headers = Object.freeze(buildHeaders(spec, options))
+    this.headers = headersFor(code, spec, options)
     this.#options = options
   }
 
@@ -275,6 +295,21 @@ export class ConsentGuardError extends Error {
   toJSON(): { name: string; code: ConsentGuardErrorCode; statusCode: number; message: string } {
     return { name: this.name, code: this.code, statusCode: this.statusCode, message: this.message }
   }
+}
+
+// The common case (no scope, default Retry-After) has one frozen header set per code and realm.
+const sharedHeaders = new Map<string, Readonly<Record<string, string>>>()
+
+function headersFor(code: ConsentGuardErrorCode, spec: CodeSpec, options: ConsentGuardErrorOptions): Readonly<Record<string, string>> {
+  if (options.scope !== undefined || options.retryAfter !== undefined) return Object.freeze(buildHeaders(spec, options))
+  const key = `${code}\u0000${options.realm ?? DEFAULT_REALM}`
+  let headers = sharedHeaders.get(key)
+  if (headers === undefined) {
+    headers = Object.freeze(buildHeaders(spec, options))
+    // Realms come from configuration, so the map stays small; the cap guards against misuse.
+    if (sharedHeaders.size < 1000) sharedHeaders.set(key, headers)
+  }
+  return headers
 }
 
 function buildHeaders(spec: CodeSpec, options: ConsentGuardErrorOptions): Record<string, string> {

@@ -1,75 +1,27 @@
-import { createDecisionAudit, type AuditLogger, type DecisionTrail } from './audit.js'
+import { createDecisionAudit, type DecisionTrail } from './audit.js'
 import { extractCredentials } from './credentials/extract.js'
-import type { HeaderSource } from './credentials/headers.js'
 import { inRealm, isConsentGuardError } from './errors.js'
+import type { ConsentGuard, GuardInput } from './guard-api.js'
+import { createObservedKeySet, keySetReadiness } from './observability/key-set-monitor.js'
 import { warnAltinn2Deprecated } from './deprecations.js'
-import type { KeySet } from './keys/key-set.js'
-import { createObservedKeySet, keySetReadiness, type GuardReadiness } from './observability/key-set-monitor.js'
 import { instrumentStore } from './observability/instrument-store.js'
 import { traceCheck } from './observability/trace-check.js'
 import { createOneTimeBook } from './one-time/bookkeeping.js'
 import { MemoryConsentUseStore } from './one-time/store.js'
-import { resolveOptions, type ConsentGuardOptions, type ResolvedOptions } from './options.js'
+import { resolveOptions, type ConsentGuardOptions } from './options.js'
 import { checkAccess } from './requirement/access.js'
 import { compileRequirement, isCompiledRequirement, type CompiledRequirement } from './requirement/compile.js'
 import { matchConsent } from './requirement/evaluate.js'
 import { readRequestFacts } from './requirement/request-facts.js'
-import type { ConsentRequirement } from './requirement/types.js'
 import { buildVerifiedConsent, type VerifiedConsent } from './result.js'
 import { carriedConsents, verifyConsentToken, type ConsentTokenRules } from './tokens/binding.js'
 import { verifyMaskinportenToken, type TokenRules } from './tokens/verify-token.js'
+import { cachedFor } from './tokens/verified-cache.js'
+import { VerificationGate } from './tokens/verification-gate.js'
 
 export { oneTimeRecordKey, tokenRecordKey } from './one-time/record-keys.js'
-
-/** What an adapter hands the guard for one request. */
-export interface GuardInput<Req> {
-  /** Every header line of the request (see `headersFromNodeRequest`). */
-  readonly headers: HeaderSource
-  /** The framework's request, passed to the route's `subject`, `metadata` and `consumers` functions. */
-  readonly request: Req
-  /** Path and query, used only to refuse tokens in the query string. */
-  readonly url?: string
-  /** Per-request logger for the audit event (Fastify's `request.log`); else the guard's logger. */
-  readonly logger?: AuditLogger
-  /** The framework's request id, copied into the audit event. */
-  readonly requestId?: string
-  /** The call's correlation id (see `correlationIdFrom`), copied into the audit event. */
-  readonly correlationId?: string
-}
-
-export type { GuardReadiness }
-
-/** A configured guard: one key cache and one store, shared by every route. */
-export interface ConsentGuard {
-  /** Validates and compiles a route requirement. Call at start-up; throws on a bad requirement. */
-  compile<Req>(requirement: ConsentRequirement<Req>, where?: string): CompiledRequirement<Req>
-  /**
-   * Checks one request against a compiled requirement. Resolves the verified consent, or rejects
-   * with a `ConsentGuardError` (status, code, headers). Errors thrown by the route's own
-   * functions (`subject`, metadata `check`) propagate unchanged.
-   */
-  check<Req>(input: GuardInput<Req>, requirement: CompiledRequirement<Req>): Promise<VerifiedConsent>
-  /**
-   * Releases a one-time consent's "used" mark, for a handler that failed before any data left.
-   * Does nothing for consents from routes without `oneTime`. Bounded by `storeTimeoutMs`;
-   * rejects with `ConsentGuardError` `store_unavailable` when the store fails.
-   */
-  release(consent: VerifiedConsent): Promise<void>
-  /** The options in force (defaults filled in). */
-  readonly options: ResolvedOptions
-  /** The issuer's key set (state for health checks). */
-  readonly keySet: KeySet
-  /** Altinn 2's key set, when legacy tokens are accepted. */
-  readonly altinn2KeySet: KeySet | undefined
-  /**
-   * Fetches every key set that has no usable keys yet (start-up, before `listen`). Resolves
-   * when the guard can verify tokens; rejects with `ConsentGuardError` `jwks_unavailable` whose
-   * `cause` is the failing key set's `KeySetHealth` (cause category, age).
-   */
-  ready(): Promise<void>
-  /** Key-set health for a `/ready` endpoint: fresh, stale-serving or unavailable, with cause and age. */
-  readiness(): GuardReadiness
-}
+export type { ConsentGuard, GuardInput, GuardReadiness } from './guard-api.js'
+import { disclosureRecorderFor } from './disclosure.js'
 
 /**
  * Creates a guard. Validates every option now: a bad issuer URL or an http key-set URL on a
@@ -83,11 +35,11 @@ export interface ConsentGuard {
  */
 export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const resolved = resolveOptions(options)
-  const main = createObservedKeySet('maskinporten', { ...options.keys, jwksUri: resolved.jwksUri }, resolved.realm, options.logger)
+  const main = createObservedKeySet('maskinporten', { ...options.keys, jwksUri: resolved.jwksUri }, options.logger)
   const altinn2 =
     resolved.altinn2JwksUri === undefined
       ? undefined
-      : createObservedKeySet('altinn2', { ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, resolved.realm, options.logger)
+      : createObservedKeySet('altinn2', { ...options.altinn2Keys, jwksUri: resolved.altinn2JwksUri }, options.logger)
   const { keySet } = main
   const altinn2KeySet = altinn2?.keySet
   if (altinn2KeySet !== undefined) warnAltinn2Deprecated()
@@ -96,7 +48,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   const { clock: now, clockTolerance, maxTokenAge } = resolved
   const { issuer, algorithms, audience, requireAudience } = resolved
   const { consumerAuthorities } = resolved
-  const tokenRules: TokenRules = {
+  const gate = resolved.overload && new VerificationGate(resolved.overload)
+  const rules = {
     issuer,
     getKey: keySet.getKey,
     algorithms,
@@ -106,10 +59,19 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     requireAudience,
     consumerAuthorities,
     now,
+    gate,
   }
+  const tokenRules: TokenRules = { ...rules, cache: cachedFor(keySet, resolved.tokenCache) }
   const consentTokenRules: ConsentTokenRules = {
-    tokens: tokenRules,
-    altinn2: altinn2KeySet && { getKey: altinn2KeySet.getKey, clockTolerance, maxTokenAge: resolved.altinn2MaxTokenAge, now },
+    tokens: { ...rules, cache: cachedFor(keySet, resolved.tokenCache) },
+    altinn2: altinn2KeySet && {
+      getKey: altinn2KeySet.getKey,
+      clockTolerance,
+      maxTokenAge: resolved.altinn2MaxTokenAge,
+      now,
+      cache: cachedFor(altinn2KeySet, resolved.tokenCache),
+      gate,
+    },
   }
 
   /** The pipeline. Each step throws a realm-less `ConsentGuardError` (or the route's own error). */
@@ -142,9 +104,15 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       accessToken,
       consentToken,
       resource: compiled.resource,
+      action: compiled.action,
       oneTimeKey: records?.key,
       tokenKey: records?.tokenKey,
     })
+  }
+
+  /** Frees a one-time consent's marks (a handler failed, or a fail-closed disclosure was not recorded). */
+  async function release(consent: VerifiedConsent): Promise<void> {
+    if (consent.oneTime !== undefined) await oneTime.release(consent.oneTime)
   }
 
   const mode = resolved.consentHeader === undefined ? 'single-token' : 'two-token'
@@ -171,9 +139,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
         throw inRealm(err, resolved.realm)
       }
     }, mode),
-    async release(consent) {
-      if (consent.oneTime !== undefined) await oneTime.release(consent.oneTime)
-    },
+    release,
+    disclosure: disclosureRecorderFor(options, resolved, release),
     options: resolved,
     keySet,
     altinn2KeySet,

@@ -7,6 +7,7 @@
  */
 export { createConsentGuard, oneTimeRecordKey, tokenRecordKey, type ConsentGuard, type GuardInput } from './guard.js'
 export {
+  PERFORMANCE_DEFAULTS,
   DEFAULT_ALGORITHMS,
   UNRESTRICTED_AUDIENCE,
   MASKINPORTEN_ENVIRONMENTS,
@@ -32,6 +33,15 @@ export {
   type ProblemDetails,
 } from './errors.js'
 export { GUARDED_RESPONSE_HEADERS } from './result.js'
+export {
+  buildDisclosureRecord,
+  carriesData,
+  type DisclosureFacts,
+  type DisclosureMode,
+  type DisclosureRecord,
+  type DisclosureRecorder,
+  type DisclosureSink,
+} from './disclosure.js'
 export type { VerifiedConsent, ConsentRight, TokenInfo, Altinn2TokenInfo } from './result.js'
 export type { Party, PartyType } from './consent/identifiers.js'
 export type {
@@ -45,7 +55,14 @@ export type {
 } from './requirement/types.js'
 export type { CompiledRequirement } from './requirement/compile.js'
 export { headersFromNodeRequest, headersFromRecord, type HeaderSource, type NodeRequestLike } from './credentials/headers.js'
-export { KEY_SET_DEFAULTS, type KeySet, type KeySetOptions, type KeySetState } from './keys/key-set.js'
+export {
+  KEY_SET_DEFAULTS,
+  type KeySet,
+  type KeySetOptions,
+  type KeySetState,
+  type KeySetStatus,
+  type KeySetFetchFailure,
+} from './keys/key-set.js'
 export type { FetchLike } from './keys/capped-fetch.js'
 export {
   organizationText,

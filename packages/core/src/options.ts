@@ -3,7 +3,12 @@ import { ConsentGuardConfigError, DEFAULT_REALM } from './errors.js'
 import type { AuditEvent, AuditLogger } from './audit.js'
 import { KEY_SET_DEFAULTS, type KeySetOptions } from './keys/key-set.js'
 import type { ConsentUseStore } from './one-time/store.js'
+import { resolveOverload, resolveTokenCache } from './performance-options.js'
+import type { DisclosureMode, DisclosureSink } from './disclosure.js'
 import { DEFAULT_CORRELATION_HEADER } from './observability/correlation.js'
+import { UNRESTRICTED_AUDIENCE } from './consent/audience.js'
+
+export { UNRESTRICTED_AUDIENCE }
 
 /** Maskinporten environments with published issuer and key-set URLs. */
 export const MASKINPORTEN_ENVIRONMENTS = {
@@ -62,11 +67,16 @@ export interface ConsentGuardOptions {
   /** Largest `exp - iat` and token age in seconds (set to your scope's `at_max_age`). Default 3600. */
   readonly maxTokenAge?: number
   /**
-   * Audience(s) of this API, for audience-restricted tokens. When set, a present `aud` must match one
-   * exactly; `unspecified` (Maskinporten's "not restricted") never matches and may not be configured.
+   * Audience(s) of this API, for audience-restricted tokens. When set, a token's `aud` must name one
+   * exactly; a token without `aud` or with `unspecified` (both Maskinporten's "not restricted") is
+   * refused unless `requireAudience: false`. `unspecified` may not be configured.
    */
   readonly audience?: string | readonly string[]
-  /** Refuse tokens without `aud` (needs `audience`). Default false: real consent tokens have none. */
+  /**
+   * Whether unrestricted tokens (no `aud`, or `unspecified`) are refused. Default: true when
+   * `audience` is set. `false` accepts them while a present, restricted `aud` must still match
+   * (for a move to audience-restricted tokens). Needs `audience`.
+   */
   readonly requireAudience?: boolean
   /** Key-set fetching and caching (timeouts, cooldown, stale-if-error, size caps). */
   readonly keys?: Omit<KeySetOptions, 'jwksUri'>
@@ -99,8 +109,41 @@ export interface ConsentGuardOptions {
   readonly consumerCheckTimeoutMs?: number
   /** Upper bound of a one-time record's lifetime in seconds. Default 3 years. */
   readonly oneTimeMaxTtl?: number
+  /**
+   * Receives a `DisclosureRecord` for every guarded answer that released data (2xx), after
+   * the handler: the disclosure log a data source keeps to answer a person's access request
+   * (`@consent-guard/disclosure-log` writes them to PostgreSQL). Off when omitted.
+   */
+  readonly onDisclosure?: DisclosureSink
+  /**
+   * `fail-closed` (default): no data leaves unless its disclosure was recorded; a failed or slow
+   * write is a 503 `disclosure_log_unavailable`. `fire-and-forget`: recorded after the answer was
+   * sent; failures are logged. Needs `onDisclosure`.
+   */
+  readonly disclosureMode?: DisclosureMode
+  /** Give up on `onDisclosure` after this many ms (fail-closed: answer 503). Default 2000, range 1-30000. */
+  readonly disclosureTimeoutMs?: number
   /** Clock (tests, emulators). Default `() => new Date()`. */
   readonly clock?: () => Date
+  /**
+   * Cache of verified tokens, one per token kind (access, consent, Altinn 2): a token seen before
+   * skips the signature and claim verification (its time claims are checked again); every
+   * request-dependent check still runs. `false` turns it off. Default `{ maxEntries: 5000 }`.
+   */
+  readonly tokenCache?: false | { readonly maxEntries?: number }
+  /**
+   * Load shedding for uncached verifications: at most `maxInFlight` at once, `maxQueued` waiting at
+   * most `queueTimeoutMs`; the rest get 503 `overloaded` with `Retry-After: retryAfterSeconds`.
+   * `false` turns it off. Defaults 256, 1024, 1000 ms, 1 s.
+   */
+  readonly overload?:
+    | false
+    | {
+        readonly maxInFlight?: number
+        readonly maxQueued?: number
+        readonly queueTimeoutMs?: number
+        readonly retryAfterSeconds?: number
+      }
   /**
    * Header carrying the caller's correlation id, echoed on the response, in problem bodies and in
    * audit events. Default `X-Correlation-ID`; Skatteetaten uses `Korrelasjonsid`.
@@ -108,12 +151,12 @@ export interface ConsentGuardOptions {
   readonly correlationHeader?: string
 }
 
+export { PERFORMANCE_DEFAULTS } from './performance-options.js'
 /**
  * The `aud` Maskinporten writes when the client asked for no audience (its docs say `aud` may be
  * omitted instead). Never an audience of its own: with `audience` configured it is refused like any
  * other value that is not yours; without, it is ignored like an absent `aud`.
  */
-export const UNRESTRICTED_AUDIENCE = 'unspecified'
 
 /** Options after defaults and validation. */
 export interface ResolvedOptions {
@@ -135,7 +178,16 @@ export interface ResolvedOptions {
   readonly storeTimeoutMs: number
   readonly consumerCheckTimeoutMs: number
   readonly oneTimeMaxTtl: number
+  /** `undefined` when no `onDisclosure` is set. */
+  readonly disclosureMode: DisclosureMode | undefined
+  readonly disclosureTimeoutMs: number
   readonly clock: () => Date
+  /** Size cap of each verified-token cache; undefined when the cache is off. */
+  readonly tokenCache: { readonly maxEntries: number } | undefined
+  /** Verification admission limits; undefined when load shedding is off. */
+  readonly overload:
+    | { readonly maxInFlight: number; readonly maxQueued: number; readonly queueTimeoutMs: number; readonly retryAfterSeconds: number }
+    | undefined
   /** Lower-case correlation header name. */
   readonly correlationHeader: string
 }
@@ -176,7 +228,12 @@ const OPTION_NAMES = {
   storeTimeoutMs: true,
   consumerCheckTimeoutMs: true,
   oneTimeMaxTtl: true,
+  onDisclosure: true,
+  disclosureMode: true,
+  disclosureTimeoutMs: true,
   clock: true,
+  tokenCache: true,
+  overload: true,
   correlationHeader: true,
 } as const satisfies Record<keyof ConsentGuardOptions, true>
 
@@ -251,7 +308,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   // Maskinporten writes `unspecified` when no audience was requested: configuring it would accept every unrestricted token.
   if (audience?.includes(UNRESTRICTED_AUDIENCE))
     fail(`"audience" must not be "${UNRESTRICTED_AUDIENCE}": that value means "not audience-restricted"`)
-  const requireAudience = options.requireAudience ?? false
+  // With an audience configured, tokens must be restricted to it unless the API opts out explicitly.
+  const requireAudience = options.requireAudience ?? audience !== undefined
   if (requireAudience && audience === undefined) fail('"requireAudience" needs "audience"')
   const realm = options.realm ?? DEFAULT_REALM
   if (typeof realm !== 'string' || !REALM.test(realm)) fail('"realm" must be printable ASCII without quotes or backslashes')
@@ -261,6 +319,15 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
   if (!Number.isFinite(consumerCheckTimeoutMs) || consumerCheckTimeoutMs <= 0) fail('"consumerCheckTimeoutMs" must be a positive number')
   const oneTimeMaxTtl = options.oneTimeMaxTtl ?? 3 * 366 * 86_400
   if (!Number.isFinite(oneTimeMaxTtl) || oneTimeMaxTtl <= 0) fail('"oneTimeMaxTtl" must be a positive number of seconds')
+  if (options.onDisclosure !== undefined && typeof options.onDisclosure !== 'function') fail('"onDisclosure" must be a function')
+  const disclosureMode = options.disclosureMode ?? 'fail-closed'
+  if (disclosureMode !== 'fail-closed' && disclosureMode !== 'fire-and-forget')
+    fail('"disclosureMode" must be "fail-closed" or "fire-and-forget"')
+  if (options.onDisclosure === undefined && (options.disclosureMode !== undefined || options.disclosureTimeoutMs !== undefined))
+    fail('"disclosureMode" and "disclosureTimeoutMs" need "onDisclosure"')
+  const disclosureTimeoutMs = options.disclosureTimeoutMs ?? 2000
+  if (!Number.isInteger(disclosureTimeoutMs) || disclosureTimeoutMs < 1 || disclosureTimeoutMs > 30_000)
+    fail('"disclosureTimeoutMs" must be a whole number of milliseconds, 1-30000')
   if (
     options.delegationSources !== undefined &&
     (!Array.isArray(options.delegationSources) || !options.delegationSources.every((s) => typeof s === 'string'))
@@ -282,6 +349,8 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     (typeof options.store !== 'object' || typeof options.store?.markUsed !== 'function' || typeof options.store.release !== 'function')
   )
     fail('"store" must have markUsed and release methods')
+  const tokenCache = resolveTokenCache(options.tokenCache, fail)
+  const overload = resolveOverload(options.overload, fail)
   const correlationHeader = options.correlationHeader ?? DEFAULT_CORRELATION_HEADER
   if (typeof correlationHeader !== 'string' || !HEADER_NAME.test(correlationHeader)) fail('"correlationHeader" must be an HTTP header name')
   return Object.freeze({
@@ -301,7 +370,11 @@ export function resolveOptions(options: ConsentGuardOptions): ResolvedOptions {
     storeTimeoutMs,
     consumerCheckTimeoutMs,
     oneTimeMaxTtl,
+    disclosureMode: options.onDisclosure === undefined ? undefined : disclosureMode,
+    disclosureTimeoutMs,
     clock: options.clock ?? (() => new Date()),
+    tokenCache,
+    overload,
     correlationHeader: correlationHeader.toLowerCase(),
   })
 }

@@ -49,7 +49,7 @@ export {
   NORWEGIAN_ICD,
   type OrganizationIdentifier,
 } from './consent/organization.js'
-export { parseRfc3339, isYearMonth } from './consent/time.js'
+export { parseRfc3339, isYearMonth, periodDay } from './consent/time.js'
 // 6. Two-token binding
 export { verifyConsentToken, checkBinding, carriedConsents, type ConsentToken, type ConsentTokenRules } from './tokens/binding.js'
 // 7. Route requirement
@@ -70,7 +70,7 @@ export { createOneTimeBook, type OneTimeBook, type OneTimeRules, type OneTimeRec
 export { oneTimeRecordKey, tokenRecordKey } from './one-time/record-keys.js'
 // 9. Decision
 export { buildVerifiedConsent } from './result.js'
-export { createDecisionAudit, SubjectHasher, type DecisionAudit, type DecisionTrail } from './audit.js'
+export { createDecisionAudit, loggerListens, SubjectHasher, type DecisionAudit, type DecisionTrail } from './audit.js'
 // Start-up
 export { resolveOptions } from './options.js'
 export { withTimeout, type DependencyCode } from './timeout.js'

@@ -67,6 +67,8 @@ export interface VerifiedConsent {
   readonly validTo: Date
   /** The route's resource that the consent matched. */
   readonly resource: string
+  /** The route's action that the consent matched (`consent` unless the route names another). */
+  readonly action: string
   /** The right that satisfied the requirement. */
   readonly right: ConsentRight
   /** All rights of the consent. */
@@ -102,17 +104,36 @@ function toTokenInfo(token: MaskinportenToken): TokenInfo {
   })
 }
 
-/** Builds the frozen result. */
+// Rights are frozen all the way down and depend only on the parsed consent, which a cached token
+// shares across requests: build them once per parsed consent.
+const rightsOf = new WeakMap<ConsentMatch['consent'], readonly ConsentRight[]>()
+
+function rightsFor(consent: ConsentMatch['consent']): readonly ConsentRight[] {
+  let rights = rightsOf.get(consent)
+  if (rights === undefined) {
+    rights = Object.freeze(consent.rights.map(toRight))
+    rightsOf.set(consent, rights)
+  }
+  return rights
+}
+
+/** `toJSON` of every result (shared, not a closure per request): the identity number masked. */
+function maskedJson(this: VerifiedConsent): object {
+  return { ...this, subject: { type: this.subject.type, id: '*'.repeat(this.subject.id.length) } }
+}
+
+/** Builds the frozen result. Dates are fresh per request: a handler may not change another's. */
 export function buildVerifiedConsent(input: {
   match: ConsentMatch
   accessToken: MaskinportenToken
   consentToken: MaskinportenToken | Altinn2Token | undefined
   resource: string
+  action: string
   oneTimeKey: string | undefined
   tokenKey?: string | undefined
 }): VerifiedConsent {
   const { match, accessToken } = input
-  const rights = match.consent.rights.map(toRight)
+  const rights = rightsFor(match.consent)
   const result: VerifiedConsent = {
     kind: match.consent.kind,
     id: match.consent.id,
@@ -125,8 +146,9 @@ export function buildVerifiedConsent(input: {
     consented: new Date(match.consent.consented),
     validTo: new Date(match.consent.validTo),
     resource: input.resource,
+    action: input.action,
     right: rights[match.consent.rights.indexOf(match.right)] ?? toRight(match.right),
-    rights: Object.freeze(rights),
+    rights,
     token: toTokenInfo(accessToken),
     consentToken:
       input.consentToken === undefined
@@ -143,16 +165,13 @@ export function buildVerifiedConsent(input: {
         ? undefined
         : Object.freeze({ key: input.oneTimeKey, ...(input.tokenKey !== undefined && { tokenKey: input.tokenKey }) }),
   }
-  Object.defineProperty(result, 'toJSON', {
-    enumerable: false,
-    value: () => ({ ...result, subject: { type: result.subject.type, id: '*'.repeat(result.subject.id.length) } }),
-  })
+  Object.defineProperty(result, 'toJSON', { enumerable: false, value: maskedJson })
   return Object.freeze(result)
 }
 
 /**
  * Headers every response of a guarded route should carry: it holds personal data released under a
- * consent, so no shared or private cache may keep it (security.md HTTP-11). Adapters set them when
+ * consent, so no shared or private cache may keep it (docs/security.md HTTP-11). Adapters set them when
  * the check passes; a handler may still override them deliberately.
  */
 export const GUARDED_RESPONSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'no-store' })

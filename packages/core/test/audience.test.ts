@@ -4,16 +4,19 @@ import { createHarness, type Harness } from './support.js'
 
 // Maskinporten sets `aud` to "unspecified" when the client asked for no audience, and says it may
 // omit `aud` instead (Digdir, "Audience-restricted tokens"); real consent tokens carry none. Both mean
-// "not audience-restricted". With `audience` configured, a present `aud` must match exactly.
+// "not audience-restricted", and get the same answer. With `audience` configured the token must be
+// restricted to it (exact match), unless the API opts out with `requireAudience: false`.
 const OURS = 'https://our.api/'
 let open: Harness
 let restricted: Harness
 let strict: Harness
+let lax: Harness
 
 beforeAll(async () => {
   open = await createHarness()
   restricted = await createHarness({ audience: OURS }, open.issuer)
   strict = await createHarness({ audience: OURS, requireAudience: true }, open.issuer)
+  lax = await createHarness({ audience: OURS, requireAudience: false }, open.issuer)
 })
 afterAll(() => open.close())
 
@@ -30,6 +33,7 @@ describe('aud with an audience configured: an exact match', () => {
     expect(await send(restricted, OURS)).toBe('accepted')
     expect(await send(restricted, ['https://other.api/', OURS])).toBe('accepted')
     expect(await send(strict, OURS)).toBe('accepted')
+    expect(await send(lax, OURS)).toBe('accepted')
   })
   it.each([[UNRESTRICTED_AUDIENCE], [[UNRESTRICTED_AUDIENCE]], ['UNSPECIFIED'], ['https://our.api'], ['https://OUR.api/'], [`${OURS} `]])(
     'refuses aud %j (401 token_audience_invalid)',
@@ -38,9 +42,15 @@ describe('aud with an audience configured: an exact match', () => {
       expect(await send(strict, aud)).toBe('token_audience_invalid')
     },
   )
-  it('an absent aud passes unless requireAudience is set', async () => {
-    expect(await send(restricted, undefined)).toBe('accepted')
+  it('an absent aud is refused like "unspecified": audience implies requireAudience', async () => {
+    expect(await send(restricted, undefined)).toBe('token_audience_invalid')
     expect(await send(strict, undefined)).toBe('token_audience_invalid')
+  })
+  it('requireAudience: false accepts both unrestricted forms, and still refuses a foreign audience', async () => {
+    expect(await send(lax, undefined)).toBe('accepted')
+    expect(await send(lax, UNRESTRICTED_AUDIENCE)).toBe('accepted')
+    for (const aud of [[UNRESTRICTED_AUDIENCE], 'UNSPECIFIED', 'https://our.api', 'https://other.api/'])
+      expect(await send(lax, aud)).toBe('token_audience_invalid')
   })
   it('the refusal is a 401 invalid_token challenge', async () => {
     const err = await restricted

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestIssuer, generateSigningKey, type TestIssuer } from '@consent-guard/testkit'
 import { CONSUMER, createHarness, FNR_A, NOW, OTHER_ORG, RESOURCE, SCOPE, SUPPLIER, type Harness } from './support.js'
 
-// Two-token mode (security.md BND-*): Authorization carries the Maskinporten access token, the
+// Two-token mode (docs/security.md BND-*): Authorization carries the Maskinporten access token, the
 // AltinnSamtykke header the consent token. Each token alone is valid; together they must agree.
 let h: Harness
 let other: TestIssuer

@@ -15,7 +15,7 @@ import {
   type Harness,
 } from './support.js'
 
-// Consent semantics (security.md CON-*). Malformed consent → 401 consent_malformed; well-formed
+// Consent semantics (docs/security.md CON-*). Malformed consent → 401 consent_malformed; well-formed
 // but not covering the request → 403 with a consent_* code.
 let h: Harness
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { SubjectHasher } from '@consent-guard/core/pipeline'
 import { createHarness, FNR_A, FNR_B, type Harness } from './support.js'
 
 describe('ConsentGuardError', () => {
-  it('maps every code to the status matrix of security.md §0.2', () => {
+  it('maps every code to the status matrix of the error table in docs/core.md', () => {
     for (const [code, spec] of Object.entries(ERROR_CODES)) {
       const err = new ConsentGuardError(code as ConsentGuardErrorCode)
       expect(err.statusCode).toBe(spec.status)

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { generateKeyPairSync, webcrypto } from 'node:crypto'
 import {
   consentTokenClaims,
@@ -11,7 +11,7 @@ import {
 import { ConsentGuardConfigError, createConsentGuard, type KeySetOptions } from '@consent-guard/core'
 import { createHarness, NOW, type Harness } from './support.js'
 
-// JWKS fetching, rotation and outage (security.md JWK-*, DOS-08/10, SIG-09).
+// JWKS fetching, rotation and outage (docs/security.md JWK-*, DOS-08/10, SIG-09).
 const open: { close(): Promise<void> }[] = []
 afterEach(async () => {
   await Promise.all(open.splice(0).map((o) => o.close()))
@@ -27,17 +27,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('JWK-01/02/03: the key set cannot be had', () => {
   it.each(['down', 'status500', 'html', 'invalid-json', 'not-a-set', 'private-members'] as const)(
-    'cold start with %s → 503, then recovers',
+    'cold start with %s → 503, then recovers after the cooldown',
     async (behaviour) => {
-      const { issuer, h } = await setup()
+      const { issuer, h } = await setup({ cooldownMs: 200 })
       const token = await h.token()
       issuer.server.setBehaviour(behaviour)
       const err = await h.run(h.bearer(token)).catch((e: unknown) => e)
       expect(err).toMatchObject({ code: 'jwks_unavailable', statusCode: 503 })
       expect((err as { headers: Record<string, string> }).headers['Retry-After']).toBe('5')
       expect((err as { headers: Record<string, string> }).headers['WWW-Authenticate']).toBeUndefined()
+      expect(h.guard.keySet.state()).toMatchObject({ status: 'failing', fetchedAt: undefined })
       issuer.server.setBehaviour('ok')
+      // The failure is remembered: within the cooldown no fetch, 503 at once.
+      expect(await h.outcome(h.bearer(token))).toBe('jwks_unavailable')
+      expect(issuer.server.requests).toBe(1)
+      await sleep(250)
       expect(await h.outcome(h.bearer(token))).toBe('accepted')
+      expect(h.guard.keySet.state().status).toBe('fresh')
     },
   )
   it('an empty key set is a 401 (fetched fine, no such key)', async () => {
@@ -111,13 +117,14 @@ describe('JWK-06: outage after warm-up (stale-if-error)', () => {
     issuer.server.setBehaviour('down')
     await sleep(150)
     expect(await h.outcome(h.bearer(await h.token()))).toBe('accepted')
-    expect(h.guard.keySet.state()).toMatchObject({ servingStale: true, kids: ['mp-1'] })
+    // The refresh runs in the background: its failure is recorded just after the answer.
+    await vi.waitFor(() => expect(h.guard.keySet.state()).toMatchObject({ servingStale: true, kids: ['mp-1'] }))
     const stranger = await generateSigningKey({ kid: 'mp-9' })
     expect(await h.outcome(h.bearer(await issuer.consentToken(h.tokenOptions(), { key: stranger })))).toBe('token_key_unknown')
     issuer.server.setBehaviour('ok')
     await sleep(150)
     expect(await h.outcome(h.bearer(await h.token()))).toBe('accepted')
-    expect(h.guard.keySet.state().servingStale).toBe(false)
+    await vi.waitFor(() => expect(h.guard.keySet.state().servingStale).toBe(false))
   })
   it('strict mode (staleIfErrorMs 0) answers 503 once the cache is old', async () => {
     const { issuer, h } = await setup({ cacheMaxAgeMs: 100, staleIfErrorMs: 0 })

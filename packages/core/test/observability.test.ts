@@ -1,5 +1,5 @@
 import dc from 'node:diagnostics_channel'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   CHANNELS,
   ConsentGuardConfigError,
@@ -83,7 +83,8 @@ describe('diagnostics channels', () => {
     issuer.server.setBehaviour('ok')
     await new Promise((r) => setTimeout(r, 5))
     expect(await h.outcome(h.bearer(token))).toBe('accepted')
-    expect(h.guard.readiness().status).toBe('fresh')
+    // The key set refreshes in the background (the request is answered from the set in hand).
+    await vi.waitFor(() => expect(h.guard.readiness().status).toBe('fresh'))
     const types = events.map((e) => e.type)
     expect(types.filter((t) => t === 'stale-entered')).toHaveLength(1)
     expect(types.filter((t) => t === 'stale-left')).toHaveLength(1)

@@ -14,7 +14,7 @@ import {
 } from '@consent-guard/core'
 import { createHarness, FNR_A, FNR_B, incomeRoute, NOW, RESOURCE, SCOPE, type FakeRequest, type Harness } from './support.js'
 
-// One-time consent (engangssamtykke), security.md RPL-02/03/05/06, with the in-memory store and
+// One-time consent (engangssamtykke), docs/security.md RPL-02/03/05/06, with the in-memory store and
 // with stub stores for the failure cases. The Redis store has its own suite in packages/redis.
 
 const oneTimeRoute: ConsentRequirement<FakeRequest> = { ...incomeRoute, oneTime: true }

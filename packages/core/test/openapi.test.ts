@@ -27,6 +27,18 @@ const income: ConsentRequirement<Req> = {
 }
 
 describe('describeConsentOperation', () => {
+  it('lists 503 disclosure_log_unavailable only for a guard that records disclosures fail-closed', () => {
+    const sink = (): void => undefined
+    const failClosed = createConsentGuard({ maskinporten: 'test', onDisclosure: sink })
+    const fireAndForget = createConsentGuard({ maskinporten: 'test', onDisclosure: sink, disclosureMode: 'fire-and-forget' })
+    const answers503 = (guard: typeof single) =>
+      JSON.stringify(describeConsentOperation(guard.compile(income), { guard: guard.options }).operation.responses['503'])
+    expect(answers503(failClosed)).toContain('disclosure_log_unavailable')
+    expect(answers503(fireAndForget)).not.toContain('disclosure_log_unavailable')
+    expect(answers503(single)).not.toContain('disclosure_log_unavailable')
+    expect(possibleErrorCodes(single.compile(income), { disclosureFailClosed: true })).toContain('disclosure_log_unavailable')
+  })
+
   it('renders the bearer requirement with the scope, the error responses and x-altinn-consent', () => {
     const { operation, components } = describeConsentOperation(single.compile(income), { guard: single.options })
     expect(operation.security).toEqual([{ maskinporten: ['example:income'] }])
@@ -56,6 +68,7 @@ describe('describeConsentOperation', () => {
     }
     expect(codes('400')).toEqual([
       'credentials_duplicated',
+      'headers_too_many',
       'credentials_in_url',
       'subject_missing',
       'subject_invalid',
@@ -69,7 +82,13 @@ describe('describeConsentOperation', () => {
     expect(codes('403')).toContain('consent_metadata_mismatch')
     expect(codes('403')).not.toContain('consent_already_used')
     expect(codes('403')).not.toContain('token_binding_mismatch')
-    expect(codes('503')).toEqual(['jwks_unavailable'])
+    // Load shedding is on by default; `overload: false` takes `overloaded` off the list.
+    expect(codes('503')).toEqual(['jwks_unavailable', 'overloaded'])
+    const unshed = describeConsentOperation(single.compile(income), { guard: { ...single.options, overload: undefined } })
+    const unshedCodes = (
+      unshed.operation.responses['503'].content as Record<string, { schema: { allOf: { properties: { code: { enum: string[] } } }[] } }>
+    )['application/problem+json']!.schema.allOf[1]!.properties.code.enum
+    expect(unshedCodes).toEqual(['jwks_unavailable'])
     expect(operation.responses['401'].headers).toHaveProperty('WWW-Authenticate')
     expect(operation.responses['503'].headers).toHaveProperty('Retry-After')
     expect(components.securitySchemes).toEqual({

@@ -222,10 +222,17 @@ describe('resolveOptions: every start-up rule', () => {
       storeTimeoutMs: 500,
       consumerCheckTimeoutMs: 500,
       oneTimeMaxTtl: 86_400,
+      onDisclosure: () => undefined,
+      disclosureMode: 'fire-and-forget',
+      disclosureTimeoutMs: 500,
       clock: () => new Date(),
+      tokenCache: { maxEntries: 100 },
+      overload: { maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2 },
       correlationHeader: 'Korrelasjonsid',
     }
     expect(resolveOptions(all).realm).toBe('skatt')
     expect(resolveOptions(all).correlationHeader).toBe('korrelasjonsid')
+    expect(resolveOptions(all).tokenCache).toEqual({ maxEntries: 100 })
+    expect(resolveOptions(all).overload).toEqual({ maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2 })
   })
 })

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { consentTokenClaims, generateSigningKey, signCompact, type SigningKey } from '@consent-guard/testkit'
 import { createHarness, NOW, type Harness } from './support.js'
 
-// Token-level cases of security.md (SIG, HDR, CLM, ISS). Each row builds one token and names the
+// Token-level cases of docs/security.md (SIG, HDR, CLM, ISS). Each row builds one token and names the
 // code the guard must answer with; every code here maps to 401 invalid_token unless noted.
 let h: Harness
 let attacker: SigningKey
@@ -307,7 +307,7 @@ describe('ISS: issuer and audience', () => {
     let lax: Harness
     beforeAll(async () => {
       strict = await createHarness({ audience: 'https://our.api/', requireAudience: true }, h.issuer)
-      lax = await createHarness({ audience: 'https://our.api/' }, h.issuer)
+      lax = await createHarness({ audience: 'https://our.api/', requireAudience: false }, h.issuer)
     })
     const run = (harness: Harness, aud: unknown) => harness.outcome(harness.bearer(good(claims({ aud }))))
     it('(a) no aud, not required → accepted', async () => expect(await run(lax, undefined)).toBe('accepted'))

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '@consent-guard/testkit'
 import { createConsentGuard, headersFromRecord, type ConsentGuard } from '@consent-guard/core'
 
-// The decoded payload of the real TT02 consent token printed in Altinn's docs (domain.md §1.4),
+// The decoded payload of the real TT02 consent token printed in Altinn's documentation,
 // byte for byte, re-signed with a local test key.
 const TT02_PAYLOAD = {
   authorization_details: [

@@ -9,9 +9,9 @@ import {
   type CompiledRequirement,
   type ConsentGuard,
   type ConsentGuardOptions,
-  type ConsentRequirement,
   type VerifiedConsent,
 } from '@consent-guard/core'
+import { wireDisclosure } from './disclosure.js'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { rememberCompiled } from './openapi.js'
 import type { ConsentMiddleware, ConsentRequest, ExpressConsentRequirement, RouteOrParams } from './route-types.js'
@@ -115,6 +115,7 @@ function middlewareFor(guard: ConsentGuard, compiled: CompiledRequirement<Consen
       (consent) => {
         req.consent = consent
         res.set(GUARDED_RESPONSE_HEADERS)
+        if (guard.disclosure !== undefined) wireDisclosure(guard.disclosure, consent, req, res)
         next()
       },
       (err: unknown) => next(err),

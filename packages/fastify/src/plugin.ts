@@ -19,6 +19,7 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import { wireDisclosures } from './disclosure.js'
 import { addCorrelation, consentProblemHandler } from './operations.js'
 import { checkOpenApiOptions, createOpenApiDescriber, type ConsentOpenApiOptions } from './openapi.js'
 import type { FastifyConsentRequirement, NoParameters, RouteConsentRequest } from './route-types.js'
@@ -145,6 +146,7 @@ const consentGuardPlugin: FastifyPluginAsync<ConsentGuardPluginOptions> = async 
   fastify.decorate('requireConsent', (requirement: FastifyConsentRequirement) =>
     hookFor(guard, guard.compile(requirement as ConsentRequirement<FastifyConsentRequest>, 'requireConsent()')),
   )
+  wireDisclosures(fastify, guard)
 
   fastify.addHook('onRoute', (routeOptions: RouteOptions) => {
     // The route's requirement was type-checked against its own request type; at run time every

@@ -8,7 +8,6 @@ import type {
   ContextConfigDefault,
   FastifyBaseLogger,
   FastifyContextConfig,
-  FastifyInstance,
   FastifyRequest,
   FastifySchema,
   FastifyTypeProvider,
@@ -20,7 +19,6 @@ import type {
   RouteGenericInterface,
   RouteHandlerMethod,
   RouteOptions,
-  RouteShorthandOptions,
   RouteShorthandOptionsWithHandler,
 } from 'fastify'
 

@@ -74,7 +74,7 @@ import { isConsentGuardError } from '@consent-guard/fastify'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 /** Renders consent errors as RFC 9457 problem+json; everything else goes to Fastify's default. */
-export function problemJson(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function problemJson(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
   if (isConsentGuardError(error)) {
     return reply.code(error.statusCode).headers(error.headers).type('application/problem+json').send(error.toProblem())
   }

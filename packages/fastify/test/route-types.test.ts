@@ -3,7 +3,7 @@
 import { createTestIssuer, TEST_IDENTITIES } from '@consent-guard/testkit'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest'
 import consentGuard, { fromParam, getConsent, period } from '../src/index.js'
 import { buildTypedServer } from './docs-example.js'
 

@@ -1,5 +1,5 @@
 /**
- * Request- and consent-level rows of security.md: CON, BND, HTTP (the cases that fit one request;
+ * Request- and consent-level rows of docs/security.md: CON, BND, HTTP (the cases that fit one request;
  * duplicate headers, query tokens and parser limits are in headers.test.ts, routes in
  * routes.test.ts) and LEG. Consent rows run in single-token mode and with the consent in the
  * AltinnSamtykke header beside a good access token.
@@ -1003,7 +1003,18 @@ export const LEG_ROWS: readonly Row[] = [
         lv('the same key twice with different years', services(['4629_2_inntektsaar=2016', '4629_2_inntektsaar=2023']), {
           expect: r403('consent_metadata_mismatch'),
         }),
+        // Several parameters in one entry are documented (Altinn's 2017 example); one key twice is ambiguous.
         lv('inntektsaar=2016_inntektsaar=2023', services(['4629_2_inntektsaar=2016_inntektsaar=2023']), {
+          expect: r403('consent_metadata_mismatch'),
+        }),
+        lv(
+          'two parameters in one entry, one unknown to the route: 4629,2,inntektsaar=2023,x=1',
+          services(['4629,2', '4629,2,inntektsaar=2023,x=1']),
+          {
+            expect: r403('consent_metadata_mismatch'),
+          },
+        ),
+        lv('a value with "=" 4629_2_inntektsaar=2023=2016', services(['4629_2_inntektsaar=2023=2016']), {
           expect: r401('consent_malformed'),
         }),
         lv('another service code', services(['4630_2', '4630_2_inntektsaar=2023']), { expect: r403('consent_resource_mismatch') }),

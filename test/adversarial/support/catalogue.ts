@@ -1,5 +1,5 @@
 /**
- * The table runner of the HTTP-level catalogue suite. A row names a security.md case, builds its
+ * The table runner of the HTTP-level catalogue suite. A row names a docs/security.md case, builds its
  * request variants once, and states the expected answer; the runner sends every variant to every
  * target (Fastify, Express 5, Express 4) in every mode the row applies to, and checks status,
  * `WWW-Authenticate` (its `error` attribute or its absence), the body's `code`,
@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { ConsentGuardErrorCode, ConsentGuardOptions } from '@consent-guard/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSENT_HEADER, createKit, FNR_A, FNR_B, incomePath, NOW_DATE, PROD_ISSUER, REALM, TEST_ISSUER, type Kit } from './fixtures.js'
-import { send, type HeaderLine, type Method, type Seen } from './http.js'
+import { CONNECTION_RESET, send, sendOrReset, type HeaderLine, type Method, type Seen } from './http.js'
 import { errorRenderings, identityNumbersIn, LeakIndex, SENT_VALUES, tokensIn } from './privacy.js'
 import { TARGETS, type RunningTarget, type Target } from './targets.js'
 
@@ -21,7 +21,7 @@ export type AppKind =
   | 'legacy' // two-token plus Altinn 2 legacy tokens
   | 'testEnv' // test issuer with its own key set (ISS-01/02)
   | 'tol0' // clock tolerance 0 (CLM-01)
-  | 'audLax' // audience configured, not required (ISS-07)
+  | 'audLax' // audience configured, unrestricted tokens allowed (requireAudience: false, ISS-07)
   | 'audStrict' // audience required (ISS-07)
   | 'delegation' // delegation sources restricted to production Altinn (ISS-08)
 
@@ -48,7 +48,11 @@ export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_sc
 
 export type Expect =
   | { readonly status: 200 }
-  /** Node's HTTP parser answers before any application code: headers over 16 KiB. */
+  /**
+   * Node's HTTP parser refuses before any application code (headers over 16 KiB): 431 on Node 20/22,
+   * a connection reset on Node 24. What is asserted is the security property, not the transport
+   * detail: refused either way, the handler never ran, and the server still answers afterwards.
+   */
   | { readonly status: 431; readonly node: true }
   /** The application's own code failed (a requirement function threw): the framework's 500. */
   | { readonly status: 500; readonly internal: true }
@@ -117,7 +121,7 @@ const guardOptions = (kit: Kit, app: AppKind): ConsentGuardOptions => {
     case 'tol0':
       return { ...prod, clockTolerance: 0 }
     case 'audLax':
-      return { ...prod, audience: 'https://our.api/' }
+      return { ...prod, audience: 'https://our.api/', requireAudience: false }
     case 'audStrict':
       return { ...prod, audience: 'https://our.api/', requireAudience: true }
     case 'delegation':
@@ -178,11 +182,12 @@ export function checkAnswer(
   sentValues: readonly string[],
 ): void {
   const ran = app.handled.filter((h) => h.probe === probe)
-  expect(seen.status, `${where}: status (body ${seen.text.slice(0, 200)})`).toBe(expected.status)
   if (expected.status === 431) {
+    expect([431, CONNECTION_RESET], `${where}: refused by Node (431 or a reset), got ${seen.status}`).toContain(seen.status)
     expect(ran, `${where}: the protected handler never ran`).toHaveLength(0)
     return
   }
+  expect(seen.status, `${where}: status (body ${seen.text.slice(0, 200)})`).toBe(expected.status)
   expect(seen.headers['x-injected'], `${where}: no injected header`).toBeUndefined()
   if (expected.status === 500) {
     expect(ran, `${where}: the protected handler never ran`).toHaveLength(0)
@@ -299,7 +304,8 @@ export function defineCatalogue(title: string, rows: readonly Row[], extra?: () 
               TARGETS.map(async (target, i) => {
                 const app = apps[i] as RunningTarget
                 const probe = randomUUID()
-                const seen = await send(app.baseUrl, {
+                const refusedByNode = expected.status === 431
+                const seen = await (refusedByNode ? sendOrReset : send)(app.baseUrl, {
                   method,
                   path: variant.path ?? incomePath(),
                   headers: [...headers, ['x-probe', probe]],
@@ -316,6 +322,11 @@ export function defineCatalogue(title: string, rows: readonly Row[], extra?: () 
                   headers.map(([, v]) => v),
                 )
                 if (row.maxMs !== undefined) expect(seen.ms, `${target.name} · ${variant.label}: answered in time`).toBeLessThan(row.maxMs)
+                if (refusedByNode) {
+                  // The server survived the refusal: a plain request still gets its 401.
+                  const after = await send(app.baseUrl, { path: incomePath(), headers: [] })
+                  expect(after.status, `${target.name} · ${variant.label}: the server still answers`).toBe(401)
+                }
               }),
             )
           }

@@ -1,5 +1,5 @@
 /**
- * The fixtures of security.md §0.1, built once per test file: the trusted Maskinporten issuer
+ * The fixtures of the attack catalogue (docs/security.md), built once per test file: the trusted Maskinporten issuer
  * (`K_mp`, kid `mp-1`), the other environment (`K_env2`), the attacker key (`K_att`), a legacy
  * Altinn 2 key set (`K_alt`), and deterministic baseline claims (`AT`, `CT`, `C`) at a fixed `NOW`.
  *
@@ -33,7 +33,7 @@ export const { personA: FNR_A, personB: FNR_B, consumerOrgno: CONSUMER, supplier
 /** The fake clock of every catalogue app, in epoch seconds. */
 export const NOW = Math.floor(Date.now() / 1000)
 export const NOW_DATE = new Date(NOW * 1000)
-/** Clock tolerance of the default guard (security.md §3.2). */
+/** Clock tolerance of the default guard (docs/core.md, options). */
 export const T = 10
 export const SCOPE = 'example:income'
 export const RESOURCE = 'example-income'

@@ -67,6 +67,27 @@ export function send(baseUrl: string, spec: Spec, deadlineMs = DEADLINE_MS): Pro
   })
 }
 
+/** `Seen.status` of an exchange the server ended by resetting the connection, without an answer. */
+export const CONNECTION_RESET = 0
+
+/**
+ * {@link send} for requests the server may refuse at the transport level: Node answers headers over
+ * its limit with 431 on Node 20/22, and may reset the connection instead on Node 24 (the answer is
+ * lost when the socket is torn down while the client still writes). A reset is returned as a
+ * `Seen` with status {@link CONNECTION_RESET}; any other failure (a hang, a refused connection) stays
+ * an error.
+ */
+export async function sendOrReset(baseUrl: string, spec: Spec, deadlineMs = DEADLINE_MS): Promise<Seen> {
+  const started = performance.now()
+  try {
+    return await send(baseUrl, spec, deadlineMs)
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (code !== 'ECONNRESET' && code !== 'EPIPE') throw err
+    return { status: CONNECTION_RESET, headers: {}, text: '', body: undefined, ms: performance.now() - started }
+  }
+}
+
 /**
  * Writes `head` (request line and headers, CRLFs included, without the final empty line) to a
  * socket and reads the status line of the answer. For requests Node's client cannot produce.

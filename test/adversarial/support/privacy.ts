@@ -1,5 +1,5 @@
 /**
- * Leak detection for the privacy scan (security.md LOG-01/02): finds any fragment of a token that
+ * Leak detection for the privacy scan (docs/security.md LOG-01/02): finds any fragment of a token that
  * was sent, and any identity number, in captured log output, audit events and errors.
  *
  * Tokens are indexed by 32-character windows at every 16th position; a captured text leaks when

@@ -1,4 +1,5 @@
 import { ConsentGuardError } from '../errors.js'
+import { foldKey } from './fold.js'
 import { isOrganizationNumber, partyFromIdentifier } from './identifiers.js'
 import { norwegianOrganization } from './organization.js'
 import type { ParsedConsent, ParsedMetadata, ParsedRight } from './parse.js'
@@ -16,8 +17,14 @@ export const ALTINN2_ISSUER = 'altinn.no'
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 const ORGNO = /^[0-9]{9}$/
-// "4629_2", "4629_2_inntektsaar=2016", "4629,2", "4629,2,inntektsaar=2015": one separator per entry.
-const SERVICE_ENTRY = /^([0-9]{1,10})([_,])([0-9]{1,10})(?:\2([A-Za-z0-9]{1,64})=([^=]*))?$/
+// "4629_2", "4629_2_inntektsaar=2016", "4629,2", "4629,2,inntektsaar=2015", and the oldest form with
+// several parameters in one entry: "4630,2,fraOgMed=november 2016,tilOgMed=januar 2017". One
+// separator per entry.
+const SERVICE_ENTRY = /^([0-9]{1,10})([_,])([0-9]{1,10})(?:\2(.+))?$/
+const PARAMETER = /^([A-Za-z0-9]{1,64})=([^=]*)$/
+// Parameters are split where the separator is followed by the next `key=`, so a value may still
+// contain the separator ("4629_2_note=a_b" is one parameter), never a `=`.
+const PARAMETER_SPLIT = { _: /_(?=[A-Za-z0-9]{1,64}=)/, ',': /,(?=[A-Za-z0-9]{1,64}=)/ } as const
 // The older string dates: "2017-04-18 09:33:13" and "18.04.2017 09:33:13", Norwegian local time.
 const DATE_ISO_SPACE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/
 const DATE_NORWEGIAN = /^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})$/
@@ -50,12 +57,15 @@ export function parseAltinn2Consent(claims: Readonly<Record<string, unknown>>): 
     const record = services.get(service) ?? { values: new Map<string, string>(), ambiguous: false }
     services.set(service, record)
     if (m[4] === undefined) continue
-    const key = m[4].toLowerCase()
-    const value = m[5] as string
-    const previous = record.values.get(key)
-    if (previous !== undefined && previous !== value) record.ambiguous = true
-    record.values.set(key, value)
-    if (record.values.size > CONSENT_LIMITS.metadataKeys) malformed()
+    for (const parameter of m[4].split(PARAMETER_SPLIT[m[2] as '_' | ','])) {
+      const p = PARAMETER.exec(parameter) ?? malformed()
+      const key = foldKey(p[1] as string)
+      const value = p[2] as string
+      const previous = record.values.get(key)
+      if (previous !== undefined && previous !== value) record.ambiguous = true
+      record.values.set(key, value)
+      if (record.values.size > CONSENT_LIMITS.metadataKeys) malformed()
+    }
   }
 
   const id = own('AuthorizationCode')

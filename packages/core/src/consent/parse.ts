@@ -1,4 +1,5 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { foldKey, foldsToAsciiOnlyThroughUnicode } from './fold.js'
 import { ConsentGuardError } from '../errors.js'
 import { parsePartyUrn, type Party } from './identifiers.js'
 import { isBrokenNorwegian, organizationText, parseOrganizationIdentifier, type OrganizationIdentifier } from './organization.js'
@@ -50,7 +51,7 @@ const EMPTY: readonly ParsedConsent[] = Object.freeze([])
 /**
  * Extracts the Altinn consents from a verified claims set. Entries of other types (for example
  * `urn:altinn:systemuser`) are ignored; a broken consent entry is an error, never skipped
- * (security.md CON-24), and so is the same consent id twice (CON-25).
+ * (docs/security.md CON-24), and so is the same consent id twice (CON-25).
  */
 export function parseConsents(claims: Readonly<Record<string, unknown>>): readonly ParsedConsent[] {
   if (!Object.hasOwn(claims, 'authorization_details')) return EMPTY
@@ -125,7 +126,9 @@ function parseMetadata(right: ConsentRightDetail): ParsedMetadata {
   const values = new Map<string, string>()
   for (const key of keys) {
     const value = (raw as Record<string, unknown>)[key]
-    const lower = key.toLowerCase()
+    // A key that reads as an ASCII key only under some Unicode case mapping is ambiguous (fold.ts).
+    if (foldsToAsciiOnlyThroughUnicode(key)) return UNUSABLE
+    const lower = foldKey(key)
     if (typeof value !== 'string' || value.length > CONSENT_LIMITS.stringLength || values.has(lower)) return UNUSABLE
     values.set(lower, value)
   }

@@ -5,7 +5,7 @@ export const CONSENT_TYPE = 'urn:altinn:consent'
 /** The resource `type` of an Altinn Resource Registry resource. */
 export const RESOURCE_TYPE = 'urn:altinn:resource'
 
-/** Caps on consent shapes (security.md §3.1 step 6); larger inputs are malformed. */
+/** Caps on consent shapes (docs/core.md, "Caps"); larger inputs are malformed. */
 export const CONSENT_LIMITS = {
   authorizationDetails: 20,
   consentRights: 50,

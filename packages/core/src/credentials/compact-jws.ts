@@ -1,7 +1,7 @@
 import { ConsentGuardError } from '../errors.js'
 import { hasDuplicateMembers } from './json-duplicates.js'
 
-/** Largest accepted token, checked before any decoding (security.md DOS-01). */
+/** Largest accepted token, checked before any decoding (docs/security.md DOS-01). */
 export const MAX_TOKEN_BYTES = 8 * 1024
 
 /** A compact JWS whose syntax and protected header passed the pre-checks. */
@@ -10,6 +10,12 @@ export interface CompactJws {
   readonly header: Readonly<Record<string, unknown>>
   /** The decoded payload segment (UTF-8 text, not yet parsed). */
   readonly payloadText: string
+  /** The encoded header and payload as sent (`header.payload`), the bytes the signature covers. */
+  readonly signingInput: string
+  /** The decoded signature segment. */
+  readonly signature: Buffer
+  /** The encoded segments, for a key resolver that wants jose's `FlattenedJWSInput`. */
+  readonly segments: { readonly protected: string; readonly payload: string; readonly signature: string }
 }
 
 export interface CompactJwsRules {
@@ -23,7 +29,6 @@ export interface CompactJwsRules {
 }
 
 // Linear: no nested quantifiers (DOS-05); applied only after the length cap.
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 const KID = /^[A-Za-z0-9._-]{1,128}$/
 const ACCEPTED_TYP = new Set(['jwt', 'at+jwt', 'application/jwt', 'application/at+jwt'])
 // Header members that change how the JWS is processed; Maskinporten never sends them.
@@ -39,11 +44,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  */
 export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJws {
   if (token.length > MAX_TOKEN_BYTES) throw new ConsentGuardError('token_too_large')
-  if (!COMPACT.test(token)) throw new ConsentGuardError('token_malformed')
-  const [h, p, s] = token.split('.') as [string, string, string]
+  // Exactly three non-empty segments. Their characters are checked by the canonical round trip
+  // below: Node's decoder skips anything outside base64url (and accepts `+/=`), so a segment
+  // re-encodes to itself only if it is canonical base64url. (A regex over the whole token cost
+  // more than the rest of the syntax check together.)
+  const first = token.indexOf('.')
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1)
+  if (first < 1 || second < first + 2 || second > token.length - 2 || token.indexOf('.', second + 1) !== -1) {
+    throw new ConsentGuardError('token_malformed')
+  }
+  const h = token.slice(0, first)
+  const p = token.slice(first + 1, second)
+  const s = token.slice(second + 1)
   const headerBytes = canonicalSegment(h)
   const payloadBytes = canonicalSegment(p)
-  canonicalSegment(s)
+  const signature = canonicalSegment(s)
 
   const header = parseJsonObject(headerBytes)
   if (header === undefined) throw new ConsentGuardError('token_header_invalid')
@@ -72,7 +87,14 @@ export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJ
   const payloadText = decodeUtf8(payloadBytes)
   // A BOM is not JSON (RFC 8259 §8.1); jose would strip it, so refuse it here (CLM-15).
   if (payloadText === undefined || payloadText.charCodeAt(0) === 0xfeff) throw new ConsentGuardError('token_malformed')
-  return { token, header, payloadText }
+  return {
+    token,
+    header,
+    payloadText,
+    signingInput: token.slice(0, h.length + 1 + p.length),
+    signature,
+    segments: { protected: h, payload: p, signature: s },
+  }
 }
 
 function canonicalSegment(segment: string): Buffer {
@@ -100,6 +122,6 @@ export function parseJsonObject(bytesOrText: Uint8Array | string): Record<string
     return undefined
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-  if (hasDuplicateMembers(text)) return undefined
+  if (hasDuplicateMembers(text, value)) return undefined
   return value as Record<string, unknown>
 }

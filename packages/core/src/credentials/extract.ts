@@ -20,11 +20,13 @@ export interface ExtractOptions {
 const BEARER = 'bearer'
 
 /**
- * Reads the credentials per RFC 6750 §2.1 with the stricter rules of security.md §3.1: exactly
+ * Reads the credentials per RFC 6750 §2.1 with the stricter rules of docs/core.md (pipeline step 1): exactly
  * one `Authorization` line, scheme `Bearer` in any case, one or more spaces, no comma-joined
  * credentials, no token in the URL, at most one consent header.
  */
 export function extractCredentials(headers: HeaderSource, options: ExtractOptions = {}): Credentials {
+  // Lines beyond Node's header limit are invisible: never decide on a partial view of the request.
+  if (headers.truncated === true) throw new ConsentGuardError('headers_too_many')
   const inUrl = options.url !== undefined && hasAccessTokenParam(options.url)
   const values = headers.getAll('authorization')
   if (values.length > 1) throw new ConsentGuardError('credentials_duplicated')

@@ -4,6 +4,16 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 /** Thrown when a JWK Set response breaks a limit; jose passes it on, the key set maps it to 503. */
 export class JwksResponseError extends Error {
   override readonly name = 'JwksResponseError'
+  /** `status`: the endpoint answered other than 200; `invalid`: the body is not an acceptable key set. */
+  readonly category: 'status' | 'invalid'
+  /** The HTTP status, for `status`. */
+  readonly status: number | undefined
+
+  constructor(message: string, category: 'status' | 'invalid' = 'invalid', status?: number) {
+    super(message)
+    this.category = category
+    this.status = status
+  }
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
@@ -18,7 +28,8 @@ export function cappedJwksFetch(fetchImpl: FetchLike, limits: { maxBytes: number
     const response = await fetchImpl(url, init)
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined)
-      return response
+      // Thrown here rather than left to jose so the key set can report the cause (`state()`).
+      throw new JwksResponseError(`JWK Set endpoint answered ${response.status}`, 'status', response.status)
     }
     const declared = Number(response.headers.get('content-length'))
     if (Number.isFinite(declared) && declared > limits.maxBytes) {

@@ -100,7 +100,7 @@ const CREDENTIAL_PARAMS = new Set(['access_token', 'id_token', 'token', 'altinns
  * form holds a token-shaped value (anywhere: path segment, query name or value, dots sent as
  * `%2E`), the component becomes `[redacted]`, as does the value of a credential parameter
  * (`access_token`, `AltinnSamtykke`, ...). The guard refuses tokens in URLs, but a client may
- * still send them (security.md LOG-02, HTTP-08).
+ * still send them (docs/security.md LOG-02, HTTP-08).
  */
 export function redactUrlForLog(url: string, options: RedactOptions = {}): string {
   const q = url.indexOf('?')

@@ -1,4 +1,4 @@
-import type { FetchLike } from '../keys/capped-fetch.js'
+import { JwksResponseError, type FetchLike } from '../keys/capped-fetch.js'
 import { ConsentGuardError } from '../errors.js'
 import { createKeySet, KEY_SET_DEFAULTS, type KeySet, type KeySetOptions } from '../keys/key-set.js'
 import { publishKeySetEvent, type KeySetFailureCause, type KeySetName } from './diagnostics.js'
@@ -35,6 +35,7 @@ export interface KeySetMonitor {
 
 /** Maps a fetch failure to a category (never its message: an address or body may be in it). */
 export function failureCause(err: unknown): KeySetFailureCause {
+  if (err instanceof JwksResponseError && err.category === 'status') return 'http_status'
   const name = (err as { name?: unknown } | null)?.name
   if (name === 'TimeoutError' || name === 'AbortError') return 'timeout'
   if (name === 'JwksResponseError' || name === 'SyntaxError') return 'invalid_response'
@@ -101,7 +102,8 @@ export function createKeySetMonitor(name: KeySetName, staleIfErrorMs: number, lo
         response = await fetchImpl(url, init)
       } catch (err) {
         publishKeySetEvent({ type: 'fetch', keySet: name, durationMs: performance.now() - started, outcome: 'failure' })
-        failed(failureCause(err))
+        // A non-200 answer arrives as a JwksResponseError carrying its status (capped-fetch.ts).
+        failed(failureCause(err), err instanceof JwksResponseError ? err.status : undefined)
         throw err
       }
       const ok = response.status === 200
@@ -174,7 +176,6 @@ export function keySetReadiness(
 export function createObservedKeySet(
   name: KeySetName,
   options: KeySetOptions,
-  realm: string,
   logger: WarnLogger | undefined,
 ): { keySet: KeySet; monitor: KeySetMonitor } {
   const monitor = createKeySetMonitor(name, options.staleIfErrorMs ?? KEY_SET_DEFAULTS.staleIfErrorMs, logger)

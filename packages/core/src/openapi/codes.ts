@@ -9,12 +9,16 @@ export interface CodeContext {
   readonly altinn2?: boolean
   /** Delegated tokens must name an allowed `delegation_source` (the guard's `delegationSources`). */
   readonly delegationSources?: boolean
+  /** Load shedding is on (the guard's `overload`, on unless `false`). */
+  readonly overload?: boolean
+  /** Disclosures are recorded fail-closed (the guard's `onDisclosure` with `disclosureMode: 'fail-closed'`). */
+  readonly disclosureFailClosed?: boolean
 }
 
 /**
  * The codes a request to a route with this requirement can be refused with, under these options,
  * in the order of the code table. Codes that need a feature the route or guard does not use (a
- * scope, an allow-list, one-time consents, two-token mode) are left out.
+ * scope, an allow-list, one-time consents, two-token mode, a fail-closed disclosure log) are left out.
  */
 export function possibleErrorCodes(compiled: CompiledRequirement<never>, context: CodeContext = {}): ConsentGuardErrorCode[] {
   const twoToken = context.consentHeader !== undefined
@@ -31,6 +35,8 @@ export function possibleErrorCodes(compiled: CompiledRequirement<never>, context
     supplier_not_allowed: compiled.delegation === 'deny' || context.delegationSources === true,
     consent_already_used: compiled.oneTime,
     store_unavailable: compiled.oneTime,
+    overloaded: context.overload !== false,
+    disclosure_log_unavailable: context.disclosureFailClosed === true,
   }
   return (Object.keys(ERROR_CODES) as ConsentGuardErrorCode[]).filter((code) => possible[code] !== false)
 }

@@ -23,7 +23,8 @@ export interface OpenApiNames {
 /** Options of {@link describeConsentOperation}. */
 export interface OpenApiDescribeOptions {
   /** The guard's options in force (`guard.options`): two-token mode, Altinn 2, delegation sources. */
-  readonly guard?: Pick<ResolvedOptions, 'consentHeader' | 'altinn2JwksUri' | 'delegationSources' | 'realm'>
+  readonly guard?: Pick<ResolvedOptions, 'consentHeader' | 'altinn2JwksUri' | 'delegationSources' | 'realm'> &
+    Partial<Pick<ResolvedOptions, 'overload' | 'disclosureMode'>>
   /**
    * `problem` (default): RFC 9457 `application/problem+json` from `toProblem()`, as
    * `consentErrorHandler()` (Express) or a problem error handler (Fastify) sends it. `fastify`:
@@ -105,6 +106,9 @@ export function describeConsentOperation(
     consentHeader,
     altinn2: options.guard?.altinn2JwksUri !== undefined,
     delegationSources: options.guard?.delegationSources !== undefined,
+    // Resolved options say `undefined` when load shedding is off; without guard options it is on (the default).
+    overload: options.guard === undefined || !('overload' in options.guard) || options.guard.overload !== undefined,
+    disclosureFailClosed: options.guard?.disclosureMode === 'fail-closed',
   })
   const realm = options.guard?.realm ?? DEFAULT_REALM
   const alternatives =

@@ -80,8 +80,9 @@ export function fromHeader(name: string): (request: { readonly headers: unknown 
 /** Ready-made `period.requested` functions. */
 export const period = Object.freeze({
   /**
-   * The period `?{from}=YYYY-MM&{to}=YYYY-MM` asks for. Either parameter missing or empty is 400
-   * `request_parameter_missing`; given twice, or not `YYYY-MM`, 400 `request_parameter_invalid`.
+   * The period `?{from}=YYYY-MM&{to}=YYYY-MM` (or `YYYY-MM-DD`) asks for. Either parameter missing or
+   * empty is 400 `request_parameter_missing`; given twice, or neither `YYYY-MM` nor `YYYY-MM-DD`, 400
+   * `request_parameter_invalid`.
    * Where the route's query is typed, both names must be declared in it.
    *
    * @example

@@ -1,5 +1,6 @@
 import { ConsentGuardConfigError } from '../errors.js'
 import { isOrganizationNumber } from '../consent/identifiers.js'
+import { foldKey } from '../consent/fold.js'
 import { isBrokenNorwegian, organizationText, parseOrganizationIdentifier, type OrganizationIdentifier } from '../consent/organization.js'
 import type { ConsentRequirement, ConsumerAllowList, MetadataRule, PeriodRule } from './types.js'
 
@@ -103,7 +104,7 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
     if (typeof requirement.metadata !== 'object' || requirement.metadata === null) fail('"metadata" must be an object')
     for (const [key, rule] of Object.entries(requirement.metadata)) {
       if (!METADATA_KEY.test(key)) fail(`metadata key "${key}" is not a valid key`)
-      const lower = key.toLowerCase()
+      const lower = foldKey(key)
       if (metadata.has(lower)) fail(`metadata key "${key}" is declared twice (keys are case-insensitive)`)
       metadata.set(lower, validateRule(rule, key, fail, unknown))
       knownKeys.add(lower)
@@ -117,8 +118,8 @@ export function compileRequirement<Req>(requirement: ConsentRequirement<Req>, wh
     if (typeof p.start !== 'string' || !METADATA_KEY.test(p.start)) fail('"period.start" must be a metadata key')
     if (typeof p.end !== 'string' || !METADATA_KEY.test(p.end)) fail('"period.end" must be a metadata key')
     if (typeof p.requested !== 'function') fail('"period.requested" must be a function of the request')
-    const startKey = p.start.toLowerCase()
-    const endKey = p.end.toLowerCase()
+    const startKey = foldKey(p.start)
+    const endKey = foldKey(p.end)
     if (startKey === endKey) fail('"period.start" and "period.end" must differ')
     for (const k of [startKey, endKey]) if (metadata.has(k)) fail(`metadata key "${k}" has both a rule and a period`)
     period = Object.freeze({ ...p, startKey, endKey })

@@ -1,7 +1,7 @@
 import { ConsentGuardError, type ConsentGuardErrorCode } from '../errors.js'
 import { RESOURCE_TYPE } from '../consent/schema.js'
 import { ALTINN2_SERVICE_TYPE } from '../consent/altinn2.js'
-import { isYearMonth } from '../consent/time.js'
+import { periodDay } from '../consent/time.js'
 import type { ParsedConsent, ParsedRight } from '../consent/parse.js'
 import { sameOrganization, type OrganizationIdentifier } from '../consent/organization.js'
 import type { CompiledRequirement } from './compile.js'
@@ -49,7 +49,7 @@ const STAGES: readonly ConsentGuardErrorCode[] = [
 /**
  * Finds one consent entry, and one right inside it, that on their own satisfy every condition:
  * given to the consumer, from the subject, valid now, for the resource and action, with metadata
- * matching the request (security.md CON-22/23: no mixing across entries or rights).
+ * matching the request (docs/security.md CON-22/23: no mixing across entries or rights).
  */
 export function matchConsent<Req>(consents: readonly ParsedConsent[], ctx: MatchContext<Req>): ConsentMatch {
   if (consents.length === 0) throw new ConsentGuardError('consent_missing')
@@ -156,15 +156,14 @@ function metadataFindings<Req>(right: ParsedRight, ctx: MatchContext<Req>): Meta
     const start = values.get(period.startKey)
     const end = values.get(period.endKey)
     const asked = ctx.facts.period
-    // Zero-padded YYYY-MM strings order like the months they name.
+    // Both sides as inclusive days (a month bound covers the whole month): the consent's days must
+    // contain the requested days. `YYYY-MM-DD` strings order like the days they name.
+    const first = start === undefined ? undefined : periodDay(start, 'start')
+    const last = end === undefined ? undefined : periodDay(end, 'end')
+    const from = periodDay(asked.from, 'start')
+    const to = periodDay(asked.to, 'end')
     const ok =
-      start !== undefined &&
-      end !== undefined &&
-      isYearMonth(start) &&
-      isYearMonth(end) &&
-      start <= end &&
-      asked.from >= start &&
-      asked.to <= end
+      first !== undefined && last !== undefined && from !== undefined && to !== undefined && first <= last && from >= first && to <= last
     findings.push({
       key: `${period.startKey}..${period.endKey}`,
       rule: 'period',

@@ -1,6 +1,6 @@
 import { ConsentGuardError } from '../errors.js'
 import { partyFromIdentifier, type Party } from '../consent/identifiers.js'
-import { isYearMonth } from '../consent/time.js'
+import { periodDay } from '../consent/time.js'
 import type { CompiledRequirement } from './compile.js'
 import type { RequestedPeriod } from './types.js'
 
@@ -14,7 +14,7 @@ export interface RequestFacts {
 
 /**
  * Reads subject, `equals` values and the period from the request. A missing value is a 400
- * (the request is incomplete), never "no restriction" (security.md CON-03, CON-10).
+ * (the request is incomplete), never "no restriction" (docs/security.md CON-03, CON-10).
  */
 export function readRequestFacts<Req>(compiled: CompiledRequirement<Req>, request: Req): RequestFacts {
   const raw = compiled.subject(request)
@@ -39,15 +39,16 @@ export function readRequestFacts<Req>(compiled: CompiledRequirement<Req>, reques
     if (period.from === undefined || period.to === undefined || (period.from as unknown) === '' || (period.to as unknown) === '') {
       throw new ConsentGuardError('request_parameter_missing')
     }
-    if (
-      typeof period.from !== 'string' ||
-      typeof period.to !== 'string' ||
-      !isYearMonth(period.from) ||
-      !isYearMonth(period.to) ||
-      period.from > period.to
-    ) {
+    if (typeof period.from !== 'string' || typeof period.to !== 'string' || !isPeriod(period.from, period.to)) {
       throw new ConsentGuardError('request_parameter_invalid')
     }
   }
   return { subject, equals, period }
+}
+
+/** `YYYY-MM` or `YYYY-MM-DD` bounds (mixed granularity allowed), the first not after the second. */
+function isPeriod(from: string, to: string): boolean {
+  const first = periodDay(from, 'start')
+  const last = periodDay(to, 'end')
+  return first !== undefined && last !== undefined && first <= last
 }

@@ -13,22 +13,24 @@ export type RequestValue<Req> = string | ((request: Req) => string | undefined)
 export type MetadataRule<Req> =
   { readonly equals: RequestValue<Req> } | { readonly check: (value: string, request: Req) => boolean } | { readonly any: true }
 
-/** The period a request asks for, as `YYYY-MM` strings (inclusive). */
+/** The period a request asks for: inclusive bounds, each `YYYY-MM` (a whole month) or `YYYY-MM-DD` (one day). */
 export interface RequestedPeriod {
   readonly from: string
   readonly to: string
 }
 
 /**
- * A period rule: the consent's `start`..`end` metadata (such as `fraogmed`..`tilogmed`, inclusive
- * `YYYY-MM`) must contain the requested period.
+ * A period rule: the consent's `start`..`end` metadata (such as `fraogmed`..`tilogmed`, inclusive,
+ * each `YYYY-MM` or `YYYY-MM-DD`) must contain the requested period. Every bound stands for whole
+ * calendar days (a month as a start is its first day, as an end its last day), so a day range can lie
+ * inside a month range and a month range inside a day range that covers all of it.
  */
 export interface PeriodRule<Req> {
-  /** Metadata key holding the first month, e.g. `fraogmed`. */
+  /** Metadata key holding the first month or day, e.g. `fraogmed`. */
   readonly start: string
-  /** Metadata key holding the last month, e.g. `tilogmed`. */
+  /** Metadata key holding the last month or day, e.g. `tilogmed`. */
   readonly end: string
-  /** The requested period; a single `YYYY-MM` string means one month. */
+  /** The requested period; a single string means that one month (`YYYY-MM`) or day (`YYYY-MM-DD`). */
   readonly requested: (request: Req) => RequestedPeriod | string | undefined
 }
 

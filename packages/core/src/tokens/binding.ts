@@ -1,5 +1,6 @@
 import { ConsentGuardError } from '../errors.js'
 import type { ParsedConsent } from '../consent/parse.js'
+import { ALTINN2_ISSUER } from '../consent/altinn2.js'
 import { norwegianOrganization, sameOrganization } from '../consent/organization.js'
 import { claimsAltinn2Issuer, verifyAltinn2Token, type Altinn2Rules, type Altinn2Token } from './verify-altinn2.js'
 import { verifyMaskinportenToken, type MaskinportenToken, type TokenRules } from './verify-token.js'
@@ -27,7 +28,10 @@ export async function verifyConsentToken(
 ): Promise<ConsentToken> {
   if (raw === undefined) throw new ConsentGuardError('consent_missing')
   let consentToken: ConsentToken
-  if (claimsAltinn2Issuer(raw)) {
+  // A token cached as an Altinn 3 consent token was verified under the configured issuer: skip
+  // decoding its payload just to read `iss` (the verifier re-checks its time claims).
+  const cachedAltinn3 = rules.tokens.issuer !== ALTINN2_ISSUER && rules.tokens.cache?.get(raw) !== undefined
+  if (!cachedAltinn3 && claimsAltinn2Issuer(raw)) {
     if (rules.altinn2 === undefined) throw new ConsentGuardError('legacy_token_not_accepted')
     consentToken = await verifyAltinn2Token(raw, rules.altinn2)
   } else {

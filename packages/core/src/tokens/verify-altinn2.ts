@@ -1,9 +1,12 @@
-import { jwtVerify, type JWTVerifyGetKey } from 'jose'
-import { parseCompactJws, parseJsonObject } from '../credentials/compact-jws.js'
-import { ConsentGuardError, isConsentGuardError } from '../errors.js'
+import type { JWTVerifyGetKey } from 'jose'
+import { MAX_TOKEN_BYTES, parseCompactJws } from '../credentials/compact-jws.js'
+import { ConsentGuardError } from '../errors.js'
 import { ALTINN2_ISSUER, parseAltinn2Consent } from '../consent/altinn2.js'
 import type { ParsedConsent } from '../consent/parse.js'
-import { mapJoseError } from './verify-token.js'
+import { checkNoDuplicateMembers, checkRegisteredClaims, parsePayload, timeClaimsFailure, type RegisteredClaimRules } from './claims.js'
+import { verifyJwsSignature } from './signature.js'
+import type { VerifiedTokenCache } from './verified-cache.js'
+import type { VerificationGate } from './verification-gate.js'
 
 /** How Altinn 2 consent tokens are verified. */
 export interface Altinn2Rules {
@@ -12,6 +15,10 @@ export interface Altinn2Rules {
   /** Largest `exp - nbf` in seconds (Altinn 2 tokens live 30 s). */
   readonly maxTokenAge: number
   readonly now: () => Date
+  /** Verified Altinn 2 tokens (one cache per guard); omit to verify every time. */
+  readonly cache?: VerifiedTokenCache<Altinn2Token>
+  /** Admission control for uncached verifications; omit for none. */
+  readonly gate?: VerificationGate
 }
 
 /** A verified Altinn 2 consent token. */
@@ -47,29 +54,54 @@ export function claimsAltinn2Issuer(token: string): boolean {
  * lifetime cap (these tokens carry no `iat`), then parses the consent claims.
  */
 export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Promise<Altinn2Token> {
+  const cache = rules.cache
+  if (cache !== undefined && token.length <= MAX_TOKEN_BYTES) {
+    const hit = cache.get(token)
+    if (hit !== undefined) {
+      // The same time rules as a miss (no iat requirement: these tokens carry none).
+      const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, altinn2ClaimRules(rules), Math.floor(rules.now().getTime() / 1000))
+      if (failure !== undefined) throw new ConsentGuardError(failure)
+      return hit.value
+    }
+  }
   const jws = parseCompactJws(token, { algorithms: ['RS256'], keyId: 'kid-or-x5t' })
   const header = jws.header
+  const nowMs = rules.now().getTime()
   // jose selects keys by kid; tokens with only x5t name the same thumbprint Altinn uses as kid.
-  const getKey: JWTVerifyGetKey = (h, t) =>
-    rules.getKey(h.kid === undefined && typeof header.x5t === 'string' ? { ...h, kid: header.x5t } : h, t)
-  let claims: Record<string, unknown>
-  try {
-    const result = await jwtVerify(token, getKey, {
-      issuer: ALTINN2_ISSUER,
-      algorithms: ['RS256'],
-      clockTolerance: rules.clockTolerance,
-      currentDate: rules.now(),
-      requiredClaims: ['iss', 'exp', 'nbf'],
-    })
-    claims = result.payload as Record<string, unknown>
-  } catch (err) {
-    if (isConsentGuardError(err)) throw err
-    throw new ConsentGuardError(mapJoseError(err))
+  const getKey: JWTVerifyGetKey =
+    header.kid === undefined && typeof header.x5t === 'string'
+      ? (h, t) => rules.getKey({ ...h, kid: header.x5t as string }, t)
+      : rules.getKey
+  const gate = rules.gate
+  if (gate !== undefined) {
+    const waiting = gate.acquire()
+    if (waiting !== undefined) await waiting
   }
-  if (parseJsonObject(jws.payloadText) === undefined) throw new ConsentGuardError('token_claims_invalid')
+  try {
+    await verifyJwsSignature(jws, getKey)
+  } finally {
+    gate?.release()
+  }
+  const claims = parsePayload(jws.payloadText)
+  checkRegisteredClaims(claims, altinn2ClaimRules(rules), Math.floor(nowMs / 1000))
+  checkNoDuplicateMembers(jws.payloadText, claims)
   const exp = claims.exp as number
   const nbf = claims.nbf as number
   if (!Number.isFinite(exp) || !Number.isFinite(nbf)) throw new ConsentGuardError('token_claims_invalid')
   if (exp - nbf > rules.maxTokenAge || exp <= nbf) throw new ConsentGuardError('token_lifetime_exceeded')
-  return Object.freeze({ kind: 'altinn2', issuer: ALTINN2_ISSUER, expiresAt: exp, consent: parseAltinn2Consent(claims) })
+  const verified: Altinn2Token = Object.freeze({
+    kind: 'altinn2',
+    issuer: ALTINN2_ISSUER,
+    expiresAt: exp,
+    consent: parseAltinn2Consent(claims),
+  })
+  const kid = (header.kid ?? header.x5t) as string
+  cache?.set({ token, value: verified, kid, iat: claims.iat, nbf, exp }, nowMs)
+  return verified
+}
+
+const ALTINN2_REQUIRED = ['iss', 'exp', 'nbf']
+
+function altinn2ClaimRules(rules: Altinn2Rules): RegisteredClaimRules {
+  return { issuer: ALTINN2_ISSUER, required: ALTINN2_REQUIRED, clockTolerance: rules.clockTolerance }
 }

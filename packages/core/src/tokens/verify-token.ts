@@ -1,8 +1,12 @@
-import { jwtVerify, type JWTVerifyGetKey } from 'jose'
-import { parseCompactJws } from '../credentials/compact-jws.js'
-import { hasDuplicateMembers } from '../credentials/json-duplicates.js'
-import { ConsentGuardError, isConsentGuardError, type ConsentGuardErrorCode } from '../errors.js'
+import type { JWTVerifyGetKey } from 'jose'
+import { UNRESTRICTED_AUDIENCE } from '../consent/audience.js'
+import { parseCompactJws, MAX_TOKEN_BYTES } from '../credentials/compact-jws.js'
+import { ConsentGuardError } from '../errors.js'
 import { parseConsents, type ParsedConsent } from '../consent/parse.js'
+import { checkNoDuplicateMembers, checkRegisteredClaims, parsePayload, timeClaimsFailure, type RegisteredClaimRules } from './claims.js'
+import { verifyJwsSignature } from './signature.js'
+import type { VerifiedTokenCache } from './verified-cache.js'
+import type { VerificationGate } from './verification-gate.js'
 import { acceptOrganization, organizationText, type OrganizationIdentifier } from '../consent/organization.js'
 
 /** How Maskinporten tokens are verified (resolved guard options). */
@@ -21,6 +25,10 @@ export interface TokenRules {
   /** Authorities accepted in `consumer`/`supplier` beside the Norwegian form. Default: none. */
   readonly consumerAuthorities?: ReadonlySet<string>
   readonly now: () => Date
+  /** Verified tokens of this kind (one cache per guard and token kind); omit to verify every time. */
+  readonly cache?: VerifiedTokenCache<MaskinportenToken>
+  /** Admission control for uncached verifications; omit for none. */
+  readonly gate?: VerificationGate
 }
 
 /** A verified Maskinporten access token, reduced to what authorisation needs. */
@@ -58,29 +66,60 @@ const NO_AUTHORITIES: ReadonlySet<string> = new Set()
 /**
  * Verifies one Maskinporten token: syntax pre-checks, signature with the issuer's key set (the
  * issuer comes from configuration, never from the token), exact issuer, time claims, lifetime
- * cap, and the Maskinporten claim shapes. jose's errors are mapped to stable codes and dropped:
- * they carry the payload, which must never reach a log.
+ * cap, and the Maskinporten claim shapes. The token is decoded once and its payload parsed once;
+ * the registered claims are checked by the core's own rules (`claims.ts`), which keep jose's
+ * semantics. With `rules.cache`, a token verified before is taken from the cache after its time
+ * claims are checked again; every other check of the request still runs in the caller.
  */
 export async function verifyMaskinportenToken(token: string, rules: TokenRules): Promise<MaskinportenToken> {
-  const jws = parseCompactJws(token, { algorithms: rules.algorithms })
-  const now = rules.now()
-  let claims: Record<string, unknown>
-  try {
-    const result = await jwtVerify(token, rules.getKey, {
-      issuer: rules.issuer,
-      algorithms: [...rules.algorithms],
-      clockTolerance: rules.clockTolerance,
-      maxTokenAge: rules.maxTokenAge,
-      currentDate: now,
-      requiredClaims: REQUIRED,
-    })
-    claims = result.payload as Record<string, unknown>
-  } catch (err) {
-    if (isConsentGuardError(err)) throw err
-    throw new ConsentGuardError(mapJoseError(err))
+  const cache = rules.cache
+  if (cache !== undefined && token.length <= MAX_TOKEN_BYTES) {
+    const hit = cache.get(token)
+    if (hit !== undefined) {
+      // The time rules of a miss (tolerance, maxTokenAge), against the clock of this request.
+      const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, rules, Math.floor(rules.now().getTime() / 1000))
+      if (failure !== undefined) throw new ConsentGuardError(failure)
+      return hit.value
+    }
   }
-  // The signature is good and jose parsed the claims as an object; they must also be unambiguous (CLM-16).
-  if (hasDuplicateMembers(jws.payloadText)) throw new ConsentGuardError('token_claims_invalid')
+  const jws = parseCompactJws(token, { algorithms: rules.algorithms })
+  // The request's time, taken before a key-set fetch may delay the verification.
+  const nowMs = rules.now().getTime()
+  const gate = rules.gate
+  if (gate !== undefined) {
+    const waiting = gate.acquire()
+    if (waiting !== undefined) await waiting
+  }
+  try {
+    await verifyJwsSignature(jws, rules.getKey)
+  } finally {
+    gate?.release()
+  }
+  const claims = parsePayload(jws.payloadText)
+  checkRegisteredClaims(claims, claimRulesOf(rules), Math.floor(nowMs / 1000))
+  // The signature is good and the claims are an object; they must also be unambiguous (CLM-16).
+  checkNoDuplicateMembers(jws.payloadText, claims)
+  const verified = readClaims(claims, rules)
+  cache?.set({ token, value: verified, kid: jws.header.kid as string, iat: claims.iat, nbf: claims.nbf, exp: verified.expiresAt }, nowMs)
+  return verified
+}
+
+// The registered-claim rules derived from a TokenRules object, built once per rules object.
+const claimRules = new WeakMap<TokenRules, RegisteredClaimRules>()
+function claimRulesOf(rules: TokenRules): RegisteredClaimRules {
+  let out = claimRules.get(rules)
+  if (out === undefined) {
+    out = { issuer: rules.issuer, required: REQUIRED, clockTolerance: rules.clockTolerance, maxTokenAge: rules.maxTokenAge }
+    claimRules.set(rules, out)
+  }
+  return out
+}
+
+/**
+ * Reads the Maskinporten claims of a payload whose signature and registered claims were verified.
+ * Exported for the differential test, which runs it behind jose's `jwtVerify`.
+ */
+export function readMaskinportenClaims(claims: Record<string, unknown>, rules: TokenRules): MaskinportenToken {
   return readClaims(claims, rules)
 }
 
@@ -134,7 +173,9 @@ function checkAudience(aud: unknown, present: boolean, rules: TokenRules): void 
   const fail = (): never => {
     throw new ConsentGuardError('token_audience_invalid')
   }
-  if (!present) {
+  // Maskinporten writes `unspecified` when no audience was asked for and may omit `aud` instead:
+  // both mean "not audience-restricted", so both get the same answer.
+  if (!present || aud === UNRESTRICTED_AUDIENCE) {
     if (rules.requireAudience) fail()
     return
   }
@@ -147,33 +188,4 @@ function boundedString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_STRING ? value : undefined
 }
 
-/** Maps a jose verification error to a stable code (the error itself is dropped: it carries the payload). */
-export function mapJoseError(err: unknown): ConsentGuardErrorCode {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
-  const claim = typeof err === 'object' && err !== null ? (err as { claim?: unknown }).claim : undefined
-  const reason = typeof err === 'object' && err !== null ? (err as { reason?: unknown }).reason : undefined
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'token_expired'
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      // 'missing' and 'invalid' (wrong type) are shape errors; 'check_failed' is a value check.
-      if (reason !== 'check_failed') return 'token_claims_invalid'
-      if (claim === 'iss') return 'token_issuer_invalid'
-      if (claim === 'nbf' || claim === 'iat') return 'token_not_yet_valid'
-      return 'token_claims_invalid'
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return 'token_signature_invalid'
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return 'token_algorithm_not_allowed'
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return 'token_key_unknown'
-    case 'ERR_JWT_INVALID':
-    case 'ERR_JWS_INVALID':
-      return 'token_malformed'
-    default:
-      // e.g. a TypeError for an RSA key under 2048 bits in the issuer's set (SIG-09): the token
-      // cannot be verified with a usable key. Never a 500, never accepted.
-      return 'token_key_unknown'
-  }
-}
+export { mapJoseError } from './jose-errors.js'

@@ -24,15 +24,15 @@ export async function inspectCommand(argv: readonly string[], io: CliIo & { stdi
   }
   const token = await readToken(args.token, io.stdin ?? process.stdin)
   const report = await inspectToken(token, {
-    ...(args.config !== undefined ? { config: args.config } : {}),
-    ...(args.at !== undefined ? { at: args.at } : {}),
-    ...(args.jwksUri !== undefined ? { jwksUri: args.jwksUri } : {}),
+    config: args.config,
+    at: args.at,
+    jwksUri: args.jwksUri,
   })
   if (args.json) {
     const text = `${JSON.stringify(report, null, 2)}\n`
     io.stdout.write(args.showPii ? text : maskPii(text))
   } else {
-    io.stdout.write(renderReport(report, { showPii: args.showPii, ...(args.source !== undefined ? { source: args.source } : {}) }))
+    io.stdout.write(renderReport(report, { showPii: args.showPii, source: args.source }))
   }
   return report.verdict.accepted ? 0 : 1
 }

@@ -1,3 +1,4 @@
+import { disclosuresCommand, DISCLOSURES_HELP } from './disclosures.js'
 import { emulatorCommand, EMULATOR_HELP } from './emulator-cmd.js'
 import { inspectCommand, INSPECT_HELP } from './inspect.js'
 import { jwksCommand, JWKS_HELP, mintCommand, MINT_HELP } from './mint.js'
@@ -10,6 +11,7 @@ Usage:
   consent-guard mint --scope <s> [options]     print a test token (signed with a checked-in test key)
   consent-guard inspect <token> [options]      decode (UNVERIFIED) and explain a token against a route
   consent-guard jwks                           print the public JWKS of the test key mp-1
+  consent-guard disclosures --subject <id>     a person's recorded disclosures (--db <postgres-url>, --json)
   consent-guard <command> --help               options of a command
 `
 
@@ -18,6 +20,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => Pr
   mint: { run: mintCommand, help: MINT_HELP },
   inspect: { run: inspectCommand, help: INSPECT_HELP },
   jwks: { run: jwksCommand, help: JWKS_HELP },
+  disclosures: { run: disclosuresCommand, help: DISCLOSURES_HELP },
 }
 
 /** Runs the CLI; resolves the exit code. */

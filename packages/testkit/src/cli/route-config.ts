@@ -92,7 +92,9 @@ export function parseRouteConfig(value: unknown, where = 'route config'): RouteC
   const period = cfg.period as Record<string, unknown> | undefined
   if (period !== undefined) {
     if (typeof period !== 'object' || period === null || !['start', 'end', 'from', 'to'].every((k) => typeof period[k] === 'string')) {
-      throw new UsageError(`${where}: "period" needs string start, end (metadata keys) and from, to (YYYY-MM the request asks for)`)
+      throw new UsageError(
+        `${where}: "period" needs string start, end (metadata keys) and from, to (YYYY-MM or YYYY-MM-DD the request asks for)`,
+      )
     }
   }
   const access = cfg.accessToken as Record<string, unknown> | undefined

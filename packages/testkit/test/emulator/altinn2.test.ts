@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, fakeClock } from './helpers.js'
 
 // The emulator's Altinn 2 side: a key set with kid = x5t, and the legacy token exchange
-// GET /api/authorization/token/{AuthorizationCode} for consents the emulator knows (domain.md §4).
+// GET /api/authorization/token/{AuthorizationCode} for consents the emulator knows (docs/migration.md).
 const { personA, personB, consumerOrgno, otherOrgno, supplierOrgno } = TEST_IDENTITIES
 const clock = fakeClock()
 let emu: Emulator

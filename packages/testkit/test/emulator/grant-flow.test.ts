@@ -141,7 +141,7 @@ describe('the whole flow: consent request → accept → JWT grant → token the
   })
 })
 
-describe('consent refusals at /token (domain.md §1.6)', () => {
+describe('consent refusals at /token (docs/testkit.md)', () => {
   const seed = (overrides: Partial<Parameters<Emulator['consents']['grant']>[0]> = {}) =>
     emu.consents.grant({ from: personA, to: consumerOrgno, resource: 'example-income', metadata: { inntektsaar: '2024' }, ...overrides })
 

@@ -94,7 +94,7 @@ export async function call(
   return { status: response.status, body, headers: response.headers }
 }
 
-/** A consent request body as in domain.md §7. */
+/** A consent request body shaped as Altinn's `ConsentRequestDto` (docs/testkit.md). */
 export function requestBody(overrides: Record<string, unknown> = {}, now = Date.now()): Record<string, unknown> {
   return {
     id: randomUUID(),

@@ -81,7 +81,7 @@ export async function inspectToken(token: string, options: InspectOptions = {}):
     claims,
     syntaxOk,
     legacy,
-    ...(options.jwksUri !== undefined ? { jwksUri: options.jwksUri } : {}),
+    jwksUri: options.jwksUri,
   })
   const o = setup.guard.options
   const verdict = await coreVerdict(setup)

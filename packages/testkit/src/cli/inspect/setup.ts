@@ -100,8 +100,8 @@ export async function prepare(token: string, input: PrepareInput): Promise<Setup
   const common: Partial<ConsentGuardOptions> = {
     clock: () => now,
     auditKey: 'consent-guard-inspect',
-    ...(cfg?.clockTolerance !== undefined ? { clockTolerance: cfg.clockTolerance } : {}),
-    ...(cfg?.maxTokenAge !== undefined ? { maxTokenAge: cfg.maxTokenAge } : {}),
+    clockTolerance: cfg?.clockTolerance,
+    maxTokenAge: cfg?.maxTokenAge,
   }
   let guard: ConsentGuard
   if (!input.legacy) {
@@ -113,10 +113,10 @@ export async function prepare(token: string, input: PrepareInput): Promise<Setup
         ...common,
         maskinporten: { issuer, jwksUri: input.jwksUri ?? PLACEHOLDER_JWKS },
         keys: { ...tokenKeys, staleIfErrorMs: 0 },
-        ...(cfg?.algorithms !== undefined ? { algorithms: cfg.algorithms } : {}),
-        ...(cfg?.consumerAuthorities !== undefined ? { consumerAuthorities: cfg.consumerAuthorities } : {}),
-        ...(cfg?.audience !== undefined ? { audience: cfg.audience } : {}),
-        ...(cfg?.requireAudience !== undefined ? { requireAudience: cfg.requireAudience } : {}),
+        algorithms: cfg?.algorithms,
+        consumerAuthorities: cfg?.consumerAuthorities,
+        audience: cfg?.audience,
+        requireAudience: cfg?.requireAudience,
       })
     } catch (err) {
       return configError(err)
@@ -135,7 +135,7 @@ export async function prepare(token: string, input: PrepareInput): Promise<Setup
       consentHeader: CONSENT_HEADER,
       altinn2: { jwksUri: input.jwksUri ?? PLACEHOLDER_ALTINN2_JWKS },
       altinn2Keys: { ...tokenKeys, staleIfErrorMs: 0 },
-      ...(cfg?.altinn2MaxTokenAge !== undefined ? { altinn2MaxTokenAge: cfg.altinn2MaxTokenAge } : {}),
+      altinn2MaxTokenAge: cfg?.altinn2MaxTokenAge,
     })
   } catch (err) {
     return configError(err)

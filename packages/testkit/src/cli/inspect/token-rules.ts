@@ -61,7 +61,7 @@ export async function maskinportenTokenRules(ctx: TokenRuleContext): Promise<Tok
         algorithms: o.algorithms,
         clockTolerance: o.clockTolerance,
         maxTokenAge: o.maxTokenAge,
-        ...(o.audience !== undefined && { audience: o.audience }),
+        audience: o.audience,
         requireAudience: o.requireAudience,
         consumerAuthorities: o.consumerAuthorities,
         now: () => now,

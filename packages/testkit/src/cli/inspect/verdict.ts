@@ -28,7 +28,7 @@ export async function coreVerdict(setup: Setup): Promise<Verdict> {
           algorithms: o.algorithms,
           clockTolerance: o.clockTolerance,
           maxTokenAge: o.maxTokenAge,
-          ...(o.audience !== undefined ? { audience: o.audience } : {}),
+          audience: o.audience,
           requireAudience: o.requireAudience,
           consumerAuthorities: o.consumerAuthorities,
           now: o.clock,

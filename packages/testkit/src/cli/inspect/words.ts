@@ -1,7 +1,7 @@
 import { ERROR_CODES, type CompiledRequirement, type ConsentGuardErrorCode, type Party } from '@consent-guard/core'
 import {
   ALTINN2_SERVICE_TYPE,
-  isYearMonth,
+  periodDay,
   RESOURCE_TYPE,
   type ConsentFinding,
   type MetadataFinding,
@@ -33,9 +33,9 @@ export function metadataProblem(m: MetadataFinding, legacy: boolean): string {
       return m.consentValue === undefined ? `"${m.key}" is missing` : `${m.key} = ${m.consentValue} fails the route's check`
     case 'period': {
       const [start, end] = (m.consentValue ?? '').split('..')
-      return start !== undefined && end !== undefined && isYearMonth(start) && isYearMonth(end)
+      return start !== undefined && end !== undefined && periodDay(start, 'start') !== undefined && periodDay(end, 'end') !== undefined
         ? `the consent covers ${m.consentValue}; the request asks ${m.requestValue}`
-        : `period ${m.key} is missing or not YYYY-MM (${m.consentValue})`
+        : `period ${m.key} is missing or not YYYY-MM / YYYY-MM-DD (${m.consentValue})`
     }
     default:
       return `${m.key}: ${m.rule}`
@@ -65,7 +65,7 @@ export function requestProblem(code: ConsentGuardErrorCode, cfg: RouteConfig): s
     case 'request_parameter_missing':
       return "the request lacks a value the route reads (a metadata value, or the period's from/to)"
     case 'request_parameter_invalid':
-      return 'a value from the request is invalid (the period must be YYYY-MM, from not after to)'
+      return 'a value from the request is invalid (the period must be YYYY-MM or YYYY-MM-DD, from not after to)'
     default:
       return ERROR_CODES[code].description
   }
@@ -82,7 +82,7 @@ export interface FindingContext {
 
 /** One consent entry's findings from the core's `explainConsents`, in words. */
 export function renderFinding(ctx: FindingContext, f: ConsentFinding, label: string): void {
-  const { log, compiled, requested, nowMs } = ctx
+  const { log, requested, nowMs } = ctx
   const c = f.consent
   const a2 = c.kind === 'altinn2'
   if (f.to.ok) log.push(`${label} to`, 'pass', a2 ? `CoveredBy ${c.to} = the access token's consumer` : `given to ${c.to} = the consumer`)

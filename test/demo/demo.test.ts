@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { REPO } from './cli/helpers.js'
 
-function pnpmDemo(): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now()
+// `pnpm demo` (scripts/demo.ts) plays the consent flow against the testkit's emulator and both
+// example APIs. How long it takes depends on the machine, so only the outcomes are checked.
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+
+function pnpmDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('pnpm', ['demo'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -11,7 +14,7 @@ function pnpmDemo(): Promise<{ code: number | null; stdout: string; stderr: stri
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }))
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
 }
 
@@ -21,7 +24,6 @@ describe('pnpm demo', () => {
     expect(result.stderr).not.toMatch(/DEMO FAILED/)
     expect(result.stdout).not.toMatch(/DEMO FAILED/)
     expect(result.code).toBe(0)
-    expect(result.ms).toBeLessThan(30_000)
     const lines = result.stdout.split('\n')
     const rows = lines.filter((l) => /^(ok|!!) {2}/.test(l))
     expect(rows.length).toBeGreaterThanOrEqual(30)
