@@ -51,5 +51,7 @@ for (const [code, spec] of Object.entries(ERROR_CODES)) {
   const note = extra[code as keyof typeof ERROR_CODES]
   if (note !== undefined) lines.push(note, '')
   lines.push(advice[spec.status] as string, '')
+  // The guide's entries (same anchor) say what the consumer (the bank) should do, in both languages.
+  lines.push(`For the consumer: [guide (English)](guide/en/errors.md#${code}) · [veiledning (norsk)](guide/nb/errors.md#${code}).`, '')
 }
 process.stdout.write(lines.join('\n'))

@@ -12,7 +12,7 @@ interface MarkReply {
 }
 
 /**
- * Creates a {@link ConsentUseStore} on Redis, for APIs that run on more than one instance: every
+ * Creates a `ConsentUseStore` (from `@consent-guard/core`) on Redis, for APIs that run on more than one instance: every
  * instance sees the same "used" records. A consent is marked with one atomic
  * `SET <prefix><key> <time of use + random> NX PX <ttl>`, so among any number of concurrent
  * requests for the same consent, on any number of instances, exactly one wins. `release` is `DEL`.

@@ -1,9 +1,9 @@
 // The vitest example of packages/testkit/README.md and docs/testkit.md, run as a test. A test at the
-// bottom keeps the README's copy identical to the block between the snippet markers.
+// bottom keeps the README's copy identical to the region (test/docs/snippets.test.ts checks it too).
 import { readFile } from 'node:fs/promises'
 import { describe } from 'vitest'
 
-// snippet:start
+// #region readme-example
 import Fastify from 'fastify'
 import consentGuard from '@consent-guard/fastify'
 import type { MaskinportenEnvironment } from '@consent-guard/core'
@@ -71,15 +71,18 @@ it('gets no token at all once the consent is revoked', async () => {
   const result = await emu.requestToken({ scope: 'example:income', consent })
   expect(result.body).toMatchObject({ error: 'invalid_authorization_details', consent_error: 'consent_revoked' })
 })
-// snippet:end
+// #endregion readme-example
 
 describe('README example', () => {
   it('is copied verbatim into packages/testkit/README.md and docs/testkit.md', async () => {
     const source = await readFile(new URL(import.meta.url), 'utf8')
-    const snippet = source.slice(source.indexOf('// snippet:start\n') + 17, source.indexOf('// snippet:end'))
+    const start = '// #region readme-example\n'
+    const snippet = source.slice(source.indexOf(start) + start.length, source.indexOf('// #endregion readme-example'))
     for (const doc of ['../README.md', '../../../docs/testkit.md']) {
       const text = await readFile(new URL(doc, import.meta.url), 'utf8')
-      expect(text, doc).toContain(`\`\`\`ts\n${snippet}\`\`\``)
+      expect(text, doc).toContain(
+        `<!-- snippet: packages/testkit/test/readme-example.test.ts#readme-example -->\n\`\`\`ts\n${snippet}\`\`\``,
+      )
     }
   })
 })
