@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-misused-promises -- the docs show the usual SIGTERM handler form */
 // Code blocks of packages/redis/README.md and docs/one-time-consent.md that use this package;
 // compiled by `pnpm typecheck`, kept identical by test/docs/snippets.test.ts.
 import type { IncomingMessage } from 'node:http'

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unused-expressions -- the docs list the emulator's properties one per line */
 // Code blocks of docs/testkit.md and packages/testkit/README.md (see test/docs/snippets.test.ts).
 import type { JWK } from 'jose'
 import { createConsentGuard } from '@consent-guard/core'
