@@ -56,7 +56,7 @@ export interface ConsentGuardOptions {
   /** Largest `exp - nbf` of an Altinn 2 token in seconds (they live 30 s). Default 120. */
   readonly altinn2MaxTokenAge?: number
   /**
-   * Allowed signing algorithms, asymmetric only. Default {@link DEFAULT_ALGORITHMS}: `RS256`,
+   * Allowed signing algorithms, asymmetric only. Default `DEFAULT_ALGORITHMS`: `RS256`,
    * `RS384` and `RS512`, the algorithms Maskinporten's token documentation lists.
    */
   readonly algorithms?: readonly string[]
