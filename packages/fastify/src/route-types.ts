@@ -19,6 +19,7 @@ import type {
   RouteGenericInterface,
   RouteHandlerMethod,
   RouteOptions,
+  RouteShorthandOptions as FastifyRouteShorthandOptions,
   RouteShorthandOptionsWithHandler,
 } from 'fastify'
 
@@ -100,7 +101,7 @@ declare module 'fastify' {
     >(
       path: string,
       opts: WithTypedConfig<
-        RouteShorthandOptions<RawServer, RawRequest, RawReply, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider, Logger>,
+        FastifyRouteShorthandOptions<RawServer, RawRequest, RawReply, RouteGeneric, ContextConfig, SchemaCompiler, TypeProvider, Logger>,
         RouteConsentRequest<RouteGeneric, RawServer, RawRequest, SchemaCompiler, TypeProvider, ContextConfig, Logger>,
         ContextConfig
       >,
