@@ -15,21 +15,8 @@ import type {
   AltinnTimestampOptions,
 } from './claim-types.js'
 
-export type {
-  OrgIdentifier,
-  EsealNames,
-  Instant,
-  ClockSource,
-  ConsentRightClaim,
-  ConsentDetailClaim,
-  MaskinportenClaims,
-  MaskinportenClaimsOptions,
-  ConsentRightOptions,
-  ConsentParty,
-  ConsentDetailOptions,
-  ConsentTokenOptions,
-  AltinnTimestampOptions,
-} from './claim-types.js'
+// The claim and option types live in claim-types.ts; this module keeps exporting them.
+export type * from './claim-types.js'
 
 /** Issuer of Maskinporten's TEST environment (linked to Altinn TT02). Default `iss` of the builders. */
 export const MASKINPORTEN_TEST_ISSUER = 'https://test.maskinporten.no/'
