@@ -80,7 +80,8 @@ describe('a hanging key endpoint never holds a request', () => {
     const burst = await Promise.all(Array.from({ length: 20 }, async () => h.outcome(h.bearer(await h.token()))))
     expect(new Set(burst)).toEqual(new Set(['accepted']))
     expect(h.guard.keySet.state().refreshing).toBe(true)
-    expect(issuer.server.requests).toBe(2)
+    // The background fetch is on its way; the server may see it a moment after the answers.
+    await vi.waitFor(() => expect(issuer.server.requests).toBe(2))
 
     // The fetch times out: the failure is remembered with its cause.
     await vi.waitFor(() => expect(h.guard.keySet.state()).toMatchObject({ status: 'stale-serving', lastFailureCause: 'timeout' }), {
