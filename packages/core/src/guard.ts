@@ -45,9 +45,9 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   if (altinn2KeySet !== undefined) warnAltinn2Deprecated()
   const audit = createDecisionAudit(options)
   const oneTime = createOneTimeBook(instrumentStore(options.store ?? new MemoryConsentUseStore()), resolved)
-  const { clock: now, clockTolerance, maxTokenAge } = resolved
-  const { issuer, algorithms, audience, requireAudience } = resolved
-  const { consumerAuthorities } = resolved
+  const { clockTolerance, maxTokenAge, issuer, algorithms, audience, requireAudience, consumerAuthorities } = resolved
+  // Epoch ms without a Date per call when the clock is the default one.
+  const now = options.clock === undefined ? Date.now : () => resolved.clock().getTime()
   const gate = resolved.overload && new VerificationGate(resolved.overload)
   const rules = {
     issuer,
@@ -58,7 +58,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     audience,
     requireAudience,
     consumerAuthorities,
-    now,
+    nowMs: now,
     gate,
   }
   const tokenRules: TokenRules = { ...rules, cache: cachedFor(keySet, resolved.tokenCache) }
@@ -68,7 +68,7 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
       getKey: altinn2KeySet.getKey,
       clockTolerance,
       maxTokenAge: resolved.altinn2MaxTokenAge,
-      now,
+      nowMs: now,
       cache: cachedFor(altinn2KeySet, resolved.tokenCache),
       gate,
     },
@@ -80,9 +80,9 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
     const accessToken = (trail.token = await verifyMaskinportenToken(credentials.accessToken, tokenRules))
     const consentToken =
       resolved.consentHeader === undefined ? undefined : await verifyConsentToken(credentials.consentToken, accessToken, consentTokenRules)
-    await checkAccess(accessToken, compiled, input.request, resolved)
+    await checkAccess(accessToken, compiled, input.request, resolved) // a promise only with an allow-list function
     const facts = (trail.facts = readRequestFacts(compiled, input.request))
-    const nowMs = now().getTime()
+    const nowMs = now()
     // The token that carried the consents: the consent token in two-token mode, else the access token.
     const carrier = consentToken ?? accessToken
     const match = matchConsent(carriedConsents(carrier), {

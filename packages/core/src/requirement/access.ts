@@ -14,17 +14,19 @@ export interface AccessRules {
 
 /**
  * The route's checks on the access token, before any consent is looked at: scope, delegation,
- * then the consumer allow-list (the only one that may wait on the application).
+ * then the consumer allow-list (the only one that may wait on the application). Throws for the
+ * first two; returns the allow-list check's promise when the route has one, else undefined.
  */
-export async function checkAccess<Req>(
+export function checkAccess<Req>(
   token: MaskinportenToken,
   compiled: CompiledRequirement<Req>,
   request: Req,
   rules: AccessRules,
-): Promise<void> {
+): Promise<void> | undefined {
   checkScope(token, compiled)
   checkDelegation(token, compiled, rules)
-  await checkConsumer(token, compiled, request, rules)
+  // Only an allow-list can wait; without one the check ends here, with no promise to await.
+  return compiled.consumers === undefined ? undefined : checkConsumer(token, compiled, request, rules)
 }
 
 /** The token holds the route's scopes (all, or any one): else 403 `scope_missing` naming them. */

@@ -14,7 +14,8 @@ export interface Altinn2Rules {
   readonly clockTolerance: number
   /** Largest `exp - nbf` in seconds (Altinn 2 tokens live 30 s). */
   readonly maxTokenAge: number
-  readonly now: () => Date
+  /** The guard's clock, epoch ms. */
+  readonly nowMs: () => number
   /** Verified Altinn 2 tokens (one cache per guard); omit to verify every time. */
   readonly cache?: VerifiedTokenCache<Altinn2Token>
   /** Admission control for uncached verifications; omit for none. */
@@ -59,14 +60,14 @@ export async function verifyAltinn2Token(token: string, rules: Altinn2Rules): Pr
     const hit = cache.get(token)
     if (hit !== undefined) {
       // The same time rules as a miss (no iat requirement: these tokens carry none).
-      const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, altinn2ClaimRules(rules), Math.floor(rules.now().getTime() / 1000))
+      const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, altinn2ClaimRules(rules), Math.floor(rules.nowMs() / 1000))
       if (failure !== undefined) throw new ConsentGuardError(failure)
       return hit.value
     }
   }
   const jws = parseCompactJws(token, { algorithms: ['RS256'], keyId: 'kid-or-x5t' })
   const header = jws.header
-  const nowMs = rules.now().getTime()
+  const nowMs = rules.nowMs()
   // jose selects keys by kid; tokens with only x5t name the same thumbprint Altinn uses as kid.
   const getKey: JWTVerifyGetKey =
     header.kid === undefined && typeof header.x5t === 'string'

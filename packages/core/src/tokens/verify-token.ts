@@ -24,7 +24,8 @@ export interface TokenRules {
   readonly requireAudience: boolean
   /** Authorities accepted in `consumer`/`supplier` beside the Norwegian form. Default: none. */
   readonly consumerAuthorities?: ReadonlySet<string>
-  readonly now: () => Date
+  /** The guard's clock, epoch ms. */
+  readonly nowMs: () => number
   /** Verified tokens of this kind (one cache per guard and token kind); omit to verify every time. */
   readonly cache?: VerifiedTokenCache<MaskinportenToken>
   /** Admission control for uncached verifications; omit for none. */
@@ -77,14 +78,14 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
     const hit = cache.get(token)
     if (hit !== undefined) {
       // The time rules of a miss (tolerance, maxTokenAge), against the clock of this request.
-      const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, rules, Math.floor(rules.now().getTime() / 1000))
+      const failure = timeClaimsFailure(hit.iat, hit.nbf, hit.exp, rules, Math.floor(rules.nowMs() / 1000))
       if (failure !== undefined) throw new ConsentGuardError(failure)
       return hit.value
     }
   }
   const jws = parseCompactJws(token, { algorithms: rules.algorithms })
   // The request's time, taken before a key-set fetch may delay the verification.
-  const nowMs = rules.now().getTime()
+  const nowMs = rules.nowMs()
   const gate = rules.gate
   if (gate !== undefined) {
     const waiting = gate.acquire()
@@ -123,34 +124,39 @@ export function readMaskinportenClaims(claims: Record<string, unknown>, rules: T
   return readClaims(claims, rules)
 }
 
+// Module functions, not closures per call: this runs on every uncached verification.
+function own(claims: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(claims, name) ? claims[name] : undefined
+}
+
+function invalid(): never {
+  throw new ConsentGuardError('token_claims_invalid')
+}
+
 function readClaims(claims: Record<string, unknown>, rules: TokenRules): MaskinportenToken {
-  const own = (name: string): unknown => (Object.hasOwn(claims, name) ? claims[name] : undefined)
-  const invalid = (): never => {
-    throw new ConsentGuardError('token_claims_invalid')
-  }
-  const exp = own('exp')
-  const iat = own('iat')
+  const exp = own(claims, 'exp')
+  const iat = own(claims, 'iat')
   if (typeof exp !== 'number' || typeof iat !== 'number' || !Number.isFinite(exp) || !Number.isFinite(iat)) invalid()
-  if ((exp as number) - (iat as number) > rules.maxTokenAge || (exp as number) <= (iat as number)) {
+  if (exp - iat > rules.maxTokenAge || exp <= iat) {
     throw new ConsentGuardError('token_lifetime_exceeded')
   }
-  const jti = boundedString(own('jti')) ?? invalid()
-  const clientId = boundedString(own('client_id')) ?? invalid()
+  const jti = boundedString(own(claims, 'jti')) ?? invalid()
+  const clientId = boundedString(own(claims, 'client_id')) ?? invalid()
   const authorities = rules.consumerAuthorities ?? NO_AUTHORITIES
-  const consumerIdentifier = acceptOrganization(own('consumer'), authorities)
+  const consumerIdentifier = acceptOrganization(own(claims, 'consumer'), authorities)
   let supplierIdentifier: OrganizationIdentifier | undefined
   if (Object.hasOwn(claims, 'supplier')) supplierIdentifier = acceptOrganization(claims.supplier, authorities)
   let delegationSource: string | undefined
   if (Object.hasOwn(claims, 'delegation_source')) delegationSource = boundedString(claims.delegation_source) ?? invalid()
 
-  const scope = own('scope')
+  const scope = own(claims, 'scope')
   let scopes: string[] = []
   if (scope !== undefined) {
     if (typeof scope !== 'string') invalid()
     // RFC 6749 §3.3: space-delimited, case-sensitive; other whitespace is part of a scope token.
-    scopes = (scope as string).split(' ').filter((s) => s !== '')
+    scopes = scope.split(' ').filter((s) => s !== '')
   }
-  checkAudience(own('aud'), Object.hasOwn(claims, 'aud'), rules)
+  checkAudience(own(claims, 'aud'), Object.hasOwn(claims, 'aud'), rules)
 
   return Object.freeze({
     kind: 'maskinporten',
@@ -162,8 +168,8 @@ function readClaims(claims: Record<string, unknown>, rules: TokenRules): Maskinp
     ...(supplierIdentifier !== undefined && { supplier: organizationText(supplierIdentifier), supplierIdentifier }),
     delegationSource,
     scopes: Object.freeze(scopes),
-    issuedAt: iat as number,
-    expiresAt: exp as number,
+    issuedAt: iat,
+    expiresAt: exp,
     consents: parseConsents(claims),
   })
 }

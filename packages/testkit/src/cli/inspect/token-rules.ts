@@ -64,7 +64,7 @@ export async function maskinportenTokenRules(ctx: TokenRuleContext): Promise<Tok
         audience: o.audience,
         requireAudience: o.requireAudience,
         consumerAuthorities: o.consumerAuthorities,
-        now: () => now,
+        nowMs: () => now.getTime(),
       })
     } catch (err) {
       if (!isConsentGuardError(err)) throw err
@@ -163,7 +163,7 @@ export async function altinn2TokenRules(ctx: TokenRuleContext): Promise<readonly
         getKey: createLocalJWKSet(setup.resigned.jwks as Parameters<typeof createLocalJWKSet>[0]),
         clockTolerance: o.clockTolerance,
         maxTokenAge: o.altinn2MaxTokenAge,
-        now: () => now,
+        nowMs: () => now.getTime(),
       })
     } catch (err) {
       if (!isConsentGuardError(err)) throw err

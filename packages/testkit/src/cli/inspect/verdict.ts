@@ -19,7 +19,7 @@ export async function coreVerdict(setup: Setup): Promise<Verdict> {
           getKey: keySet.getKey,
           clockTolerance: o.clockTolerance,
           maxTokenAge: o.altinn2MaxTokenAge,
-          now: o.clock,
+          nowMs: () => o.clock().getTime(),
         })
       } else {
         await verifyMaskinportenToken(candidate, {
@@ -31,7 +31,7 @@ export async function coreVerdict(setup: Setup): Promise<Verdict> {
           audience: o.audience,
           requireAudience: o.requireAudience,
           consumerAuthorities: o.consumerAuthorities,
-          now: o.clock,
+          nowMs: () => o.clock().getTime(),
         })
       }
       return { scope: 'token', accepted: true, description: 'the token passes the token checks (no route requirement was given)' }
