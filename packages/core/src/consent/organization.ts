@@ -88,6 +88,10 @@ export function acceptOrganization(value: unknown, authorities: ReadonlySet<stri
 /** `iso6523-actorid-upis` with ICD 0192 but no 9-digit number after it: a malformed Norwegian identifier. */
 export function isBrokenNorwegian(identifier: OrganizationIdentifier): boolean {
   if (identifier.authority !== ISO6523_AUTHORITY) return false
-  const [icd, orgno] = identifier.id.split(':')
-  return icd === NORWEGIAN_ICD && (orgno === undefined || !ORGNO.test(orgno))
+  const id = identifier.id
+  const colon = id.indexOf(':')
+  if ((colon === -1 ? id : id.slice(0, colon)) !== NORWEGIAN_ICD) return false
+  // The second colon-separated element (as `split(':')[1]` reads it) must be nine digits.
+  const next = id.indexOf(':', colon + 1)
+  return colon === -1 || !ORGNO.test(next === -1 ? id.slice(colon + 1) : id.slice(colon + 1, next))
 }
