@@ -56,11 +56,9 @@ export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJ
   const h = token.slice(0, first)
   const p = token.slice(first + 1, second)
   const s = token.slice(second + 1)
-  const headerBytes = canonicalSegment(h)
+  const header = parsedHeader(h)
   const payloadBytes = canonicalSegment(p)
   const signature = canonicalSegment(s)
-
-  const header = parseJsonObject(headerBytes)
   if (header === undefined) throw new ConsentGuardError('token_header_invalid')
   const alg = Object.hasOwn(header, 'alg') ? header.alg : undefined
   if (typeof alg !== 'string' || !rules.algorithms.includes(alg)) {
@@ -95,6 +93,24 @@ export function parseCompactJws(token: string, rules: CompactJwsRules): CompactJ
     signature,
     segments: { protected: h, payload: p, signature: s },
   }
+}
+
+// An issuer signs every token with one of a few headers: their parsed form is kept by the encoded
+// segment (a syntax result only; alg, kid and typ are checked against the rules on every call).
+// Frozen, because every token with that header shares the object. Cleared when full: a client
+// may send any number of distinct headers.
+const headers = new Map<string, Readonly<Record<string, unknown>> | undefined>()
+const MAX_HEADERS = 256
+
+function parsedHeader(segment: string): Readonly<Record<string, unknown>> | undefined {
+  const known = headers.get(segment)
+  if (known !== undefined) return known
+  // A non-canonical segment throws token_malformed before anything is remembered.
+  const parsed = parseJsonObject(canonicalSegment(segment))
+  if (parsed === undefined) return undefined
+  if (headers.size >= MAX_HEADERS) headers.clear()
+  headers.set(segment, Object.freeze(parsed))
+  return parsed
 }
 
 function canonicalSegment(segment: string): Buffer {

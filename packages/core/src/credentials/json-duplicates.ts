@@ -43,9 +43,12 @@ function countMembers(value: unknown): number {
     for (const item of value) count += countMembers(item)
     return count
   }
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue
-    count += 1 + countMembers((value as Record<string, unknown>)[key])
+  // JSON.parse makes every member an own enumerable property, so Object.keys lists them all.
+  const keys = Object.keys(value)
+  count += keys.length
+  for (let i = 0; i < keys.length; i++) {
+    const member = (value as Record<string, unknown>)[keys[i] as string]
+    if (typeof member === 'object' && member !== null) count += countMembers(member)
   }
   return count
 }

@@ -112,7 +112,15 @@ interface GoodSet {
   readonly jwks: JSONWebKeySet
   readonly resolve: ReturnType<typeof createLocalJWKSet>
   readonly at: number
+  /**
+   * jose's answers for this set by `alg` and `kid` (the only header members its selection reads),
+   * so a known key costs a map lookup instead of jose's asynchronous search. Only successes are kept.
+   */
+  readonly resolved: Map<string, Awaited<ReturnType<ReturnType<typeof createLocalJWKSet>>>>
 }
+
+// Bounds the per-set memo: a key set holds at most `maxKeys` keys, but kids are the client's to choose.
+const MAX_RESOLVED = 64
 
 /**
  * Creates the key set of one issuer. jose's `createRemoteJWKSet` fetches and validates (timeout,
@@ -151,7 +159,7 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
       .then(
         () => {
           if (cache.jwks !== undefined && cache.jwks !== good?.jwks) {
-            good = { jwks: cache.jwks, resolve: createLocalJWKSet(cache.jwks), at: cache.uat ?? Date.now() }
+            good = { jwks: cache.jwks, resolve: createLocalJWKSet(cache.jwks), at: cache.uat ?? Date.now(), resolved: new Map() }
             const kids = new Set(kidsOf(cache.jwks))
             for (const listener of listeners) listener(kids)
           }
@@ -200,8 +208,17 @@ export function createKeySet(options: KeySetOptions, observe?: (fetch: FetchLike
     }
     if (set === undefined) throw new ConsentGuardError('jwks_unavailable')
     const inHand = set
+    // A JWS with an unprotected header (never a compact token) takes jose's path every time.
+    const memoKey =
+      typeof header.alg === 'string' && typeof header.kid === 'string' && token?.header === undefined
+        ? `${header.alg} ${header.kid}`
+        : undefined
+    const known = memoKey === undefined ? undefined : inHand.resolved.get(memoKey)
+    if (known !== undefined) return known
     try {
-      return await inHand.resolve(header, token)
+      const key = await inHand.resolve(header, token)
+      if (memoKey !== undefined && inHand.resolved.size < MAX_RESOLVED) inHand.resolved.set(memoKey, key)
+      return key
     } catch (err) {
       // Two keys for one kid, or a key jose cannot use: the client's token is at fault (401).
       if (!isCode(err, 'ERR_JWKS_NO_MATCHING_KEY') || !mayFetch(Date.now(), true)) {
