@@ -5,20 +5,28 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const NODE_ARGS = ['--conditions=@consent-guard/source', '--import', 'tsx']
+// The packages as published (dist, built by bench/run.ts first), not their TypeScript sources: tsx
+// keeps function names with a helper call per closure, which is not what users run. tsx still
+// runs the bench's own .ts files.
+const NODE_ARGS = process.env.BENCH_SOURCE === '1' ? ['--conditions=@consent-guard/source', '--import', 'tsx'] : ['--import', 'tsx']
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 
 /** `taskset` pinning is used when the tool exists and the machine has two or more cores. */
 export const PINNING = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
 
-function command(script: string, cpu: number): [string, string[]] {
-  const node = [...NODE_ARGS, script]
+function command(script: string, cpu: number, extra: readonly string[] = []): [string, string[]] {
+  const node = [...extra, ...NODE_ARGS, script]
   return PINNING ? ['taskset', ['-c', String(cpu), process.execPath, ...node]] : [process.execPath, node]
 }
 
 /** Starts a server variant pinned to CPU 0; resolves when it listens. */
-export async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = command('bench/server.ts', 0)
+export async function startServer(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the server's node alone.
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  const [cmd, args] = command('bench/server.ts', 0, [...nodeArgs, ...extra])
   const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<number>((resolve, reject) => {
     let out = ''

@@ -7,6 +7,7 @@
  * `BENCH_QUICK=1 pnpm bench` (or `pnpm bench --quick`) is a smoke run with tiny parameters: it writes
  * bench/results/quick.json and bench/results/quick.md and leaves the committed results alone.
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -14,7 +15,7 @@ import { createRequire } from 'node:module'
 import { consentTokenClaims, createTestIssuer, signCompact } from '@consent-guard/testkit'
 import { cpuMicros, memory, pidOf, PINNING, runJson, startServer, stop } from './proc.js'
 import { VARIANTS, type ServerConfig } from './variants.js'
-import { renderReport, type BenchResults, type HttpRun, type LoadResult } from './report.js'
+import { renderReport, type BenchResults, type FloodRun, type HttpRun, type LoadResult } from './report.js'
 
 const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick')
 const P = quick
@@ -26,6 +27,12 @@ const FNR = '25922947409'
 const URL_PATH = `/income/2024/${FNR}`
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`)
+// The servers and the micro-benchmark load the built packages (dist), as users do: build them now.
+if (process.env.BENCH_SOURCE !== '1') {
+  log('building the packages (pnpm build)')
+  const build = spawnSync('pnpm', ['build'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  if (build.status !== 0) throw new Error('pnpm build failed')
+}
 const started = new Date()
 const issuer = await createTestIssuer()
 const tmp = mkdtempSync(join(tmpdir(), 'consent-guard-bench-'))
@@ -54,6 +61,12 @@ try {
       ...extra,
     }
     return runJson<LoadResult>('bench/load.ts', 1, { BENCH_LOAD: JSON.stringify(config) })
+  }
+
+  /** Heap after a full collection, from the flood server's bench-only endpoint. */
+  async function heap(port: number): Promise<number> {
+    const res = await fetch(`http://127.0.0.1:${port}/__bench/heap`)
+    return ((await res.json()) as { heapUsedMiB: number }).heapUsedMiB
   }
 
   /** One measured run of one variant in a fresh server process. */
@@ -101,7 +114,8 @@ try {
     }
   }
 
-  // 3. Distinct-token flood: every request carries a token never seen before (cache on, default size).
+  // 3. Distinct-token flood: every request carries a token never seen before, with the default cache
+  //    and, as the baseline for what verification alone does to memory, with the cache off.
   log(`flood: signing ${P.flood} tokens`)
   const tokensFile = join(tmp, 'tokens.txt')
   const signer = issuer.signer
@@ -111,32 +125,46 @@ try {
     lines.push(signCompact({ alg: 'RS256', kid: signer.kid, typ: 'JWT' }, claims, signer.privateKey))
   }
   writeFileSync(tokensFile, lines.join('\n'))
-  log('flood: running')
-  const floodServer = await startServer({ BENCH_SERVER: JSON.stringify(serverConfig('fastify-guard-single')) })
-  const flood: BenchResults['flood'] = { tokens: P.flood, points: [], requests: 0, ok: 0, cpuUsPerRequest: 0 }
-  try {
-    const pid = pidOf(floodServer.child)
-    // Warm the key set and the JIT with the one repeated token, then measure from here.
-    await load(floodServer.port, 'fastify-guard-single', { durationSeconds: 1 })
-    flood.points.push({ requests: 0, rssMiB: memory(pid).rss })
-    const chunk = Math.ceil(P.flood / P.floodChunks)
-    const before = cpuMicros(pid)
-    for (let offset = 0; offset < P.flood; offset += chunk) {
-      const r = await load(floodServer.port, 'fastify-guard-single', {
-        tokensFile,
-        tokenOffset: offset,
-        amount: Math.min(chunk, P.flood - offset),
-        connections: 10,
-      })
-      flood.requests += r.requests
-      flood.ok += r.ok
-      flood.points.push({ requests: flood.requests, rssMiB: memory(pid).rss })
+  /**
+   * One flood: a fresh server (with --expose-gc for the heap reading), warmed with the one repeated
+   * token, then every token of the file exactly once. RSS is read from /proc as the flood goes (no
+   * forced collection in between); the heap after a full collection at the start and at the end.
+   */
+  async function floodRun(variant: string): Promise<FloodRun> {
+    const server = await startServer({ BENCH_SERVER: JSON.stringify(serverConfig(variant)) }, ['--expose-gc'])
+    const run: FloodRun = { variant, tokens: P.flood, points: [], requests: 0, ok: 0, cpuUsPerRequest: 0 }
+    try {
+      const pid = pidOf(server.child)
+      await load(server.port, variant, { durationSeconds: 1 })
+      run.heapStart = await heap(server.port)
+      run.points.push({ requests: 0, rssMiB: memory(pid).rss })
+      const chunk = Math.ceil(P.flood / P.floodChunks)
+      const before = cpuMicros(pid)
+      for (let offset = 0; offset < P.flood; offset += chunk) {
+        const r = await load(server.port, variant, {
+          tokensFile,
+          tokenOffset: offset,
+          amount: Math.min(chunk, P.flood - offset),
+          connections: 10,
+        })
+        run.requests += r.requests
+        run.ok += r.ok
+        run.points.push({ requests: run.requests, rssMiB: memory(pid).rss })
+      }
+      run.cpuUsPerRequest = (cpuMicros(pid) - before) / Math.max(1, run.requests)
+      run.hwmMiB = memory(pid).hwm
+      run.heapEnd = await heap(server.port)
+    } finally {
+      await stop(server.child)
     }
-    flood.cpuUsPerRequest = (cpuMicros(pid) - before) / Math.max(1, flood.requests)
-    flood.hwmMiB = memory(pid).hwm
-  } finally {
-    await stop(floodServer.child)
+    return run
   }
+  const floods: FloodRun[] = []
+  for (const variant of ['fastify-guard-single', 'fastify-guard-single-nocache']) {
+    log(`flood: ${variant}`)
+    floods.push(await floodRun(variant))
+  }
+  const flood: BenchResults['flood'] = { ...(floods[0] as FloodRun), withoutCache: floods[1] }
 
   // 4. Overload: 200 connections × 10 pipelined, uncached (every request a full verification).
   const overload: HttpRun[] = []
@@ -169,6 +197,7 @@ try {
   }
   const results: BenchResults = {
     quick,
+    source: process.env.BENCH_SOURCE === '1',
     command: quick ? 'BENCH_QUICK=1 pnpm bench' : 'pnpm bench',
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
