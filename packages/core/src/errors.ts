@@ -299,10 +299,13 @@ export class ConsentGuardError extends Error {
 
 // The common case (no scope, default Retry-After) has one frozen header set per code and realm.
 const sharedHeaders = new Map<string, Readonly<Record<string, string>>>()
+const defaultRealmHeaders: Partial<Record<ConsentGuardErrorCode, Readonly<Record<string, string>>>> = Object.create(null) as object
 
 function headersFor(code: ConsentGuardErrorCode, spec: CodeSpec, options: ConsentGuardErrorOptions): Readonly<Record<string, string>> {
   if (options.scope !== undefined || options.retryAfter !== undefined) return Object.freeze(buildHeaders(spec, options))
-  const key = `${code}\u0000${options.realm ?? DEFAULT_REALM}`
+  // The rules throw realm-less errors (the default realm): one lookup by code, no key to build.
+  if (options.realm === undefined) return (defaultRealmHeaders[code] ??= Object.freeze(buildHeaders(spec, options)))
+  const key = `${code}\u0000${options.realm}`
   let headers = sharedHeaders.get(key)
   if (headers === undefined) {
     headers = Object.freeze(buildHeaders(spec, options))

@@ -18,7 +18,6 @@ import { carriedConsents, verifyConsentToken, type ConsentTokenRules } from './t
 import { verifyMaskinportenToken, type TokenRules } from './tokens/verify-token.js'
 import { cachedFor } from './tokens/verified-cache.js'
 import { VerificationGate } from './tokens/verification-gate.js'
-
 export { oneTimeRecordKey, tokenRecordKey } from './one-time/record-keys.js'
 export type { ConsentGuard, GuardInput, GuardReadiness } from './guard-api.js'
 import { disclosureRecorderFor } from './disclosure.js'
@@ -77,7 +76,8 @@ export function createConsentGuard(options: ConsentGuardOptions): ConsentGuard {
   /** The pipeline. Each step throws a realm-less `ConsentGuardError` (or the route's own error). */
   async function decide<Req>(input: GuardInput<Req>, compiled: CompiledRequirement<Req>, trail: DecisionTrail): Promise<VerifiedConsent> {
     const credentials = extractCredentials(input.headers, { consentHeader: resolved.consentHeader, url: input.url })
-    const accessToken = (trail.token = await verifyMaskinportenToken(credentials.accessToken, tokenRules))
+    const verifying = verifyMaskinportenToken(credentials.accessToken, tokenRules) // a promise only when not cached
+    const accessToken = (trail.token = verifying instanceof Promise ? await verifying : verifying)
     const consentToken =
       resolved.consentHeader === undefined ? undefined : await verifyConsentToken(credentials.consentToken, accessToken, consentTokenRules)
     await checkAccess(accessToken, compiled, input.request, resolved) // a promise only with an allow-list function

@@ -1,6 +1,6 @@
 import type { JWTVerifyGetKey } from 'jose'
 import { UNRESTRICTED_AUDIENCE } from '../consent/audience.js'
-import { parseCompactJws, MAX_TOKEN_BYTES } from '../credentials/compact-jws.js'
+import { parseCompactJws, MAX_TOKEN_BYTES, type CompactJws } from '../credentials/compact-jws.js'
 import { ConsentGuardError } from '../errors.js'
 import { parseConsents, type ParsedConsent } from '../consent/parse.js'
 import { checkNoDuplicateMembers, checkRegisteredClaims, parsePayload, timeClaimsFailure, type RegisteredClaimRules } from './claims.js'
@@ -71,8 +71,11 @@ const NO_AUTHORITIES: ReadonlySet<string> = new Set()
  * the registered claims are checked by the core's own rules (`claims.ts`), which keep jose's
  * semantics. With `rules.cache`, a token verified before is taken from the cache after its time
  * claims are checked again; every other check of the request still runs in the caller.
+ *
+ * A cache hit is answered at once (no promise) and a syntax failure is thrown at once: only a full
+ * verification, which may wait on the key set, returns a promise. `await` takes either.
  */
-export async function verifyMaskinportenToken(token: string, rules: TokenRules): Promise<MaskinportenToken> {
+export function verifyMaskinportenToken(token: string, rules: TokenRules): MaskinportenToken | Promise<MaskinportenToken> {
   const cache = rules.cache
   if (cache !== undefined && token.length <= MAX_TOKEN_BYTES) {
     const hit = cache.get(token)
@@ -83,9 +86,11 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
       return hit.value
     }
   }
-  const jws = parseCompactJws(token, { algorithms: rules.algorithms })
   // The request's time, taken before a key-set fetch may delay the verification.
-  const nowMs = rules.nowMs()
+  return verifyParsed(parseCompactJws(token, { algorithms: rules.algorithms }), rules, rules.nowMs())
+}
+
+async function verifyParsed(jws: CompactJws, rules: TokenRules, nowMs: number): Promise<MaskinportenToken> {
   const gate = rules.gate
   if (gate !== undefined) {
     const waiting = gate.acquire()
@@ -101,7 +106,10 @@ export async function verifyMaskinportenToken(token: string, rules: TokenRules):
   // The signature is good and the claims are an object; they must also be unambiguous (CLM-16).
   checkNoDuplicateMembers(jws.payloadText, claims)
   const verified = readClaims(claims, rules)
-  cache?.set({ token, value: verified, kid: jws.header.kid as string, iat: claims.iat, nbf: claims.nbf, exp: verified.expiresAt }, nowMs)
+  rules.cache?.set(
+    { token: jws.token, value: verified, kid: jws.header.kid as string, iat: claims.iat, nbf: claims.nbf, exp: verified.expiresAt },
+    nowMs,
+  )
   return verified
 }
 
