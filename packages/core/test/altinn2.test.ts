@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { altinn2Claims, createAltinn2Issuer, generateSigningKey, signCompact, type Altinn2Issuer } from '@consent-guard/testkit'
 import { ConsentGuardConfigError, createConsentGuard, type ConsentRequirement } from '@consent-guard/core'
-import { parseAltinn2Consent } from '@consent-guard/core/pipeline'
+import { claimsAltinn2Issuer, parseAltinn2Consent } from '@consent-guard/core/pipeline'
 import { CONSUMER, createHarness, FNR_A, FNR_B, NOW, OTHER_ORG, SCOPE, SUPPLIER, type FakeRequest, type Harness } from './support.js'
 
 // Legacy Altinn 2 consent tokens in two-token mode (docs/security.md LEG-*), beside Altinn 3 and
@@ -208,5 +208,37 @@ describe('configuration', () => {
       /serviceEdition/,
     )
     expect(() => g.compile({ ...route, altinn2: { serviceCode: '4629', serviceEdition: '2', extra: 1 } as never })).toThrow(/altinn2.extra/)
+  })
+})
+
+describe('claimsAltinn2Issuer (which verifier a consent token goes to)', () => {
+  const token = (payload: string) => `eyJhbGciOiJSUzI1NiJ9.${Buffer.from(payload).toString('base64url')}.c2ln`
+  const reference = (t: string): boolean => {
+    try {
+      const claims = JSON.parse(Buffer.from(t.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown
+      return (
+        typeof claims === 'object' && claims !== null && Object.hasOwn(claims, 'iss') && (claims as { iss: unknown }).iss === 'altinn.no'
+      )
+    } catch {
+      return false
+    }
+  }
+  it.each([
+    ['{"iss":"altinn.no","exp":1}', true],
+    ['{"iss":"altinn\\u002eno"}', true],
+    ['{"iss":"\\u0061ltinn.no"}', true],
+    ['{"iss":"https://maskinporten.no/","note":"altinn.no"}', false],
+    ['{"iss":"https://maskinporten.no/"}', false],
+    ['{"iss":"altinn.no.evil"}', false],
+    ['{"ISS":"altinn.no"}', false],
+    ['not json altinn.no', false],
+    ['["altinn.no"]', false],
+  ])('%s → %s, as a full parse answers', (payload, expected) => {
+    expect(claimsAltinn2Issuer(token(payload))).toBe(expected)
+    expect(reference(token(payload))).toBe(expected)
+  })
+  it('answers for tokens without a payload segment as the full parse did', () => {
+    expect(claimsAltinn2Issuer('abc')).toBe(false)
+    expect(claimsAltinn2Issuer(`a.${Buffer.from('{"iss":"altinn.no"}').toString('base64url')}`)).toBe(true)
   })
 })

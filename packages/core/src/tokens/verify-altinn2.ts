@@ -37,10 +37,16 @@ export interface Altinn2Token {
  * it never selects a URL, and the chosen verifier checks the signature and the issuer anyway.
  */
 export function claimsAltinn2Issuer(token: string): boolean {
-  const payload = token.split('.')[1]
-  if (payload === undefined) return false
+  const first = token.indexOf('.')
+  if (first === -1) return false
+  const second = token.indexOf('.', first + 1)
+  const payload = token.slice(first + 1, second === -1 ? undefined : second)
   try {
-    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    const text = Buffer.from(payload, 'base64url').toString('utf8')
+    // `iss` cannot be "altinn.no" unless the text spells it out or escapes a character: the full
+    // parse runs only then (every uncached Altinn 3 consent token passes through here).
+    if (!text.includes('altinn.no') && !text.includes('\\')) return false
+    const claims: unknown = JSON.parse(text)
     return (
       typeof claims === 'object' && claims !== null && Object.hasOwn(claims, 'iss') && (claims as { iss: unknown }).iss === ALTINN2_ISSUER
     )
