@@ -7,6 +7,7 @@ import { KeyObject, createPublicKey, verify as cryptoVerify, webcrypto } from 'n
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { createTestIssuer } from '@consent-guard/testkit'
 import { createConsentGuard, headersFromRecord, type ConsentGuardOptions } from '@consent-guard/core'
+import { parseCompactJws, parseConsents } from '@consent-guard/core/pipeline'
 import { measure, type Measurement } from './measure.js'
 
 const quick = process.env.BENCH_QUICK === '1'
@@ -25,6 +26,7 @@ try {
     false,
     ['verify'],
   )
+  const payloadText = Buffer.from(single.split('.')[1] ?? '', 'base64url').toString('utf8')
   const dot = single.lastIndexOf('.')
   const signingInput = Buffer.from(single.slice(0, dot))
   const signature = Buffer.from(single.slice(dot + 1), 'base64url')
@@ -82,6 +84,19 @@ try {
     ['singleUncached', 'guard.check single-token, uncached', () => g1u.guard.check({ headers: h1, request }, g1u.route), 1],
     ['twoCached', 'guard.check two-token, cached', () => g2.guard.check({ headers: h2, request }, g2.route), 1],
     ['twoUncached', 'guard.check two-token, uncached', () => g2u.guard.check({ headers: h2, request }, g2u.route), 1],
+    // Parts of an uncached check, to show where its time goes beside the RSA operation.
+    [
+      'partSyntax',
+      'part: compact-JWS syntax check, decode and header (no crypto)',
+      () => parseCompactJws(single, { algorithms: ['RS256'] }),
+      1,
+    ],
+    [
+      'partClaims',
+      'part: payload JSON.parse and consent parsing',
+      () => parseConsents(JSON.parse(payloadText) as Record<string, unknown>),
+      1,
+    ],
     [
       'badSignature',
       'guard.check, bad signature (uncached)',
