@@ -347,12 +347,15 @@ function whereTimeGoes(micro: Map<string, Measurement>, S: Map<string, { cpu: nu
       'the rest (registered and Maskinporten claims, the duplicate-member scan, the key lookup, the requirement match, the result object ' +
       'and the promise hops). Over HTTP the Fastify route adds ' +
       `${f1(fastifyUncached)} µs of server CPU over the unguarded route, ${f1(fastifyUncached - uncached)} µs more than the in-process check: ` +
-      "the hook and Fastify's handling of an asynchronous hook, the correlation id, the `Cache-Control` header, and above all the " +
-      'garbage collection of the per-request allocations under load, which the in-process loop hardly sees. A cached check costs ' +
+      "the hook and Fastify's handling of an asynchronous hook, the correlation id, the `Cache-Control` header, and the " +
+      "garbage collection of the per-request allocations among a server's other live objects, which a tight in-process loop hardly pays. A cached check costs " +
       `${f1(us('singleCached'))} µs in-process and ${f1(fastifyCached)} µs over Fastify (${f1(expressCached)} µs over Express).`,
     '',
-    `Meeting 1.5 × would leave ${f1(0.5 * verify)} µs beside the RSA operation for everything else, less than the payload's ` +
-      '`JSON.parse` and consent parsing alone; the rules those steps carry (strict syntax, no duplicate members, the consent schema) ' +
+    `Meeting 1.5 × would leave ${f1(0.5 * verify)} µs beside the RSA operation for everything else, ` +
+      (syntax + claims > 0.5 * verify
+        ? `less than the syntax check and the payload's parsing take together (${f1(syntax + claims)} µs)`
+        : `of which the syntax check and the payload's parsing already take ${f1(syntax + claims)} µs`) +
+      '; the rules those steps carry (strict syntax, no duplicate members, the consent schema) ' +
       "are the security review's and stay. Express adds its own cost per request and per layer: its unguarded route already costs " +
       `${f1(S.get('express-open')?.cpu ?? NaN)} µs here, and the guarded route's Δ (${f1(expressUncached)} µs uncached) includes the ` +
       'larger garbage-collection share of a heavier request.',
