@@ -240,11 +240,13 @@ export function renderReport(r: BenchResults): string {
     const o = ov(v)
     const normal = S.get(v)?.rps ?? NaN
     if (o === undefined) continue
+    // A connection never answered in a run shorter than the client timeout is a timeout not yet counted.
+    const never = o.connectionsNeverAnswered ?? 0
     rows.push([
       `Overload, ${LABELS[v]}`,
       '2xx throughput ≥ 0.9 × unsaturated, p99 ≤ 1 s, no client timeouts',
-      `${f0(okRate(o))} 2xx/s vs ${f0(normal)} req/s, p99 ${o.latency.p99} ms, ${o.timeouts} timeouts`,
-      okRate(o) >= 0.9 * normal && o.latency.p99 <= 1000 && o.timeouts === 0,
+      `${f0(okRate(o))} 2xx/s vs ${f0(normal)} req/s, p99 ${o.latency.p99} ms, ${o.timeouts} timeouts${never > 0 ? `, ${never} connections never answered` : ''}`,
+      okRate(o) >= 0.9 * normal && o.latency.p99 <= 1000 && o.timeouts === 0 && never === 0,
     ])
   }
   const malformed = micro.get('malformed')?.medianUs ?? NaN
