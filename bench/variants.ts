@@ -6,6 +6,11 @@ export interface ServerConfig {
   /** The issuer's public JWK (for @fastify/jwt, which takes a key rather than a key set). */
   readonly publicJwk: Record<string, unknown>
   readonly audience: string
+  /**
+   * `overload.maxEventLoopDelayMs` of the guard variants; omitted, the guard's default. The
+   * overload run sets it (see bench/run.ts), the other runs leave the default.
+   */
+  readonly maxEventLoopDelayMs?: number | false
 }
 
 export const VARIANTS = [

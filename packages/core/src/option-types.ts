@@ -132,7 +132,10 @@ export interface ConsentGuardOptions {
   /**
    * Load shedding for uncached verifications: at most `maxInFlight` at once, `maxQueued` waiting at
    * most `queueTimeoutMs`; the rest get 503 `overloaded` with `Retry-After: retryAfterSeconds`.
-   * `false` turns it off. Defaults 256, 1024, 1000 ms, 1 s.
+   * While the event loop's longest stall of the last 50 ms window exceeds `maxEventLoopDelayMs`
+   * (CPU saturation), every uncached verification gets the same answer at once, before any crypto;
+   * `maxEventLoopDelayMs: false` or `0` turns that check off, else 10-60000 ms.
+   * `false` turns it all off. Defaults 256, 1024, 1000 ms, 1 s, 1000 ms.
    */
   readonly overload?:
     | false
@@ -141,6 +144,7 @@ export interface ConsentGuardOptions {
         readonly maxQueued?: number
         readonly queueTimeoutMs?: number
         readonly retryAfterSeconds?: number
+        readonly maxEventLoopDelayMs?: number | false
       }
   /**
    * Header carrying the caller's correlation id, echoed on the response, in problem bodies and in
@@ -177,7 +181,14 @@ export interface ResolvedOptions {
   readonly tokenCache: { readonly maxEntries: number } | undefined
   /** Verification admission limits; undefined when load shedding is off. */
   readonly overload:
-    | { readonly maxInFlight: number; readonly maxQueued: number; readonly queueTimeoutMs: number; readonly retryAfterSeconds: number }
+    | {
+        readonly maxInFlight: number
+        readonly maxQueued: number
+        readonly queueTimeoutMs: number
+        readonly retryAfterSeconds: number
+        /** 0 when the event-loop check is off. */
+        readonly maxEventLoopDelayMs: number
+      }
     | undefined
   /** Lower-case correlation header name. */
   readonly correlationHeader: string

@@ -8,6 +8,7 @@ export const PERFORMANCE_DEFAULTS = {
   maxQueued: 1_024,
   queueTimeoutMs: 1_000,
   retryAfterSeconds: 1,
+  maxEventLoopDelayMs: 1_000,
 } as const
 
 /** Validates `tokenCache` and fills in its default. */
@@ -27,14 +28,16 @@ export function resolveOverload(value: ConsentGuardOptions['overload'], fail: (m
   if (value === false) return undefined
   const v = value ?? {}
   if (typeof v !== 'object' || v === null)
-    return fail('"overload" must be false or { maxInFlight, maxQueued, queueTimeoutMs, retryAfterSeconds }')
-  checkNames(v, ['maxInFlight', 'maxQueued', 'queueTimeoutMs', 'retryAfterSeconds'], 'overload')
+    return fail('"overload" must be false or { maxInFlight, maxQueued, queueTimeoutMs, retryAfterSeconds, maxEventLoopDelayMs }')
+  checkNames(v, ['maxInFlight', 'maxQueued', 'queueTimeoutMs', 'retryAfterSeconds', 'maxEventLoopDelayMs'], 'overload')
   const d = PERFORMANCE_DEFAULTS
   const out = {
     maxInFlight: v.maxInFlight ?? d.maxInFlight,
     maxQueued: v.maxQueued ?? d.maxQueued,
     queueTimeoutMs: v.queueTimeoutMs ?? d.queueTimeoutMs,
     retryAfterSeconds: v.retryAfterSeconds ?? d.retryAfterSeconds,
+    // false and 0 turn the event-loop check off.
+    maxEventLoopDelayMs: v.maxEventLoopDelayMs === false ? 0 : (v.maxEventLoopDelayMs ?? d.maxEventLoopDelayMs),
   }
   if (!Number.isInteger(out.maxInFlight) || out.maxInFlight < 1) fail('"overload.maxInFlight" must be a positive integer')
   if (!Number.isInteger(out.maxQueued) || out.maxQueued < 0) fail('"overload.maxQueued" must be an integer ≥ 0')
@@ -42,6 +45,9 @@ export function resolveOverload(value: ConsentGuardOptions['overload'], fail: (m
     fail('"overload.queueTimeoutMs" must be 1-60000 ms')
   if (!Number.isInteger(out.retryAfterSeconds) || out.retryAfterSeconds < 0 || out.retryAfterSeconds > 3600)
     fail('"overload.retryAfterSeconds" must be an integer 0-3600')
+  const stall = out.maxEventLoopDelayMs
+  if (typeof stall !== 'number' || !Number.isFinite(stall) || (stall !== 0 && (stall < 10 || stall > 60_000)))
+    fail('"overload.maxEventLoopDelayMs" must be false, 0 or 10-60000 ms')
   return Object.freeze(out)
 }
 

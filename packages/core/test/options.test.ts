@@ -227,12 +227,18 @@ describe('resolveOptions: every start-up rule', () => {
       disclosureTimeoutMs: 500,
       clock: () => new Date(),
       tokenCache: { maxEntries: 100 },
-      overload: { maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2 },
+      overload: { maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2, maxEventLoopDelayMs: 200 },
       correlationHeader: 'Korrelasjonsid',
     }
     expect(resolveOptions(all).realm).toBe('skatt')
     expect(resolveOptions(all).correlationHeader).toBe('korrelasjonsid')
     expect(resolveOptions(all).tokenCache).toEqual({ maxEntries: 100 })
-    expect(resolveOptions(all).overload).toEqual({ maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2 })
+    expect(resolveOptions(all).overload).toEqual({
+      maxInFlight: 8,
+      maxQueued: 16,
+      queueTimeoutMs: 250,
+      retryAfterSeconds: 2,
+      maxEventLoopDelayMs: 200,
+    })
   })
 })

@@ -1,14 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '@consent-guard/testkit'
 import { isConsentGuardError, type ConsentGuardError } from '@consent-guard/core'
-import { createHarness, NOW, type Harness } from './support.js'
+import { LoopStallMonitor } from '../src/tokens/loop-stall.js'
+import { createHarness, NOW, sleep, stallEventLoop, type EventLoopStall, type Harness } from './support.js'
 
 // Uncached verifications hold a slot from the key lookup to the end of the signature check. With
 // a slow key-set fetch (cold start under load) the slots fill up: a bounded number wait, for a
 // bounded time; the rest are told at once to come back later.
 let issuer: TestIssuer | undefined
 let h: Harness | undefined
+let stall: EventLoopStall | undefined
 afterEach(async () => {
+  if (stall !== undefined) {
+    stall.stop()
+    stall = undefined
+    // Let the process-wide sampler see a free loop again before the next test.
+    await sleep(200)
+  }
   await h?.close()
   await issuer?.close()
 })
@@ -76,5 +84,80 @@ describe('overload: bounded verifications in flight', () => {
     const [a, b] = [await h.token(), await h.token()]
     await Promise.all([settle(h.run(h.bearer(a))), settle(h.run(h.bearer(b)))])
     expect(lines.find((l) => l.code === 'overloaded')?.level).toBe('warn')
+  })
+})
+
+// Signature checks are synchronous: under CPU saturation requests wait in socket buffers and the
+// kernel's accept queue while every loop turn runs long, and the slots above never fill up. While
+// the loop stalls for longer than maxEventLoopDelayMs, uncached verifications are refused at once.
+describe('overload: event-loop stalls (maxEventLoopDelayMs)', () => {
+  it('refuses uncached verifications before any key lookup while the loop stalls, serves cached and malformed tokens as before, and verifies again once it runs freely', async () => {
+    issuer = await createTestIssuer({ now: NOW })
+    h = await createHarness({ overload: { maxEventLoopDelayMs: 50, retryAfterSeconds: 4 } }, issuer)
+    const cached = await h.token()
+    // The first uncached verification starts the process-wide sampler (and warms the key set).
+    expect(await h.outcome(h.bearer(cached))).toBe('accepted')
+    const fresh = await h.token()
+    // A second guard whose key set was never fetched: a refusal must come before the key lookup.
+    const coldIssuer = await createTestIssuer({ now: NOW })
+    const cold = await createHarness({ overload: { maxEventLoopDelayMs: 50 } }, coldIssuer)
+    try {
+      stall = stallEventLoop(150)
+      await stall.ready
+      const shed = await settle(h.run(h.bearer(fresh)))
+      expect(shed.code).toBe('overloaded')
+      expect(shed.error?.statusCode).toBe(503)
+      expect(shed.error?.headers).toEqual({ 'Cache-Control': 'no-store', 'Retry-After': '4' })
+      expect(await cold.outcome(cold.bearer(await cold.token()))).toBe('overloaded')
+      expect(coldIssuer.server.requests).toBe(0)
+      // Cache hits and malformed tokens never reach the check.
+      expect(await h.outcome(h.bearer(cached))).toBe('accepted')
+      expect(await h.outcome(h.bearer('a.b.c'))).toBe('token_malformed')
+      stall.stop()
+      // A few sampling windows of a free loop, and the same token verifies.
+      await sleep(250)
+      expect(await h.outcome(h.bearer(fresh))).toBe('accepted')
+      expect(await cold.outcome(cold.bearer(await cold.token()))).toBe('accepted')
+      expect(h.events.filter((e) => e.code === 'overloaded')).toHaveLength(1)
+    } finally {
+      await cold.close()
+      await coldIssuer.close()
+    }
+  })
+
+  it.each([false, 0] as const)('maxEventLoopDelayMs: %j never refuses for a stalled loop', async (off) => {
+    issuer = await createTestIssuer({ now: NOW })
+    h = await createHarness({ overload: { maxEventLoopDelayMs: off }, tokenCache: false }, issuer)
+    const on = await createHarness({ overload: { maxEventLoopDelayMs: 50 }, tokenCache: false }, issuer)
+    const token = await h.token()
+    expect(await h.outcome(h.bearer(token))).toBe('accepted')
+    expect(await on.outcome(on.bearer(token))).toBe('accepted')
+    stall = stallEventLoop(150)
+    await stall.ready
+    // The same stall that makes a guard with a bound refuse.
+    expect(await on.outcome(on.bearer(token))).toBe('overloaded')
+    expect(await h.outcome(h.bearer(token))).toBe('accepted')
+  })
+})
+
+describe('the event-loop stall sampler', () => {
+  it('reads a stall of the loop, never keeps the process alive, and stops sampling when nobody asks', async () => {
+    const monitor = new LoopStallMonitor()
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    monitor.start()
+    expect(monitor.sampling).toBe(true)
+    expect(timers()).toBe(before)
+    monitor.asked = true
+    stall = stallEventLoop(150)
+    await stall.ready
+    stall.stop()
+    expect(monitor.stallMs).toBeGreaterThan(80)
+    await sleep(250)
+    expect(monitor.stallMs).toBeLessThan(80)
+    // No verification asks any more: after a while the sampler stops by itself and reads 0.
+    for (let i = 0; i < 1_000 && monitor.sampling; i++) monitor.sample()
+    expect(monitor.sampling).toBe(false)
+    expect(monitor.stallMs).toBe(0)
   })
 })

@@ -97,3 +97,42 @@ export async function createHarness(options: Partial<ConsentGuardOptions> = {}, 
     close: () => (issuer === undefined ? iss.close() : Promise.resolve()),
   }
 }
+
+/** A loop kept stalled by {@link stallEventLoop}. */
+export interface EventLoopStall {
+  /** Resolves once two loop turns have stalled: from then on every turn begins after a stall. */
+  readonly ready: Promise<void>
+  stop(): void
+}
+
+/**
+ * Keeps the event loop stalled, as CPU saturation does: each loop turn runs a busy loop of
+ * `blockMs` in its timers phase, then the turn's I/O, until `stop()`. The event-loop sampler's
+ * window timer, due during a block, runs at the start of the next turn, before that turn's block
+ * and I/O: every request handled after `ready` meets a sample taken after a stall.
+ */
+export function stallEventLoop(blockMs: number): EventLoopStall {
+  let stopped = false
+  let turns = 0
+  let markReady!: () => void
+  const ready = new Promise<void>((resolve) => (markReady = resolve))
+  const turn = (): void => {
+    if (stopped) return
+    const end = performance.now() + blockMs
+    while (performance.now() < end) {
+      // busy: nothing else runs on this thread meanwhile
+    }
+    if (++turns === 2) markReady()
+    setTimeout(turn, 0)
+  }
+  setTimeout(turn, 0)
+  return {
+    ready,
+    stop: () => {
+      stopped = true
+    },
+  }
+}
+
+/** Resolves after `ms` of a free-running loop. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

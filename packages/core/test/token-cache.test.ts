@@ -165,6 +165,32 @@ describe('tokenCache and overload options', () => {
   ])('refuses %j at start-up', (extra) => {
     expect(() => createConsentGuard({ ...base, ...(extra as object) })).toThrow(ConsentGuardConfigError)
   })
+  it.each([
+    [{ maxEventLoopDelayMs: -1 }, 'option_invalid'],
+    [{ maxEventLoopDelayMs: 5 }, 'option_invalid'],
+    [{ maxEventLoopDelayMs: 60_001 }, 'option_invalid'],
+    [{ maxEventLoopDelayMs: Number.NaN }, 'option_invalid'],
+    [{ maxEventLoopDelayMs: Number.POSITIVE_INFINITY }, 'option_invalid'],
+    [{ maxEventLoopDelayMs: '200' }, 'option_invalid'],
+    [{ maxEventLoopDelayMs: true }, 'option_invalid'],
+    [{ maxEventLoopDelay: 200 }, 'option_unknown'],
+    [{ eventLoopDelayMs: 200 }, 'option_unknown'],
+  ])('refuses overload %j at start-up with %s', (overload, code) => {
+    expect(() => createConsentGuard({ ...base, overload: overload as never })).toThrow(
+      expect.objectContaining({ name: 'ConsentGuardConfigError', code }),
+    )
+  })
+  it.each([
+    [undefined, 1000],
+    [false, 0],
+    [0, 0],
+    [10, 10],
+    [250, 250],
+    [60_000, 60_000],
+  ] as const)('overload.maxEventLoopDelayMs %j resolves to %j (0: off)', (value, resolved) => {
+    const guard = createConsentGuard({ ...base, overload: value === undefined ? {} : { maxEventLoopDelayMs: value } })
+    expect(guard.options.overload?.maxEventLoopDelayMs).toBe(resolved)
+  })
   it('fills in the documented defaults, and false turns each off', () => {
     expect(createConsentGuard(base).options.tokenCache).toEqual({ maxEntries: 5000 })
     expect(createConsentGuard(base).options.overload).toEqual({
@@ -172,6 +198,7 @@ describe('tokenCache and overload options', () => {
       maxQueued: 1024,
       queueTimeoutMs: 1000,
       retryAfterSeconds: 1,
+      maxEventLoopDelayMs: 1000,
     })
     const off = createConsentGuard({ ...base, tokenCache: false, overload: false }).options
     expect(off.tokenCache).toBeUndefined()

@@ -1,4 +1,5 @@
 import { ConsentGuardError } from '../errors.js'
+import { loopStall } from './loop-stall.js'
 
 /** Limits of the verifications one guard runs at once (resolved `overload` option). */
 export interface VerificationLimits {
@@ -10,6 +11,11 @@ export interface VerificationLimits {
   readonly queueTimeoutMs: number
   /** Seconds sent in `Retry-After` with `overloaded`. */
   readonly retryAfterSeconds: number
+  /**
+   * While the event loop's longest recent stall exceeds this many ms, every verification is
+   * answered 503 `overloaded` at once, before any crypto; 0 turns the check off.
+   */
+  readonly maxEventLoopDelayMs: number
 }
 
 interface Waiter {
@@ -23,19 +29,36 @@ interface Waiter {
  * taken it waits in a bounded FIFO queue for at most `queueTimeoutMs`. What cannot get a slot in
  * time is answered at once with 503 `overloaded` and `Retry-After`, instead of piling up
  * verifications whose clients have given up: throughput holds and latency stays bounded.
+ *
+ * The signature check itself is synchronous, so CPU saturation never fills the slots: requests
+ * then wait in socket buffers and in the kernel's accept queue, not here. For that, while the
+ * event loop stalls for longer than `maxEventLoopDelayMs` (the process-wide `loopStall` sampler),
+ * every verification is refused at once, before any crypto, and the loop turns get short again.
  * Cache hits and malformed tokens never pass through here.
  */
 export class VerificationGate {
   readonly #limits: VerificationLimits
+  readonly #maxStallMs: number
   readonly #queue: Waiter[] = []
   #inFlight = 0
 
   constructor(limits: VerificationLimits) {
     this.#limits = limits
+    this.#maxStallMs = limits.maxEventLoopDelayMs
   }
 
-  /** Takes a slot: undefined when one was free (no promise on the common path), else a promise. */
+  /**
+   * Takes a slot: undefined when one was free (no promise on the common path), else a promise.
+   * Throws `overloaded` when the event loop stalls too long or the queue is full.
+   */
   acquire(): Promise<void> | undefined {
+    const maxStallMs = this.#maxStallMs
+    if (maxStallMs !== 0) {
+      // A few field reads and one store per verification, no allocation; the first one starts the sampler.
+      if (loopStall.stallMs > maxStallMs) throw this.#overloaded()
+      loopStall.asked = true
+      if (!loopStall.sampling) loopStall.start()
+    }
     if (this.#inFlight < this.#limits.maxInFlight) {
       this.#inFlight++
       return undefined
