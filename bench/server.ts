@@ -33,7 +33,7 @@ function guardOptions(config: ServerConfig, variant: string): ConsentGuardOption
     maskinporten: { issuer: config.issuer, jwksUri: config.jwksUri },
     ...(variant.includes('-two') ? { consentHeader: 'AltinnSamtykke' } : {}),
     ...(variant.endsWith('-nocache') ? { tokenCache: false } : {}),
-    ...(config.maxEventLoopDelayMs !== undefined ? { overload: { maxEventLoopDelayMs: config.maxEventLoopDelayMs } } : {}),
+    ...(config.overload !== undefined ? { overload: config.overload } : {}),
   }
 }
 

@@ -7,10 +7,10 @@ export interface ServerConfig {
   readonly publicJwk: Record<string, unknown>
   readonly audience: string
   /**
-   * `overload.maxEventLoopDelayMs` of the guard variants; omitted, the guard's default. The
-   * overload run sets it (see bench/run.ts), the other runs leave the default.
+   * `overload` options of the guard variants; omitted, the guard's defaults. The overload run may
+   * set some (see bench/run.ts), the other runs leave the defaults.
    */
-  readonly maxEventLoopDelayMs?: number | false
+  readonly overload?: Record<string, number | false>
 }
 
 export const VARIANTS = [

@@ -135,7 +135,10 @@ export interface ConsentGuardOptions {
    * While the event loop's longest stall of the last 50 ms window exceeds `maxEventLoopDelayMs`
    * (CPU saturation), every uncached verification gets the same answer at once, before any crypto;
    * `maxEventLoopDelayMs: false` or `0` turns that check off, else 10-60000 ms.
-   * `false` turns it all off. Defaults 256, 1024, 1000 ms, 1 s, 1000 ms.
+   * At most `maxVerificationsPerTurn` verifications run in one event-loop turn; the rest wait, in
+   * order, for the next turns (within `maxQueued` and `queueTimeoutMs`), so the loop keeps
+   * accepting connections and running timers under load; `false` or `0` turns that off.
+   * `false` turns it all off. Defaults 256, 1024, 1000 ms, 1 s, 1000 ms, 128.
    */
   readonly overload?:
     | false
@@ -145,6 +148,7 @@ export interface ConsentGuardOptions {
         readonly queueTimeoutMs?: number
         readonly retryAfterSeconds?: number
         readonly maxEventLoopDelayMs?: number | false
+        readonly maxVerificationsPerTurn?: number | false
       }
   /**
    * Header carrying the caller's correlation id, echoed on the response, in problem bodies and in
@@ -188,6 +192,8 @@ export interface ResolvedOptions {
         readonly retryAfterSeconds: number
         /** 0 when the event-loop check is off. */
         readonly maxEventLoopDelayMs: number
+        /** 0 when verifications are never moved to a later loop turn. */
+        readonly maxVerificationsPerTurn: number
       }
     | undefined
   /** Lower-case correlation header name. */

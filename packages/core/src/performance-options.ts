@@ -9,6 +9,7 @@ export const PERFORMANCE_DEFAULTS = {
   queueTimeoutMs: 1_000,
   retryAfterSeconds: 1,
   maxEventLoopDelayMs: 1_000,
+  maxVerificationsPerTurn: 128,
 } as const
 
 /** Validates `tokenCache` and fills in its default. */
@@ -28,8 +29,14 @@ export function resolveOverload(value: ConsentGuardOptions['overload'], fail: (m
   if (value === false) return undefined
   const v = value ?? {}
   if (typeof v !== 'object' || v === null)
-    return fail('"overload" must be false or { maxInFlight, maxQueued, queueTimeoutMs, retryAfterSeconds, maxEventLoopDelayMs }')
-  checkNames(v, ['maxInFlight', 'maxQueued', 'queueTimeoutMs', 'retryAfterSeconds', 'maxEventLoopDelayMs'], 'overload')
+    return fail(
+      '"overload" must be false or { maxInFlight, maxQueued, queueTimeoutMs, retryAfterSeconds, maxEventLoopDelayMs, maxVerificationsPerTurn }',
+    )
+  checkNames(
+    v,
+    ['maxInFlight', 'maxQueued', 'queueTimeoutMs', 'retryAfterSeconds', 'maxEventLoopDelayMs', 'maxVerificationsPerTurn'],
+    'overload',
+  )
   const d = PERFORMANCE_DEFAULTS
   const out = {
     maxInFlight: v.maxInFlight ?? d.maxInFlight,
@@ -38,6 +45,8 @@ export function resolveOverload(value: ConsentGuardOptions['overload'], fail: (m
     retryAfterSeconds: v.retryAfterSeconds ?? d.retryAfterSeconds,
     // false and 0 turn the event-loop check off.
     maxEventLoopDelayMs: v.maxEventLoopDelayMs === false ? 0 : (v.maxEventLoopDelayMs ?? d.maxEventLoopDelayMs),
+    // false and 0 let every verification run in the loop turn its request arrived in.
+    maxVerificationsPerTurn: v.maxVerificationsPerTurn === false ? 0 : (v.maxVerificationsPerTurn ?? d.maxVerificationsPerTurn),
   }
   if (!Number.isInteger(out.maxInFlight) || out.maxInFlight < 1) fail('"overload.maxInFlight" must be a positive integer')
   if (!Number.isInteger(out.maxQueued) || out.maxQueued < 0) fail('"overload.maxQueued" must be an integer ≥ 0')
@@ -48,6 +57,9 @@ export function resolveOverload(value: ConsentGuardOptions['overload'], fail: (m
   const stall = out.maxEventLoopDelayMs
   if (typeof stall !== 'number' || !Number.isFinite(stall) || (stall !== 0 && (stall < 10 || stall > 60_000)))
     fail('"overload.maxEventLoopDelayMs" must be false, 0 or 10-60000 ms')
+  const perTurn = out.maxVerificationsPerTurn
+  if (typeof perTurn !== 'number' || !Number.isInteger(perTurn) || perTurn < 0 || perTurn > 100_000)
+    fail('"overload.maxVerificationsPerTurn" must be false or an integer 0-100000')
   return Object.freeze(out)
 }
 

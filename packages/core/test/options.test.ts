@@ -227,7 +227,14 @@ describe('resolveOptions: every start-up rule', () => {
       disclosureTimeoutMs: 500,
       clock: () => new Date(),
       tokenCache: { maxEntries: 100 },
-      overload: { maxInFlight: 8, maxQueued: 16, queueTimeoutMs: 250, retryAfterSeconds: 2, maxEventLoopDelayMs: 200 },
+      overload: {
+        maxInFlight: 8,
+        maxQueued: 16,
+        queueTimeoutMs: 250,
+        retryAfterSeconds: 2,
+        maxEventLoopDelayMs: 200,
+        maxVerificationsPerTurn: 16,
+      },
       correlationHeader: 'Korrelasjonsid',
     }
     expect(resolveOptions(all).realm).toBe('skatt')
@@ -239,6 +246,7 @@ describe('resolveOptions: every start-up rule', () => {
       queueTimeoutMs: 250,
       retryAfterSeconds: 2,
       maxEventLoopDelayMs: 200,
+      maxVerificationsPerTurn: 16,
     })
   })
 })

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '@consent-guard/testkit'
 import { isConsentGuardError, type ConsentGuardError } from '@consent-guard/core'
 import { LoopStallMonitor } from '../src/tokens/loop-stall.js'
+import { VerificationGate, type VerificationLimits } from '../src/tokens/verification-gate.js'
 import { createHarness, NOW, sleep, stallEventLoop, type EventLoopStall, type Harness } from './support.js'
 
 // Uncached verifications hold a slot from the key lookup to the end of the signature check. With
@@ -159,5 +160,105 @@ describe('the event-loop stall sampler', () => {
     for (let i = 0; i < 1_000 && monitor.sampling; i++) monitor.sample()
     expect(monitor.sampling).toBe(false)
     expect(monitor.stallMs).toBe(0)
+  })
+})
+
+// Node accepts one new connection per event-loop turn: a turn that verifies hundreds of pipelined
+// requests in a row leaves new connections in the kernel's accept queue for seconds. The gate lets
+// at most maxVerificationsPerTurn verifications run per turn; later ones wait, in order, for the next.
+describe('overload: verifications per event-loop turn (maxVerificationsPerTurn)', () => {
+  const limits = (extra: Partial<VerificationLimits> = {}): VerificationLimits => ({
+    maxInFlight: 100,
+    maxQueued: 100,
+    queueTimeoutMs: 1000,
+    retryAfterSeconds: 3,
+    maxEventLoopDelayMs: 0,
+    maxVerificationsPerTurn: 2,
+    ...extra,
+  })
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+  it('admits the first ones at once and the rest in later turns, oldest first', async () => {
+    const gate = new VerificationGate(limits())
+    const admitted: string[] = []
+    const take = (name: string) => {
+      const waiting = gate.acquire()
+      if (waiting === undefined) admitted.push(name)
+      else void waiting.then(() => admitted.push(name))
+    }
+    for (const name of ['a', 'b', 'c', 'd', 'e']) take(name)
+    expect(admitted).toEqual(['a', 'b'])
+    expect(gate.load).toEqual({ inFlight: 2, queued: 3 })
+    await nextTurn()
+    expect(admitted).toEqual(['a', 'b', 'c', 'd'])
+    // A newcomer waits behind the one still deferred, even though this turn has room in principle.
+    take('f')
+    await nextTurn()
+    expect(admitted).toEqual(['a', 'b', 'c', 'd', 'e', 'f'])
+    expect(gate.load).toEqual({ inFlight: 6, queued: 0 })
+  })
+
+  it('counts deferred verifications against maxQueued: beyond it, 503 overloaded with Retry-After at once', () => {
+    const gate = new VerificationGate(limits({ maxVerificationsPerTurn: 1, maxQueued: 2 }))
+    expect(gate.acquire()).toBeUndefined()
+    const deferred = [gate.acquire(), gate.acquire()]
+    expect(deferred.every((p) => p instanceof Promise)).toBe(true)
+    let refused: unknown
+    try {
+      void gate.acquire()
+    } catch (err) {
+      refused = err
+    }
+    expect(refused).toMatchObject({ code: 'overloaded', statusCode: 503, headers: { 'Retry-After': '3' } })
+  })
+
+  it('answers a deferred verification that gets no slot within queueTimeoutMs with 503 overloaded', async () => {
+    const gate = new VerificationGate(limits({ maxVerificationsPerTurn: 1, maxInFlight: 1, queueTimeoutMs: 60 }))
+    expect(gate.acquire()).toBeUndefined()
+    const started = performance.now()
+    const outcome = await (gate.acquire() as Promise<void>).then(
+      () => 'admitted',
+      (err: ConsentGuardError) => err.code,
+    )
+    expect(outcome).toBe('overloaded')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(50)
+    expect(gate.load).toEqual({ inFlight: 1, queued: 0 })
+    // The slot is handed on as before once it is released.
+    gate.release()
+    expect(gate.acquire()).toBeUndefined()
+  })
+
+  it('maxVerificationsPerTurn 0 runs every verification in the turn it arrives in', () => {
+    const gate = new VerificationGate(limits({ maxVerificationsPerTurn: 0 }))
+    for (let i = 0; i < 50; i++) expect(gate.acquire()).toBeUndefined()
+  })
+
+  it('through the guard: more uncached checks than fit in one turn all pass, spread over turns', async () => {
+    issuer = await createTestIssuer({ now: NOW })
+    const turnsFor = async (maxVerificationsPerTurn: number): Promise<{ codes: string[]; turns: number }> => {
+      h = await createHarness({ tokenCache: false, overload: { maxVerificationsPerTurn } }, issuer)
+      const token = await h.token()
+      await h.run(h.bearer(token)) // warms the key set
+      let turns = 0
+      let counting = true
+      const count = (): void => {
+        turns++
+        if (counting) setImmediate(count)
+      }
+      setImmediate(count)
+      const harness = h
+      const results = await Promise.all(Array.from({ length: 8 }, () => settle(harness.run(harness.bearer(token)))))
+      counting = false
+      await h.close()
+      h = undefined
+      return { codes: results.map((r) => r.code), turns }
+    }
+    const spread = await turnsFor(2)
+    expect(spread.codes).toEqual(Array(8).fill('accepted'))
+    // Two at once, then two per later turn: three more turns.
+    expect(spread.turns).toBeGreaterThanOrEqual(3)
+    const unlimited = await turnsFor(0)
+    expect(unlimited.codes).toEqual(Array(8).fill('accepted'))
+    expect(unlimited.turns).toBeLessThan(spread.turns)
   })
 })

@@ -175,6 +175,12 @@ describe('tokenCache and overload options', () => {
     [{ maxEventLoopDelayMs: true }, 'option_invalid'],
     [{ maxEventLoopDelay: 200 }, 'option_unknown'],
     [{ eventLoopDelayMs: 200 }, 'option_unknown'],
+    [{ maxVerificationsPerTurn: -1 }, 'option_invalid'],
+    [{ maxVerificationsPerTurn: 1.5 }, 'option_invalid'],
+    [{ maxVerificationsPerTurn: 100_001 }, 'option_invalid'],
+    [{ maxVerificationsPerTurn: '64' }, 'option_invalid'],
+    [{ maxVerificationsPerTurn: true }, 'option_invalid'],
+    [{ verificationsPerTurn: 64 }, 'option_unknown'],
   ])('refuses overload %j at start-up with %s', (overload, code) => {
     expect(() => createConsentGuard({ ...base, overload: overload as never })).toThrow(
       expect.objectContaining({ name: 'ConsentGuardConfigError', code }),
@@ -191,6 +197,16 @@ describe('tokenCache and overload options', () => {
     const guard = createConsentGuard({ ...base, overload: value === undefined ? {} : { maxEventLoopDelayMs: value } })
     expect(guard.options.overload?.maxEventLoopDelayMs).toBe(resolved)
   })
+  it.each([
+    [undefined, 128],
+    [false, 0],
+    [0, 0],
+    [1, 1],
+    [100_000, 100_000],
+  ] as const)('overload.maxVerificationsPerTurn %j resolves to %j (0: off)', (value, resolved) => {
+    const guard = createConsentGuard({ ...base, overload: value === undefined ? {} : { maxVerificationsPerTurn: value } })
+    expect(guard.options.overload?.maxVerificationsPerTurn).toBe(resolved)
+  })
   it('fills in the documented defaults, and false turns each off', () => {
     expect(createConsentGuard(base).options.tokenCache).toEqual({ maxEntries: 5000 })
     expect(createConsentGuard(base).options.overload).toEqual({
@@ -199,6 +215,7 @@ describe('tokenCache and overload options', () => {
       queueTimeoutMs: 1000,
       retryAfterSeconds: 1,
       maxEventLoopDelayMs: 1000,
+      maxVerificationsPerTurn: 128,
     })
     const off = createConsentGuard({ ...base, tokenCache: false, overload: false }).options
     expect(off.tokenCache).toBeUndefined()
