@@ -179,7 +179,7 @@ export function renderReport(r: BenchResults): string {
 
   out.push('## Micro-benchmark: µs per call on one core', '')
   out.push(
-    "In one process pinned to CPU 0. Asynchronous paths run 16 calls in flight, so their figure is CPU time per call (thread-pool work included) rather than one call's latency. Median of calibrated batches, best of the interleaved rounds.",
+    "In one process pinned to CPU 0. Asynchronous paths run 16 calls in flight, so their figure is CPU time per call (thread-pool work included) rather than one call's latency. Median of calibrated batches, best of the interleaved rounds. The guards run with `overload.maxEventLoopDelayMs: false`: the measuring loop holds the event loop for whole batches, which the stall check would read as overload.",
     '',
   )
   out.push('| case | µs per call | p10–p90 | × one node:crypto verification |', '|---|---:|---:|---:|')
