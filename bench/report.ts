@@ -302,7 +302,7 @@ export function renderReport(r: BenchResults): string {
         : `, cache off ${f1(off.heapStart ?? NaN)} → ${f1(off.heapEnd ?? NaN)} MiB (+${f1((off.heapEnd ?? NaN) - (off.heapStart ?? NaN))}).`) +
       ' That is what the cache holds: its cap, not the number of tokens seen.',
     '',
-    '**RSS** (from /proc while the flood runs, no forced collection) also carries garbage not yet collected and heap pages V8 keeps after a collection; the run with the cache off shows how much of that any verification-heavy load causes.',
+    "**RSS** (from /proc while the flood runs, no forced collection) also carries garbage not yet collected and heap pages V8 keeps after a collection; the run with the cache off shows how much of that any verification-heavy load causes. With the cache on, every entry lives until about 5000 newer tokens push it out, long enough to be moved to V8's old generation, so under a flood the evicted entries die there: the old generation grows by several times the cache's live size between full collections and falls back after each (the saw-tooth below), while the heap a full collection leaves stays at the cap.",
     '',
   )
   out.push('| requests sent | RSS MiB, cache on | RSS MiB, cache off |', '|---:|---:|---:|')
@@ -382,6 +382,16 @@ function whereTimeGoes(micro: Map<string, Measurement>, S: Map<string, { cpu: nu
       "are the security review's and stay. Express adds its own cost per request and per layer: its unguarded route already costs " +
       `${f1(S.get('express-open')?.cpu ?? NaN)} µs here, and the guarded route's Δ (${f1(expressUncached)} µs uncached) includes the ` +
       'larger garbage-collection share of a heavier request.',
+    '',
+    `@fastify/jwt (fast-jwt) costs ${f1(delta('fastify-jwt-one', 'fastify-open'))} µs over the unguarded route for one token: it decodes ` +
+      "the token, verifies the signature and checks the registered claims. The guard's " +
+      `${f1(fastifyUncached - delta('fastify-jwt-one', 'fastify-open'))} µs more per request are what it checks beyond that: the ` +
+      'canonical-encoding and duplicate-member rules, the consent schema and parsing, the Maskinporten claim shapes, the requirement ' +
+      'match, the result object and the correlation id.',
+    '',
+    `A malformed token costs ${f1(us('malformed'))} µs: no crypto and no stack trace (the syntax check refuses it before the key set ` +
+      "is asked), but the refusal is an error object and a rejected promise that travels back through the pipeline's asynchronous " +
+      `steps, which a cached acceptance (${f1(us('singleCached'))} µs) does not pay.`,
     '',
   ]
 }
