@@ -122,7 +122,7 @@ function rightsFor(consent: ConsentMatch['consent']): readonly ConsentRight[] {
  * result is one constructor call instead of a literal plus a property definition per request.
  */
 class Result {
-  constructor(fields: Omit<VerifiedConsent, never>) {
+  constructor(fields: VerifiedConsent) {
     Object.assign(this, fields)
   }
 
