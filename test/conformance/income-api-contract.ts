@@ -215,14 +215,15 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
     })
 
     it('loadConfig reads defaults and rejects bad values, naming the variable', () => {
-      // The guard's variables are read by core's optionsFromEnv (config.guard), the server's by the example.
+      // The guard's variables are read by core's optionsFromEnv (config.guard), the store's by the Redis package's
+      // redisStoreOptionsFromEnv (config.redis), the server's by the example.
       expect(example.loadConfig({})).toEqual({
         guard: { maskinporten: 'test' },
         port: 3000,
         host: '127.0.0.1',
         allowedConsumers: undefined,
         logLevel: 'info',
-        redisUrl: undefined,
+        redis: undefined,
         metrics: false,
         disclosureLogUrl: undefined,
       })
@@ -233,7 +234,11 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
           REDIS_URL: 'redis://127.0.0.1:6380',
           METRICS: '1',
         }),
-      ).toMatchObject({ guard: { altinn2: 'tt02', consentHeader: 'AltinnSamtykke' }, redisUrl: 'redis://127.0.0.1:6380', metrics: true })
+      ).toMatchObject({
+        guard: { altinn2: 'tt02', consentHeader: 'AltinnSamtykke' },
+        redis: { url: 'redis://127.0.0.1:6380' },
+        metrics: true,
+      })
       expect(() => example.loadConfig({ METRICS: 'yes' })).toThrow(/METRICS/)
       expect(() => example.loadConfig({ CORRELATION_HEADER: 'bad header' })).toThrow(/CORRELATION_HEADER/)
       expect(() => example.loadConfig({ ALTINN2_ENV: 'tt02' })).toThrow(/CONSENT_TOKEN_HEADER/)
@@ -249,18 +254,22 @@ export function defineIncomeApiContract(example: ExampleUnderTest): void {
       expect(
         example.loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_MIN_REPLICAS: '1' }),
       ).toMatchObject({
-        redisSentinels: [
-          { host: '10.0.0.1', port: 26379 },
-          { host: '10.0.0.2', port: 26379 },
-        ],
-        redisSentinelName: 'mymaster',
-        redisMinReplicas: 1,
+        redis: {
+          sentinels: [
+            { host: '10.0.0.1', port: 26379 },
+            { host: '10.0.0.2', port: 26379 },
+          ],
+          name: 'mymaster',
+          minReplicas: 1,
+        },
       })
       expect(example.loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379,[::1]:7000' })).toMatchObject({
-        redisClusterNodes: [
-          { host: 'redis-0', port: 6379 },
-          { host: '::1', port: 7000 },
-        ],
+        redis: {
+          nodes: [
+            { host: 'redis-0', port: 6379 },
+            { host: '::1', port: 7000 },
+          ],
+        },
       })
       expect(() => example.loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(/REDIS_SENTINEL_NAME/)
       expect(() => example.loadConfig({ REDIS_SENTINEL_NAME: 'mymaster' })).toThrow(/REDIS_SENTINELS/)

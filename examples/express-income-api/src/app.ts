@@ -5,7 +5,7 @@ import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import express, { type Express, type Request } from 'express'
 import { pinoHttp } from 'pino-http'
-import { redisStoreOptions, type AppConfig } from './config.js'
+import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { createLogger, logPreset, type LogSink } from './logging.js'
 import { openApiDocument } from './openapi.js'
@@ -21,7 +21,7 @@ export function buildApp(config: AppConfig, options: { logSink?: LogSink } = {})
   app.set('logger', logger)
 
   // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
-  const redis = redisStoreOptions(config)
+  const redis = config.redis
   const store =
     redis === undefined ? undefined : createRedisConsentUseStore({ ...redis, onError: (err) => logger.warn({ err: err.message }, 'redis') })
   // Disclosure log: every 2xx guarded answer is recorded before its body leaves (fail-closed).

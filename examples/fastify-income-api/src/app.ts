@@ -5,7 +5,7 @@ import { createConsentGuardMetrics } from '@consent-guard/metrics'
 import { createRedisConsentUseStore } from '@consent-guard/redis'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { redisStoreOptions, type AppConfig } from './config.js'
+import type { AppConfig } from './config.js'
 import { companyAccounts, loanAssessment, monthlyIncome, yearlyIncome } from './data.js'
 import { loggerOptions, type LogSink } from './logging.js'
 
@@ -21,7 +21,7 @@ export async function buildApp(config: AppConfig, options: { logSink?: LogSink }
   })
 
   // One-time consents: in memory for one instance, in Redis (one server, Sentinel or Cluster) when several instances serve the API.
-  const redis = redisStoreOptions(config)
+  const redis = config.redis
   const store =
     redis === undefined
       ? undefined

@@ -14,6 +14,7 @@
  */
 export { createRedisConsentUseStore } from './store.js'
 export { FAIL_FAST_REDIS_OPTIONS, FAIL_FAST_CLUSTER_OPTIONS } from './client.js'
+export { redisStoreOptionsFromEnv, REDIS_ENV_VARIABLES } from './env.js'
 export {
   parseRedisNodeList,
   type RedisCommandClient,

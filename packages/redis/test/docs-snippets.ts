@@ -2,8 +2,8 @@
 // Code blocks of packages/redis/README.md and docs/one-time-consent.md that use this package;
 // compiled by `pnpm typecheck`, kept identical by test/docs/snippets.test.ts.
 import type { IncomingMessage } from 'node:http'
-import { createConsentGuard } from '@consent-guard/core'
-import { createRedisConsentUseStore } from '@consent-guard/redis'
+import { createConsentGuard, optionsFromEnv } from '@consent-guard/core'
+import { createRedisConsentUseStore, redisStoreOptionsFromEnv } from '@consent-guard/redis'
 import type { FastifyInstance } from 'fastify'
 
 type LoanRequest = IncomingMessage & { params: { personId: string } }
@@ -51,4 +51,13 @@ const store = createRedisConsentUseStore({
 const clusterStore = createRedisConsentUseStore({ nodes: [{ host: 'redis-0', port: 6379 }], minReplicas: 1 })
   // #endregion topologies
   return [store, clusterStore]
+}
+
+export function fromEnv() {
+  // #region from-env
+const redis = redisStoreOptionsFromEnv(process.env)
+const store = redis && createRedisConsentUseStore({ ...redis, onError: (err) => logger.warn({ err }, 'redis') })
+const guard = createConsentGuard({ ...optionsFromEnv(process.env), ...(store && { store }) })
+  // #endregion from-env
+  return guard
 }
